@@ -1,0 +1,77 @@
+"""hazardloop: 安全隐患排查治理闭环 — the Flask application factory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, send_from_directory
+
+from hazardloop import config as config_module
+from hazardloop.extensions import api, db, migrate, rq
+
+__all__ = ["create_app"]
+
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: configuration → extensions → blueprints → CLI."""
+    # HAZARDLOOP_INSTANCE_PATH moves the folder holding the SQLite file and the generated secret key.
+    app = Flask(__name__, instance_path=os.environ.get("HAZARDLOOP_INSTANCE_PATH") or None)
+    app.config.update(config_module.from_environment(Path(app.instance_path)))
+    app.config.update(config or {})
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    api.init_app(app)
+    rq.init_app(app)
+
+    from hazardloop import errors
+    from hazardloop.accounts import auth, ratelimit
+
+    errors.register_error_handlers(app)
+    auth.init_app(app)
+    ratelimit.init_app(app)
+    _register_blueprints(app)
+    _register_request_hooks(app)
+
+    from hazardloop import cli
+
+    cli.register(app)
+
+    if app.config["SCHEMA_CHECK"]:
+        from hazardloop.system.schema import ensure_schema_current
+
+        ensure_schema_current(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from hazardloop.accounts.routes import auth_blp, users_blp
+    from hazardloop.regions.routes import blp as regions_blp
+    from hazardloop.regions.routes import departments_blp, taxonomy_blp
+    from hazardloop.sites.routes import blp as sites_blp
+    from hazardloop.system.routes import blp as system_blp
+
+    for blp in (system_blp, auth_blp, users_blp, regions_blp, departments_blp, taxonomy_blp, sites_blp):
+        api.register_blueprint(blp)
+
+    import swagger_ui_bundle
+
+    @app.get("/api/docs/assets/<path:filename>")
+    def swagger_assets(filename: str) -> Response:
+        return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
+
+
+def _register_request_hooks(app: Flask) -> None:
+    """The request commits once, after the handler succeeded; errors roll back."""
+
+    @app.after_request
+    def commit(response: Response) -> Response:
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response

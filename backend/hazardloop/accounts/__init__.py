@@ -1,0 +1,1 @@
+"""Users, their role grants with scopes, login sessions and the one authorization policy."""

@@ -1,0 +1,77 @@
+"""Configuration read from the environment, with safe defaults for the embedded setup."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def _secret_key(instance_path: Path) -> str:
+    """Use SECRET_KEY from the environment, else one generated once and kept in the instance folder."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    # Create with 0600 so other local users cannot read it.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment(instance_path: Path) -> dict[str, Any]:
+    """Build the configuration mapping from environment variables."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'hazardloop.db'}"
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql://" + database_url.removeprefix("postgres://")
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    redis_url = os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
+    return {
+        "SECRET_KEY": _secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        "STORAGE_DIR": os.environ.get("STORAGE_DIR") or str(instance_path / "storage"),
+        "TIMEZONE": os.environ.get("TIMEZONE") or "Asia/Shanghai",
+        # Largest request body; photo uploads have their own, smaller limit.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH") or 32 * 1024 * 1024),
+        "SCHEMA_CHECK": _bool("SCHEMA_CHECK", True),
+        # Sessions: offline phones keep working for 30 days; each use slides the expiry.
+        "SESSION_LIFETIME_DAYS": int(os.environ.get("SESSION_LIFETIME_DAYS") or 30),
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
+        "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT") or "5 per 15 minutes",
+        "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS") or "30 per 15 minutes",
+        "RATELIMIT_STORAGE_URI": redis_url,
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX") or "hazardloop",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        # argon2id cost; RFC 9106's second recommended option (64 MiB, 3 passes).
+        "PASSWORD_HASH_MEMORY_KIB": int(os.environ.get("PASSWORD_HASH_MEMORY_KIB") or 65536),
+        "PASSWORD_HASH_TIME_COST": int(os.environ.get("PASSWORD_HASH_TIME_COST") or 3),
+        "RQ_CONNECTION": redis_url,
+        "RQ_QUEUES": ["default"],
+        "RQ_ASYNC": True,
+        "API_TITLE": "hazardloop API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.1.0",
+        "OPENAPI_URL_PREFIX": "/api",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "/docs",
+        # Served by the app itself (swagger-ui-bundle): no CDN needed.
+        "OPENAPI_SWAGGER_UI_URL": "/api/docs/assets/",
+        "JSON_SORT_KEYS": False,
+    }

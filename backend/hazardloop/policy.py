@@ -1,0 +1,228 @@
+"""The one place that decides "may this user do this to this object" and "which objects may they list".
+
+Access is a table: for each action, which roles hold it and how far (everywhere, within
+the grant's scope, or not at all). What "within scope" means per kind of object is one
+function in Python and its twin in SQL, tested to agree. Objects outside a user's scope
+are reported as not found, never as forbidden, so scope cannot be probed.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import ColumnElement, exists, false, or_, select, true
+
+from hazardloop.accounts.models import RoleGrant, User
+from hazardloop.errors import Forbidden, NotFound
+from hazardloop.regions.models import Department, Region
+from hazardloop.regions.services import grid_ids_under, in_subtree, is_within
+from hazardloop.sites.models import Site, SiteDomain
+from hazardloop.taxonomy import Role
+
+
+class Action(enum.StrEnum):
+    REGION_VIEW = "region.view"
+    REGION_MANAGE = "region.manage"
+    DEPARTMENT_VIEW = "department.view"
+    DEPARTMENT_MANAGE = "department.manage"
+    SITE_VIEW = "site.view"
+    SITE_CREATE = "site.create"  # the object is the grid the site will be in
+    SITE_UPDATE = "site.update"
+    SITE_ROTATE_QR = "site.rotate_qr"
+    SITE_INSPECT = "site.inspect"
+    USER_VIEW = "user.view"
+    USER_MANAGE = "user.manage"
+
+
+class Reach(enum.Enum):
+    ANYWHERE = "anywhere"
+    IN_SCOPE = "in_scope"
+
+
+A, S = Reach.ANYWHERE, Reach.IN_SCOPE
+G, IN, SV, E, AD = Role.GRID_WORKER, Role.INSPECTOR, Role.SUPERVISOR, Role.ENTERPRISE_USER, Role.ADMIN
+
+# Who may do what. A role missing from an action's row may not do it at all.
+RULES: dict[Action, dict[Role, Reach]] = {
+    Action.REGION_VIEW:       {G: S, IN: S, SV: S, AD: A},
+    Action.REGION_MANAGE:     {AD: A},
+    Action.DEPARTMENT_VIEW:   {G: A, IN: A, SV: A, E: A, AD: A},
+    Action.DEPARTMENT_MANAGE: {AD: A},
+    Action.SITE_VIEW:         {G: S, IN: S, SV: S, E: S, AD: A},
+    Action.SITE_CREATE:       {G: S, SV: S, AD: A},
+    Action.SITE_UPDATE:       {G: S, SV: S, AD: A},
+    Action.SITE_ROTATE_QR:    {G: S, SV: S, AD: A},
+    Action.SITE_INSPECT:      {G: S, IN: S, SV: S, E: S, AD: A},
+    Action.USER_VIEW:         {SV: S, AD: A},
+    Action.USER_MANAGE:       {AD: A},
+}
+
+# The action that decides whether an object of a type is visible at all.
+VIEW_ACTION: dict[type, Action] = {
+    Region: Action.REGION_VIEW,
+    Department: Action.DEPARTMENT_VIEW,
+    Site: Action.SITE_VIEW,
+    User: Action.USER_VIEW,
+}
+
+
+# --- scope in Python: is one object inside one grant's scope? -------------------------------
+
+def _region_in(grant: RoleGrant, region: Region) -> bool:
+    if grant.role == Role.GRID_WORKER:
+        return region.id == grant.region_id
+    if grant.role in (Role.SUPERVISOR, Role.INSPECTOR):
+        return is_within(region.path, grant.region.path)
+    return False
+
+
+def _site_in(grant: RoleGrant, site: Site) -> bool:
+    if grant.role == Role.GRID_WORKER:
+        return site.grid_id == grant.region_id
+    if grant.role == Role.SUPERVISOR:
+        return is_within(site.grid.path, grant.region.path)
+    if grant.role == Role.INSPECTOR:
+        return is_within(site.grid.path, grant.region.path) and bool(
+            set(site.domains) & set(grant.department.domains)
+        )
+    if grant.role == Role.ENTERPRISE_USER:
+        return site.id == grant.site_id
+    return False
+
+
+def _user_in(grant: RoleGrant, other: User) -> bool:
+    if grant.role != Role.SUPERVISOR:
+        return False
+    for g in other.grants:
+        scope_path = g.site.grid.path if g.site is not None else g.region.path if g.region else None
+        if scope_path is not None and is_within(scope_path, grant.region.path):
+            return True
+    return False
+
+
+def _department_in(grant: RoleGrant, department: Department) -> bool:
+    return False  # departments are only ever granted ANYWHERE
+
+
+IN_SCOPE: dict[type, Callable[[RoleGrant, Any], bool]] = {
+    Region: _region_in,
+    Site: _site_in,
+    User: _user_in,
+    Department: _department_in,
+}
+
+
+# --- scope in SQL: the same rules as WHERE conditions ---------------------------------------
+
+def _region_clause(grant: RoleGrant) -> ColumnElement[bool]:
+    if grant.role == Role.GRID_WORKER:
+        return Region.id == grant.region_id
+    if grant.role in (Role.SUPERVISOR, Role.INSPECTOR):
+        return in_subtree(Region.path, grant.region.path)
+    return false()
+
+
+def _site_clause(grant: RoleGrant) -> ColumnElement[bool]:
+    if grant.role == Role.GRID_WORKER:
+        return Site.grid_id == grant.region_id
+    if grant.role == Role.SUPERVISOR:
+        return Site.grid_id.in_(grid_ids_under(grant.region.path))
+    if grant.role == Role.INSPECTOR:
+        return Site.grid_id.in_(grid_ids_under(grant.region.path)) & exists(
+            select(SiteDomain.site_id).where(
+                SiteDomain.site_id == Site.id, SiteDomain.domain.in_(grant.department.domains)
+            )
+        )
+    if grant.role == Role.ENTERPRISE_USER:
+        return Site.id == grant.site_id
+    return false()
+
+
+def _user_clause(grant: RoleGrant) -> ColumnElement[bool]:
+    if grant.role != Role.SUPERVISOR:
+        return false()
+    path = grant.region.path
+    other = RoleGrant.__table__.alias("other_grant")
+    region = Region.__table__.alias("grant_region")
+    site_grid = select(Site.grid_id).where(Site.id == other.c.site_id).scalar_subquery()
+    return exists(
+        select(other.c.id).where(
+            other.c.user_id == User.id,
+            or_(
+                exists(select(region.c.id).where(
+                    region.c.id == other.c.region_id, in_subtree(region.c.path, path))),
+                site_grid.in_(grid_ids_under(path)),
+            ),
+        )
+    )
+
+
+SCOPE_CLAUSE: dict[type, Callable[[RoleGrant], ColumnElement[bool]]] = {
+    Region: _region_clause,
+    Site: _site_clause,
+    User: _user_clause,
+    Department: lambda grant: false(),
+}
+
+
+# --- the questions -------------------------------------------------------------------------
+
+def can(user: User, action: Action, obj: Any) -> bool:
+    """May ``user`` perform ``action`` on ``obj``?"""
+    if not user.active:
+        return False
+    if action == Action.USER_VIEW and obj is user:
+        return True  # everyone may see themselves
+    rule = RULES[action]
+    in_scope = IN_SCOPE[type(obj)]
+    for grant in user.grants:
+        reach = rule.get(Role(grant.role))
+        if reach is Reach.ANYWHERE or (reach is Reach.IN_SCOPE and in_scope(grant, obj)):
+            return True
+    return False
+
+
+def can_anywhere(user: User, action: Action) -> bool:
+    """Does ``user`` hold ``action`` without a scope limit (e.g. creating users)?"""
+    return user.active and any(
+        RULES[action].get(Role(g.role)) is Reach.ANYWHERE for g in user.grants
+    )
+
+
+def authorize(user: User, action: Action, obj: Any) -> None:
+    """Raise NotFound when ``obj`` is outside the user's sight, Forbidden when seen but not allowed."""
+    if can(user, action, obj):
+        return
+    view = VIEW_ACTION[type(obj)]
+    if action != view and can(user, view, obj):
+        raise Forbidden("您无权对该对象执行此操作。")
+    raise NotFound("请求的资源不存在。")
+
+
+def visible(user: User, model: type, action: Action | None = None) -> ColumnElement[bool]:
+    """A WHERE condition selecting the objects of ``model`` on which ``user`` may do ``action``."""
+    action = action or VIEW_ACTION[model]
+    if not user.active:
+        return false()
+    rule = RULES[action]
+    clauses: list[ColumnElement[bool]] = []
+    for grant in user.grants:
+        reach = rule.get(Role(grant.role))
+        if reach is Reach.ANYWHERE:
+            return true()
+        if reach is Reach.IN_SCOPE:
+            clauses.append(SCOPE_CLAUSE[model](grant))
+    if action == Action.USER_VIEW and model is User:
+        clauses.append(User.id == user.id)
+    return or_(*clauses) if clauses else false()
+
+
+def allowed_actions(user: User, obj: Any) -> list[str]:
+    """The actions the user may take on ``obj``, for the UI to show or hide buttons."""
+    kind = type(obj)
+    return [
+        a.value for a in Action
+        if a.value.split(".")[0] == VIEW_ACTION[kind].value.split(".")[0] and can(user, a, obj)
+    ]

@@ -1,0 +1,1 @@
+"""Service health, the schema-version guard and the worker's health-check job."""

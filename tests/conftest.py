@@ -1,0 +1,288 @@
+"""Shared fixtures: the app on real PostgreSQL and on SQLite, factories, and logged-in clients.
+
+Every test that uses ``app`` runs once per database. The schema is built by running the
+migrations once per database and run; each test then starts from empty tables.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+import redis
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_BASE = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
+DATABASES = ["sqlite", "postgresql"]
+
+os.environ.setdefault("SECRET_KEY", "test-secret-" + uuid.uuid4().hex)
+
+
+def _worker_number() -> int:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return int(worker.removeprefix("gw") or 0)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A Redis database of this test process's own (db 10 + xdist worker number), emptied first."""
+    url = f"{REDIS_BASE}/{10 + _worker_number()}"
+    conn = redis.Redis.from_url(url)
+    conn.flushdb()
+    yield url
+    conn.flushdb()
+
+
+@pytest.fixture(scope="session")
+def pg_database_url() -> Iterator[str]:
+    """A throwaway PostgreSQL database for this run and worker."""
+    name = f"hazardloop_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    yield f"{base}/{name}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+
+def make_test_config(database_url: str, redis_url: str, tmp: Path) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": redis_url,
+        "RQ_CONNECTION": redis_url,
+        "RQ_ASYNC": True,
+        "RATELIMIT_STORAGE_URI": redis_url,
+        "RATELIMIT_KEY_PREFIX": f"test{uuid.uuid4().hex[:8]}",
+        "STORAGE_DIR": str(tmp / "storage"),
+        # Cheap argon2 in tests; production cost is tested separately in test_passwords.
+        "PASSWORD_HASH_MEMORY_KIB": 1024,
+        "PASSWORD_HASH_TIME_COST": 1,
+    }
+
+
+def _migrate(app: Flask) -> None:
+    from flask_migrate import upgrade
+    from hazardloop.extensions import db
+
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+def _session_app(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, redis_url: str
+) -> Iterator[Flask]:
+    from hazardloop import create_app
+
+    kind = request.param
+    tmp = tmp_path_factory.mktemp(kind)
+    if kind == "postgresql":
+        url = request.getfixturevalue("pg_database_url")
+    else:
+        url = f"sqlite:///{tmp / 'test.db'}"
+    config = make_test_config(url, redis_url, tmp)
+    _migrate(create_app({**config, "SCHEMA_CHECK": False}))
+    app = create_app(config)  # schema check on: proves the migrated schema is current
+    yield app
+    with app.app_context():
+        from hazardloop.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _empty_tables(app: Flask) -> None:
+    from hazardloop.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        # DELETE beats TRUNCATE on PostgreSQL for the few rows a test leaves.
+        with db.engine.begin() as conn:
+            for table in tables:
+                conn.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+def app(_session_app: Flask) -> Iterator[Flask]:
+    """The app on one database, with empty tables, an empty Redis and an app context pushed."""
+    _empty_tables(_session_app)
+    redis.Redis.from_url(_session_app.config["REDIS_URL"]).flushdb()
+    with _session_app.app_context():
+        yield _session_app
+        from hazardloop.extensions import db
+
+        db.session.rollback()
+
+
+@pytest.fixture
+def db(app: Flask) -> Any:
+    from hazardloop.extensions import db as database
+
+    return database
+
+
+# --- factories ----------------------------------------------------------------------------
+
+@dataclass
+class District:
+    """A small region tree: 区 → streets A/B → communities → grids, with two departments."""
+
+    district: Any
+    street_a: Any
+    street_b: Any
+    park: Any
+    community_a: Any
+    community_b: Any
+    grid_a1: Any
+    grid_a2: Any
+    grid_b1: Any
+    grid_p1: Any
+    fire_dept: Any
+    construction_dept: Any
+
+
+@pytest.fixture
+def district(db: Any) -> District:
+    from hazardloop.regions.services import create_department, create_region
+
+    d = create_region(name="测试区", level="district", code="330105")
+    a = create_region(name="A街道", level="street", parent=d)
+    b = create_region(name="B街道", level="street", parent=d)
+    p = create_region(name="科创园", level="park", parent=d)
+    ca = create_region(name="A社区", level="community", parent=a)
+    cb = create_region(name="B社区", level="community", parent=b)
+    square = {"type": "Polygon", "coordinates": [[[120.1, 30.3], [120.2, 30.3], [120.2, 30.4],
+                                                  [120.1, 30.4], [120.1, 30.3]]]}
+    result = District(
+        district=d, street_a=a, street_b=b, park=p, community_a=ca, community_b=cb,
+        grid_a1=create_region(name="A1网格", level="grid", parent=ca, boundary=square),
+        grid_a2=create_region(name="A2网格", level="grid", parent=ca),
+        grid_b1=create_region(name="B1网格", level="grid", parent=cb),
+        grid_p1=create_region(name="园区1网格", level="grid", parent=p),
+        fire_dept=create_department(region=d, code="fire", name="消防救援大队",
+                                    domains=["fire", "nine_small"]),
+        construction_dept=create_department(region=d, code="zj", name="住房和城乡建设局",
+                                            domains=["construction"]),
+    )
+    db.session.commit()
+    return result
+
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def make_site(db: Any) -> Any:
+    from hazardloop.sites.services import create_site
+
+    def make(grid: Any, *, category: str = "small_restaurant", domains: list[str] | None = None,
+             **fields: Any) -> Any:
+        n = next(_counter)
+        data = {"name": f"测试场所{n}", "address": f"测试路{n}号", "grid_id": grid.id,
+                "category": category, "domains": ["fire", "nine_small"] if domains is None else domains,
+                **fields}
+        site = create_site(data, actor=None)
+        db.session.commit()
+        return site
+
+    return make
+
+
+PASSWORD = "Passw0rd!"
+
+
+@pytest.fixture
+def make_user(db: Any) -> Any:
+    from hazardloop.accounts.services import GrantSpec, create_user
+    from hazardloop.taxonomy import Role
+
+    def make(role: str, *, region: Any = None, department: Any = None, site: Any = None,
+             grants: list[Any] | None = None, mobile: str | None = None) -> Any:
+        n = next(_counter)
+        specs = grants or [GrantSpec(Role(role), region.id if region else None,
+                                     department.id if department else None,
+                                     site.id if site else None)]
+        user = create_user(mobile=mobile or f"139{n:08d}", display_name=f"{role}{n}",
+                           password=PASSWORD, grants=specs)
+        db.session.commit()
+        return user
+
+    return make
+
+
+class ApiClient:
+    """A test client that sends JSON and, once logged in, the CSRF header."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+        self.csrf: str | None = None
+
+    def login(self, mobile: str, password: str = PASSWORD) -> Any:
+        response = self.client.post("/api/v1/auth/login", json={"mobile": mobile, "password": password})
+        if response.status_code == 200:
+            self.csrf = response.get_json()["csrf_token"]
+        return response
+
+    def _headers(self, headers: dict[str, str] | None) -> dict[str, str]:
+        out = dict(headers or {})
+        if self.csrf:
+            out.setdefault("X-CSRF-Token", self.csrf)
+        return out
+
+    def get(self, path: str, **kw: Any) -> Any:
+        return self.client.get(path, **kw)
+
+    def post(self, path: str, json: Any = None, headers: dict[str, str] | None = None, **kw: Any) -> Any:
+        return self.client.post(path, json=json, headers=self._headers(headers), **kw)
+
+    def patch(self, path: str, json: Any = None, headers: dict[str, str] | None = None, **kw: Any) -> Any:
+        return self.client.patch(path, json=json, headers=self._headers(headers), **kw)
+
+    def delete(self, path: str, headers: dict[str, str] | None = None, **kw: Any) -> Any:
+        return self.client.delete(path, headers=self._headers(headers), **kw)
+
+
+@pytest.fixture
+def api(app: Flask) -> ApiClient:
+    return ApiClient(app.test_client())
+
+
+@pytest.fixture
+def login(app: Flask) -> Any:
+    """login(user) → an ApiClient with that user's session."""
+
+    def do(user: Any) -> ApiClient:
+        client = ApiClient(app.test_client())
+        response = client.login(user.mobile)
+        assert response.status_code == 200, response.get_json()
+        return client
+
+    return do
+
+
+def assert_problem(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
+    """The response is an RFC 9457 problem with this status (and code), with a Chinese detail."""
+    assert response.status_code == status, (response.status_code, response.get_data(as_text=True))
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json(force=True)
+    for key in ("type", "title", "status", "code", "detail"):
+        assert key in body, body
+    assert body["status"] == status
+    if code is not None:
+        assert body["code"] == code, body
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in body["detail"]), body["detail"]
+    return body

@@ -1,0 +1,77 @@
+"""The `hazardloop` console script and a real RQ worker running a job in the app context."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hazardloop.system.jobs import health_check
+
+HAZARDLOOP = str(Path(sys.executable).with_name("hazardloop"))
+
+
+def run_cli(*args: str, env: dict[str, str], input: str | None = None, timeout: int = 120):
+    return subprocess.run([HAZARDLOOP, *args], env={**os.environ, **env}, input=input,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture
+def cli_env(app) -> dict[str, str]:
+    return {
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "REDIS_URL": app.config["REDIS_URL"],
+        "STORAGE_DIR": app.config["STORAGE_DIR"],
+        "PASSWORD_HASH_MEMORY_KIB": "1024",
+        "PASSWORD_HASH_TIME_COST": "1",
+    }
+
+
+def test_help_lists_the_commands():
+    result = subprocess.run([HAZARDLOOP, "--help"], capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "DATABASE_URL": "sqlite:///:memory:"})
+    assert result.returncode == 0, result.stderr
+    for command in ("db", "seed-demo", "create-user", "run", "worker"):
+        assert command in result.stdout
+
+
+def test_serving_commands_refuse_an_unmigrated_database(tmp_path):
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'old.db'}"}
+    result = subprocess.run([HAZARDLOOP, "run"], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "hazardloop db upgrade" in result.stderr
+
+
+def test_db_upgrade_builds_a_fresh_database(tmp_path):
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}"}
+    result = subprocess.run([HAZARDLOOP, "db", "upgrade"], env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "fresh.db").exists()
+
+
+def test_create_user_then_log_in(app, cli_env, api):
+    result = run_cli("create-user", "--mobile", "13712345678", "--name", "管理员", "--role", "admin",
+                     env={**cli_env, "HAZARDLOOP_PASSWORD": "Adm1n-pass"})
+    assert result.returncode == 0, result.stderr
+    assert "已创建用户" in result.stdout
+    assert api.login("13712345678", "Adm1n-pass").status_code == 200
+
+
+def test_create_user_reports_bad_input_without_a_traceback(app, cli_env):
+    result = run_cli("create-user", "--mobile", "123", "--name", "x", "--role", "admin",
+                     env={**cli_env, "HAZARDLOOP_PASSWORD": "Adm1n-pass"})
+    assert result.returncode != 0
+    assert "手机号" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_worker_runs_the_health_check_job_with_the_database(app, cli_env):
+    job = health_check.enqueue("ping-123")
+    result = run_cli("worker", "--burst", env=cli_env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    job.refresh()
+    assert job.get_status() == "finished", result.stderr
+    assert job.return_value() == {"token": "ping-123", "database": app.config["SQLALCHEMY_DATABASE_URI"]
+                                  .split(":")[0].split("+")[0]}
