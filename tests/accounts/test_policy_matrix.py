@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from sqlalchemy import select
+
 from hazardloop import policy
 from hazardloop.accounts.models import User
 from hazardloop.policy import Action
 from hazardloop.regions.models import Department, Region
 from hazardloop.sites.models import Site
-from sqlalchemy import select
 
 ROLES = ["grid_worker", "inspector", "supervisor", "enterprise_user", "admin"]
 T, F = True, False

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+
 from hazardloop.accounts import services
 from hazardloop.accounts.models import UserSession
 from hazardloop.database import utcnow
-
 from tests.conftest import PASSWORD, assert_problem
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
+
 from hazardloop.errors import ValidationFailed
 from hazardloop.regions.models import Region
 from hazardloop.regions.services import create_region, subtree_query
 from hazardloop.taxonomy import RegionLevel
-from sqlalchemy import select
-
 from tests.conftest import assert_problem
 
 

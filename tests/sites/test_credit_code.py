@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from hazardloop.sites.credit_code import check_character, make_credit_code, validate_credit_code
 
 # Real codes from public test vectors (../shared/reference/regulations.md §10.1).

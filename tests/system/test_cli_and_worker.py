@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from hazardloop.system.jobs import health_check
 
 HAZARDLOOP = str(Path(sys.executable).with_name("hazardloop"))

@@ -9,11 +9,11 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
+from sqlalchemy import inspect
+
 from hazardloop import create_app
 from hazardloop.extensions import db
 from hazardloop.system.schema import SchemaOutOfDate, ensure_schema_current, expected_heads
-from sqlalchemy import inspect
-
 from tests.conftest import PG_ADMIN_URL, make_test_config
 
 
