@@ -74,6 +74,7 @@ def make_test_config(database_url: str, redis_url: str, tmp: Path) -> dict[str, 
 
 def _migrate(app: Flask) -> None:
     from flask_migrate import upgrade
+
     from hazardloop.extensions import db
 
     with app.app_context():
