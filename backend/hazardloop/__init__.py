@@ -34,6 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.register_error_handlers(app)
     auth.init_app(app)
     ratelimit.init_app(app)
+    _import_models()
     _register_blueprints(app)
     _register_request_hooks(app)
 
@@ -48,14 +49,24 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def _import_models() -> None:
+    """Every feature's models, so the metadata (migrations, tests) knows all tables."""
+    from hazardloop.accounts import models as _accounts  # noqa: F401
+    from hazardloop.checklists import models as _checklists  # noqa: F401
+    from hazardloop.regions import models as _regions  # noqa: F401
+    from hazardloop.sites import models as _sites  # noqa: F401
+
+
 def _register_blueprints(app: Flask) -> None:
     from hazardloop.accounts.routes import auth_blp, users_blp
+    from hazardloop.checklists.routes import blp as checklists_blp
     from hazardloop.regions.routes import blp as regions_blp
     from hazardloop.regions.routes import departments_blp, taxonomy_blp
     from hazardloop.sites.routes import blp as sites_blp
     from hazardloop.system.routes import blp as system_blp
 
-    for blp in (system_blp, auth_blp, users_blp, regions_blp, departments_blp, taxonomy_blp, sites_blp):
+    for blp in (system_blp, auth_blp, users_blp, regions_blp, departments_blp, taxonomy_blp, sites_blp,
+                checklists_blp):
         api.register_blueprint(blp)
 
     import swagger_ui_bundle

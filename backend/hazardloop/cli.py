@@ -21,7 +21,7 @@ def _cli_app() -> Flask:
     return create_app({"SCHEMA_CHECK": False})
 
 
-def _require_current_schema() -> None:
+def require_current_schema() -> None:
     from hazardloop.system.schema import SchemaOutOfDate, ensure_schema_current
 
     try:
@@ -35,7 +35,7 @@ def _require_current_schema() -> None:
 @with_appcontext
 def seed_demo_command(password: str) -> None:
     """Build the demo district (idempotent) and print the demo logins."""
-    _require_current_schema()
+    require_current_schema()
     from hazardloop.demo.seed import seed_demo
 
     summary = seed_demo(password=password)
@@ -56,7 +56,7 @@ def seed_demo_command(password: str) -> None:
 def create_user_command(mobile: str, display_name: str, role: str, region_id: int | None,
                         department_id: int | None, site_id: int | None, password: str) -> None:
     """Create a user with one role grant."""
-    _require_current_schema()
+    require_current_schema()
     from hazardloop.accounts.services import GrantSpec, create_user
     from hazardloop.errors import ApiError
 
@@ -81,7 +81,7 @@ def create_user_command(mobile: str, display_name: str, role: str, region_id: in
 @with_appcontext
 def run_command(host: str, port: int, workers: int, threads: int) -> None:
     """Serve the web app and API with gunicorn."""
-    _require_current_schema()
+    require_current_schema()
     from gunicorn.app.base import BaseApplication
 
     class Server(BaseApplication):  # type: ignore[misc]
@@ -115,7 +115,7 @@ def worker_app() -> Flask:
 @with_appcontext
 def worker_command(burst: bool, name: str | None, queues: tuple[str, ...]) -> None:
     """Run an RQ worker with RQ's own scheduler, in the app context."""
-    _require_current_schema()
+    require_current_schema()
     # Each job runs in a fresh `python -m flask rq work-horse` process that loads this app.
     os.environ["FLASK_APP"] = "hazardloop.cli:worker_app"
     worker = current_app.extensions["rq"].make_worker(list(queues) or None, name=name)
@@ -123,7 +123,9 @@ def worker_command(burst: bool, name: str | None, queues: tuple[str, ...]) -> No
 
 
 def register(app: Flask) -> None:
-    for command in (seed_demo_command, create_user_command, run_command, worker_command):
+    from hazardloop.checklists.commands import checklists_cli
+
+    for command in (seed_demo_command, create_user_command, run_command, worker_command, checklists_cli):
         app.cli.add_command(command)
 
 
