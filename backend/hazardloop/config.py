@@ -51,6 +51,23 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         # Largest request body; photo uploads have their own, smaller limit.
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH") or 32 * 1024 * 1024),
         "SCHEMA_CHECK": _bool("SCHEMA_CHECK", True),
+        # Hazards: the body named on orders, when a recurring hazard turns 重大, presence checks.
+        "ISSUING_BODY": os.environ.get("ISSUING_BODY") or "区安全生产委员会办公室",
+        "RECURRENCE_UPGRADE_THRESHOLD": int(os.environ.get("RECURRENCE_UPGRADE_THRESHOLD") or 2),
+        "PRESENCE_MAX_DISTANCE_M": float(os.environ.get("PRESENCE_MAX_DISTANCE_M") or 300),
+        # Photo evidence: upload limits, storage backend ("local" under STORAGE_DIR, or "s3").
+        "PHOTO_MAX_BYTES": int(os.environ.get("PHOTO_MAX_BYTES") or 15 * 1024 * 1024),
+        "PHOTO_MAX_PIXELS": int(os.environ.get("PHOTO_MAX_PIXELS") or 50_000_000),
+        "PHOTO_FONT_PATH": os.environ.get("PHOTO_FONT_PATH") or None,
+        "PHOTO_EXIF_MAX_TIME_DIFF_S": int(os.environ.get("PHOTO_EXIF_MAX_TIME_DIFF_S") or 3600),
+        "PHOTO_EXIF_MAX_DISTANCE_M": float(os.environ.get("PHOTO_EXIF_MAX_DISTANCE_M") or 500),
+        "PHOTO_STORAGE": os.environ.get("PHOTO_STORAGE") or "local",
+        "S3_BUCKET": os.environ.get("S3_BUCKET") or None,
+        "S3_PREFIX": os.environ.get("S3_PREFIX") or "",
+        "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL") or None,
+        "S3_REGION": os.environ.get("S3_REGION") or None,
+        "S3_ACCESS_KEY_ID": os.environ.get("S3_ACCESS_KEY_ID") or None,
+        "S3_SECRET_ACCESS_KEY": os.environ.get("S3_SECRET_ACCESS_KEY") or None,
         # Sessions: offline phones keep working for 30 days; each use slides the expiry.
         "SESSION_LIFETIME_DAYS": int(os.environ.get("SESSION_LIFETIME_DAYS") or 30),
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),

@@ -1,0 +1,387 @@
+"""Receiving photos, their derivatives and watermark, capture records, links and publication."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import math
+import re
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from PIL import Image
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from hazardloop.accounts.models import User
+from hazardloop.database import utcnow
+from hazardloop.errors import ApiError, NotFound, ValidationFailed
+from hazardloop.evidence import images, watermark
+from hazardloop.evidence.models import LinkRole, Photo, PhotoLink, PhotoUpload, SubjectType
+from hazardloop.evidence.storage import Storage, storage
+from hazardloop.extensions import db
+from hazardloop.sites.models import Site
+
+# Bump when the derivative pipeline changes: new keys, and `hazardloop photos rebuild` remakes them.
+DERIVATIVE_VERSION = "1"
+KINDS = ("evidence", "thumbnail", "public")
+SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+
+
+class PhotoRejected(ApiError):
+    """The upload is not an acceptable still photo."""
+
+    status = 422
+    code = "photo_rejected"
+    title = "照片不符合要求"
+
+
+class PhotoTooLarge(ApiError):
+    status = 413
+    code = "photo_too_large"
+    title = "照片过大"
+
+
+class FontUnavailable(ApiError):
+    status = 503
+    code = "watermark_font_missing"
+    title = "服务暂不可用"
+
+
+def too_large(limit: int) -> PhotoTooLarge:
+    return PhotoTooLarge(f"照片文件过大，单张上限为 {limit / (1024 * 1024):.0f} MB。"
+                         "请在手机上选择较小尺寸后重试。")
+
+
+# --- keys -------------------------------------------------------------------------------
+
+def original_key(photo_id: str) -> str:
+    return f"originals/{photo_id[:2]}/{photo_id}"
+
+
+def _derived_key(photo_id: str, kind: str, variant: str) -> str:
+    digest = hashlib.sha256(f"{DERIVATIVE_VERSION}\n{kind}\n{variant}".encode()).hexdigest()[:16]
+    return f"derived/{photo_id[:2]}/{photo_id}/{kind}-{digest}.jpg"
+
+
+def key_version(key: str) -> str:
+    """The digest in a derivative key: it changes whenever the file's bytes may change."""
+    return key.rsplit("-", 1)[1].removesuffix(".jpg")
+
+
+# --- configuration helpers ------------------------------------------------------------
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def _font_path() -> str:
+    try:
+        return watermark.find_font(current_app.config.get("PHOTO_FONT_PATH"))
+    except watermark.FontMissing as exc:
+        raise FontUnavailable("服务器缺少中文字体，暂时无法生成带水印的证据照片，请联系管理员。") from exc
+
+
+# --- the watermark's words -------------------------------------------------------------
+
+def watermark_lines(photo: Photo) -> tuple[str, ...]:
+    """The strip's lines: the inspection's record first, EXIF only where nothing was recorded."""
+    zone = _zone()
+    if photo.recorded_at is not None:
+        when = f"拍摄时间：{photo.recorded_at.astimezone(zone):%Y-%m-%d %H:%M:%S}（检查记录）"
+    elif photo.exif_taken_at is not None:
+        when = f"拍摄时间：{photo.exif_taken_at.astimezone(zone):%Y-%m-%d %H:%M:%S}（照片EXIF，未核实）"
+    else:
+        when = f"拍摄时间：未记录（上传于 {(photo.created_at or utcnow()).astimezone(zone):%Y-%m-%d %H:%M}）"
+    site_name = photo.site.name if photo.site is not None else ""
+    if photo.recorded_lat is not None and photo.recorded_lng is not None:
+        where = f"位置：{_coords(photo.recorded_lat, photo.recorded_lng)} {site_name}".rstrip()
+    elif photo.exif_lat is not None and photo.exif_lng is not None:
+        where = f"位置：{_coords(photo.exif_lat, photo.exif_lng)}（照片EXIF） {site_name}".rstrip()
+    else:
+        where = f"位置：未记录 {site_name}".rstrip()
+    person = photo.inspector or photo.uploaded_by
+    who = f"检查人：{person.display_name if person else '未记录'}　隐患编号：{photo.hazard_number or '—'}"
+    if photo.exif_mismatch:
+        who += "　【注意：照片EXIF与检查记录不符】"
+    return when, where, who, f"照片编号：{photo.id[:16]}"
+
+
+def _coords(lat: float, lng: float) -> str:
+    return f"{abs(lat):.6f}°{'N' if lat >= 0 else 'S'} {abs(lng):.6f}°{'E' if lng >= 0 else 'W'}"
+
+
+def _watermarker(lines: tuple[str, ...]) -> Any:
+    font = _font_path()
+    text = watermark.WatermarkText(lines)
+    return lambda im, facts: watermark.burn(im, text, font)
+
+
+# --- receiving ---------------------------------------------------------------------------
+
+def get_photo(photo_id: str) -> Photo:
+    photo = db.session.get(Photo, photo_id) if SHA256_HEX.match(photo_id) else None
+    if photo is None:
+        raise NotFound("照片不存在。")
+    return photo
+
+
+def receive_photo(data: bytes, *, uploader: User, declared_sha256: str | None = None) -> tuple[Photo, bool]:
+    """Take an uploaded original; returns (photo, created). Uploading the same bytes again is a no-op.
+
+    Raises PhotoTooLarge (413), PhotoRejected (422: empty, not an image, truncated, corrupt,
+    polyglot, animated, decompression bomb) and ValidationFailed when the client's hash
+    does not match the bytes. Records the uploader (once per user).
+    """
+    limit = current_app.config["PHOTO_MAX_BYTES"]
+    if not data:
+        raise PhotoRejected("照片文件为空（0 字节），请重新选择照片。", code="photo_empty")
+    if len(data) > limit:
+        raise too_large(limit)
+    photo_id = hashlib.sha256(data).hexdigest()
+    if declared_sha256 and declared_sha256.lower() != photo_id:
+        raise ValidationFailed.field(
+            "sha256", "照片内容与客户端提供的 SHA-256 不一致，可能传输中损坏，请重新上传。", "hash_mismatch")
+    photo = db.session.get(Photo, photo_id)
+    created = photo is None
+    if photo is None:
+        photo = _create(photo_id, data, uploader)
+    elif not storage().exists(original_key(photo_id)):
+        storage().put(original_key(photo_id), data, images.MIME[photo.media_type])
+    if photo.thumbnail_key is None or photo.evidence_key is None or photo.public_key is None:
+        rebuild_derivatives(photo, data=data)
+    _record_upload(photo, uploader)
+    db.session.flush()
+    return photo, created
+
+
+def _create(photo_id: str, data: bytes, uploader: User) -> Photo:
+    photo = Photo(id=photo_id, byte_size=len(data), uploaded_by_id=uploader.id, created_at=utcnow(),
+                  orientation=1)
+    photo.uploaded_by = uploader
+    made, lines = _derive(photo, data)
+    # The original first: a row must never point at a file that is not there.
+    storage().put(original_key(photo_id), data, images.MIME[photo.media_type])
+    _store_derivatives(photo, made, lines)
+    try:
+        with db.session.begin_nested():
+            db.session.add(photo)
+    except IntegrityError:
+        # The same bytes arrived twice at once: the other request's row wins, the files are identical.
+        existing = db.session.get(Photo, photo_id)
+        if existing is None:
+            raise
+        return existing
+    return photo
+
+
+def _derive(photo: Photo, data: bytes) -> tuple[images.Derivatives, tuple[str, ...]]:
+    """Check the original and make its derivatives; the watermark's words need the EXIF facts."""
+    font = _font_path()
+    used: list[tuple[str, ...]] = []
+
+    def burn(im: Image.Image, facts: images.ImageFacts) -> Image.Image:
+        _apply_facts(photo, facts)
+        _apply_mismatch(photo)
+        used.append(watermark_lines(photo))
+        return watermark.burn(im, watermark.WatermarkText(used[0]), font)
+
+    try:
+        made = images.make_derivatives(data, max_pixels=current_app.config["PHOTO_MAX_PIXELS"],
+                                       zone=_zone(), watermark=burn)
+    except images.ImageRejected as exc:
+        raise PhotoRejected(exc.message, code=exc.code) from exc
+    return made, used[0]
+
+
+def _apply_facts(photo: Photo, facts: images.ImageFacts) -> None:
+    photo.media_type = facts.media_type
+    photo.width, photo.height = facts.width, facts.height
+    photo.orientation = facts.orientation
+    photo.exif_taken_at = facts.exif_taken_at
+    photo.exif_lat, photo.exif_lng = facts.exif_lat, facts.exif_lng
+
+
+def _store_derivatives(photo: Photo, made: images.Derivatives, lines: tuple[str, ...]) -> None:
+    store = storage()
+    keys = {
+        "evidence": _derived_key(photo.id, "evidence", "\n".join(lines)),
+        "thumbnail": _derived_key(photo.id, "thumbnail", ""),
+        "public": _derived_key(photo.id, "public", ""),
+    }
+    for kind, content in zip(KINDS, (made.evidence, made.thumbnail, made.public), strict=True):
+        store.put(keys[kind], content, "image/jpeg")
+    photo.evidence_key, photo.thumbnail_key, photo.public_key = (
+        keys["evidence"], keys["thumbnail"], keys["public"])
+
+
+def _record_upload(photo: Photo, uploader: User) -> None:
+    if uploader.id not in photo.uploader_ids:
+        photo.uploads.append(PhotoUpload(user_id=uploader.id, uploaded_at=utcnow()))
+
+
+def rebuild_derivatives(photo: Photo, *, data: bytes | None = None) -> Photo:
+    """Make every derivative again from the stored original (after a pipeline change or a loss)."""
+    data = data if data is not None else storage().get(original_key(photo.id))
+    made, lines = _derive(photo, data)
+    _store_derivatives(photo, made, lines)
+    db.session.flush()
+    return photo
+
+
+def derivatives_current(photo: Photo, store: Storage) -> bool:
+    """Are all derivatives made by this pipeline version and present in storage?"""
+    if photo.thumbnail_key != _derived_key(photo.id, "thumbnail", "") or photo.evidence_key is None:
+        return False
+    return all(store.exists(k) for k in (photo.evidence_key, photo.thumbnail_key, photo.public_key) if k)
+
+
+def read_file(photo: Photo, kind: str) -> tuple[bytes, str, str]:
+    """(bytes, MIME type, ETag) of the original or a derivative; NotFound while not made."""
+    if kind == "original":
+        key, mime, etag = original_key(photo.id), images.MIME[photo.media_type], photo.id
+    else:
+        key = getattr(photo, f"{kind}_key")
+        if key is None:
+            raise NotFound("照片的缩略图/副本尚未生成，请稍后再试。", code="photo_not_ready")
+        mime, etag = "image/jpeg", f"{photo.id[:16]}-{key_version(key)}"
+    try:
+        return storage().get(key), mime, etag
+    except FileNotFoundError as exc:
+        raise NotFound("照片文件缺失，请联系管理员重建。", code="photo_file_missing") from exc
+
+
+# --- the capture record and its check against EXIF --------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class CaptureRecord:
+    """When, where, by whom and for which hazard a photo was taken, as the inspection recorded it."""
+
+    captured_at: dt.datetime | None = None
+    lat: float | None = None
+    lng: float | None = None
+    site: Site | None = None
+    inspector: User | None = None
+    hazard_number: str | None = None
+
+
+def apply_capture_record(photo: Photo, record: CaptureRecord) -> Photo:
+    """Set the photo's capture record, flag a large EXIF mismatch and rebuild the watermarked copy.
+
+    Called by the inspection/hazard services (issue 4). Raises ValidationFailed for an
+    impossible record; the EXIF values are kept as they were.
+    """
+    if record.captured_at is not None and record.captured_at.tzinfo is None:
+        raise ValidationFailed.field("captured_at", "拍摄时间须带时区。")
+    if (record.lat is None) != (record.lng is None):
+        raise ValidationFailed.field("lat", "经度和纬度需同时提供。")
+    if record.lat is not None and not (-90 <= record.lat <= 90 and -180 <= record.lng <= 180):  # type: ignore[operator]
+        raise ValidationFailed.field("lat", "经纬度超出范围。")
+    if record.hazard_number is not None and len(record.hazard_number) > 40:
+        raise ValidationFailed.field("hazard_number", "隐患编号不能超过 40 个字符。")
+    photo.recorded_at = record.captured_at
+    photo.recorded_lat, photo.recorded_lng = record.lat, record.lng
+    site = record.site
+    if site is not None and photo.recorded_lat is None and site.lat is not None:
+        photo.recorded_lat, photo.recorded_lng = site.lat, site.lng  # the site's own position
+    photo.site = site
+    photo.site_id = site.id if site is not None else None
+    photo.inspector = record.inspector
+    photo.inspector_id = record.inspector.id if record.inspector is not None else None
+    photo.hazard_number = record.hazard_number
+    _apply_mismatch(photo)
+    lines = watermark_lines(photo)
+    try:
+        evidence = images.make_evidence(storage().get(original_key(photo.id)),
+                                        max_pixels=current_app.config["PHOTO_MAX_PIXELS"], zone=_zone(),
+                                        watermark=_watermarker(lines))
+    except images.ImageRejected as exc:  # the original was accepted once; only a pipeline change
+        raise PhotoRejected(exc.message, code=exc.code) from exc
+    key = _derived_key(photo.id, "evidence", "\n".join(lines))
+    storage().put(key, evidence, "image/jpeg")
+    photo.evidence_key = key
+    db.session.flush()
+    return photo
+
+
+def _apply_mismatch(photo: Photo) -> None:
+    """EXIF can lie (a wrong phone clock, an old photo): flag large differences from the record."""
+    config = current_app.config
+    photo.exif_time_offset_s = None
+    photo.exif_distance_m = None
+    if photo.recorded_at is not None and photo.exif_taken_at is not None:
+        photo.exif_time_offset_s = round((photo.exif_taken_at - photo.recorded_at).total_seconds())
+    if None not in (photo.recorded_lat, photo.recorded_lng, photo.exif_lat, photo.exif_lng):
+        photo.exif_distance_m = round(distance_m(photo.recorded_lat, photo.recorded_lng,  # type: ignore[arg-type]
+                                                 photo.exif_lat, photo.exif_lng), 1)  # type: ignore[arg-type]
+    photo.exif_mismatch = bool(
+        (photo.exif_time_offset_s is not None
+         and abs(photo.exif_time_offset_s) > config["PHOTO_EXIF_MAX_TIME_DIFF_S"])
+        or (photo.exif_distance_m is not None and photo.exif_distance_m > config["PHOTO_EXIF_MAX_DISTANCE_M"])
+    )
+
+
+def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance in metres (haversine on a 6371 km sphere)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6_371_000 * math.asin(math.sqrt(a))
+
+
+# --- links: what a photo is evidence of --------------------------------------------------
+
+def link_photo(photo: Photo, *, subject_type: str, subject_id: int, role: str,
+               answers: Photo | None = None, actor: User | None = None) -> PhotoLink:
+    """Link ``photo`` to a subject in a role; an "after" photo may name the photo it answers.
+
+    Idempotent for the same (photo, subject, role). Raises ValidationFailed for an unknown
+    subject type or role, or an answer that is not an "after" photo of another picture.
+    """
+    if subject_type not in {s.value for s in SubjectType}:
+        raise ValidationFailed.field("subject_type", f"未知的关联对象类型：{subject_type}")
+    if role not in {r.value for r in LinkRole}:
+        raise ValidationFailed.field("role", f"未知的照片用途：{role}")
+    if answers is not None and (role != LinkRole.AFTER or answers.id == photo.id):
+        raise ValidationFailed.field("answers_photo_id",
+                                     "只有整改后照片可以对应一张整改前/发现时的其他照片。")
+    if subject_type == SubjectType.SITE and db.session.get(Site, subject_id) is None:
+        raise ValidationFailed.field("subject_id", "场所不存在。")
+    for link in photo.links:
+        if (link.subject_type, link.subject_id, link.role) == (subject_type, subject_id, role):
+            if answers is not None:
+                link.answers_photo_id = answers.id
+            db.session.flush()
+            return link
+    link = PhotoLink(subject_type=subject_type, subject_id=subject_id, role=role,
+                     answers_photo_id=answers.id if answers else None,
+                     created_by_id=actor.id if actor else None, created_at=utcnow())
+    photo.links.append(link)
+    db.session.flush()
+    return link
+
+
+def before_after_pairs(subject_type: str, subject_id: int) -> list[tuple[Photo, Photo]]:
+    """(answered photo, after photo) pairs of a subject, for a side-by-side view."""
+    rows = db.session.scalars(select(PhotoLink).where(
+        PhotoLink.subject_type == subject_type, PhotoLink.subject_id == subject_id,
+        PhotoLink.role == LinkRole.AFTER, PhotoLink.answers_photo_id.is_not(None),
+    ).order_by(PhotoLink.id))
+    pairs = []
+    for link in rows:
+        before, after = db.session.get(Photo, link.answers_photo_id), db.session.get(Photo, link.photo_id)
+        if before is not None and after is not None:
+            pairs.append((before, after))
+    return pairs
+
+
+def set_published(photo: Photo, published: bool) -> Photo:
+    """Show (or stop showing) the photo's public copy outside the authorities.
+
+    Issue 4's "make a hazard public" calls this for the hazard's photos.
+    """
+    photo.published_at = (photo.published_at or utcnow()) if published else None
+    db.session.flush()
+    return photo
