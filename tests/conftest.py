@@ -90,10 +90,7 @@ def _session_app(
 
     kind = request.param
     tmp = tmp_path_factory.mktemp(kind)
-    if kind == "postgresql":
-        url = request.getfixturevalue("pg_database_url")
-    else:
-        url = f"sqlite:///{tmp / 'test.db'}"
+    url = request.getfixturevalue("pg_database_url") if kind == "postgresql" else f"sqlite:///{tmp / 'test.db'}"
     config = make_test_config(url, redis_url, tmp)
     _migrate(create_app({**config, "SCHEMA_CHECK": False}))
     app = create_app(config)  # schema check on: proves the migrated schema is current
@@ -156,8 +153,9 @@ class District:
     construction_dept: Any
 
 
-@pytest.fixture
-def district(db: Any) -> District:
+def build_district() -> District:
+    """Create the small standard tree (in the current app context) and commit."""
+    from hazardloop.extensions import db
     from hazardloop.regions.services import create_department, create_region
 
     d = create_region(name="测试区", level="district", code="330105")
@@ -183,46 +181,55 @@ def district(db: Any) -> District:
     return result
 
 
+@pytest.fixture
+def district(db: Any) -> District:
+    return build_district()
+
+
 _counter = itertools.count(1)
+
+
+def new_site(grid: Any, *, category: str = "small_restaurant", domains: list[str] | None = None,
+             **fields: Any) -> Any:
+    """Register a site in ``grid`` and commit."""
+    from hazardloop.extensions import db
+    from hazardloop.sites.services import create_site
+
+    n = next(_counter)
+    data = {"name": f"测试场所{n}", "address": f"测试路{n}号", "grid_id": grid.id,
+            "category": category, "domains": ["fire", "nine_small"] if domains is None else domains, **fields}
+    site = create_site(data, actor=None)
+    db.session.commit()
+    return site
 
 
 @pytest.fixture
 def make_site(db: Any) -> Any:
-    from hazardloop.sites.services import create_site
-
-    def make(grid: Any, *, category: str = "small_restaurant", domains: list[str] | None = None,
-             **fields: Any) -> Any:
-        n = next(_counter)
-        data = {"name": f"测试场所{n}", "address": f"测试路{n}号", "grid_id": grid.id,
-                "category": category, "domains": ["fire", "nine_small"] if domains is None else domains,
-                **fields}
-        site = create_site(data, actor=None)
-        db.session.commit()
-        return site
-
-    return make
+    return new_site
 
 
 PASSWORD = "Passw0rd!"
 
 
-@pytest.fixture
-def make_user(db: Any) -> Any:
+def new_user(role: str, *, region: Any = None, department: Any = None, site: Any = None,
+             grants: list[Any] | None = None, mobile: str | None = None) -> Any:
+    """Create a user with one grant (or ``grants``) and commit."""
     from hazardloop.accounts.services import GrantSpec, create_user
+    from hazardloop.extensions import db
     from hazardloop.taxonomy import Role
 
-    def make(role: str, *, region: Any = None, department: Any = None, site: Any = None,
-             grants: list[Any] | None = None, mobile: str | None = None) -> Any:
-        n = next(_counter)
-        specs = grants or [GrantSpec(Role(role), region.id if region else None,
-                                     department.id if department else None,
-                                     site.id if site else None)]
-        user = create_user(mobile=mobile or f"139{n:08d}", display_name=f"{role}{n}",
-                           password=PASSWORD, grants=specs)
-        db.session.commit()
-        return user
+    n = next(_counter)
+    specs = grants or [GrantSpec(Role(role), region.id if region else None,
+                                 department.id if department else None, site.id if site else None)]
+    user = create_user(mobile=mobile or f"139{n:08d}", display_name=f"{role}{n}", password=PASSWORD,
+                       grants=specs)
+    db.session.commit()
+    return user
 
-    return make
+
+@pytest.fixture
+def make_user(db: Any) -> Any:
+    return new_user
 
 
 class ApiClient:
@@ -287,3 +294,38 @@ def assert_problem(response: Any, status: int, code: str | None = None) -> dict[
         assert body["code"] == code, body
     assert any("\u4e00" <= ch <= "\u9fff" for ch in body["detail"]), body["detail"]
     return body
+
+
+# --- checklists, photos, inspections ---------------------------------------------------------
+
+@pytest.fixture
+def checklists(db: Any) -> Any:
+    """The shipped checklists, synced into the database."""
+    from hazardloop.checklists.services import sync_checklists
+
+    report = sync_checklists()
+    db.session.commit()
+    return report
+
+
+@pytest.fixture
+def make_photo(db: Any) -> Any:
+    """make_photo(user) → a real small JPEG uploaded by ``user``; each call a different picture."""
+    import io
+    import random
+
+    from PIL import Image
+
+    from hazardloop.evidence.services import receive_photo
+
+    def make(user: Any) -> Any:
+        colour = tuple(random.randrange(256) for _ in range(3))
+        image = Image.new("RGB", (64, 48), colour)
+        image.putpixel((random.randrange(64), random.randrange(48)), (0, 0, 0))
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=90)
+        photo, _ = receive_photo(buffer.getvalue(), uploader=user)
+        db.session.commit()
+        return photo
+
+    return make

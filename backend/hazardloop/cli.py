@@ -124,8 +124,11 @@ def worker_command(burst: bool, name: str | None, queues: tuple[str, ...]) -> No
 
 def register(app: Flask) -> None:
     from hazardloop.checklists.commands import checklists_cli
+    from hazardloop.evidence.commands import photos_cli
+    from hazardloop.hazards.commands import audit_cli
 
-    for command in (seed_demo_command, create_user_command, run_command, worker_command, checklists_cli):
+    for command in (seed_demo_command, create_user_command, run_command, worker_command, checklists_cli,
+                    photos_cli, audit_cli):
         app.cli.add_command(command)
 
 

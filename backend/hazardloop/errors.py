@@ -9,7 +9,8 @@ from typing import Any
 
 import marshmallow as ma
 from flask import Flask, Response, current_app, json
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -257,6 +258,26 @@ def handle_integrity_error(error: IntegrityError) -> Response:
     return problem_response(409, "conflict", "冲突", detail)
 
 
+def handle_stale_data(error: StaleDataError) -> Response:
+    """Optimistic locking lost: someone changed the same record between our read and our write."""
+    from hazardloop.extensions import db
+
+    db.session.rollback()
+    return problem_response(409, "concurrent_update", "冲突", "该记录刚被他人修改，请刷新后重试。")
+
+
+def handle_operational_error(error: OperationalError) -> Response:
+    """SQLite's single writer was busy too long (or the database is unreachable): ask to retry."""
+    from hazardloop.extensions import db
+
+    db.session.rollback()
+    if "locked" not in str(error.orig).lower() and "could not connect" not in str(error.orig).lower():
+        return handle_unexpected(error)
+    log.warning("database busy: %s", error.orig)
+    return problem_response(503, "database_busy", "服务繁忙", "数据库正忙，请稍后重试（已提交的数据不会丢失）。",
+                            headers={"Retry-After": "1"})
+
+
 def handle_unexpected(error: Exception) -> Response:
     log.exception("unhandled error", exc_info=error)
     code, title, detail = HTTP_PROBLEMS[500]
@@ -270,6 +291,8 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ma.ValidationError, lambda e: handle_api_error(
         ValidationFailed(flatten_messages(e.messages))))
     app.register_error_handler(IntegrityError, handle_integrity_error)
+    app.register_error_handler(OperationalError, handle_operational_error)
+    app.register_error_handler(StaleDataError, handle_stale_data)
     app.register_error_handler(Exception, handle_unexpected)
 
 

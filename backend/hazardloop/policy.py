@@ -9,13 +9,17 @@ are reported as not found, never as forbidden, so scope cannot be probed.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import ColumnElement, exists, false, or_, select, true
 
 from hazardloop.accounts.models import RoleGrant, User
 from hazardloop.errors import Forbidden, NotFound
+from hazardloop.evidence.models import Photo, PhotoLink, PhotoUpload, SubjectType
+from hazardloop.hazards.models import Hazard
+from hazardloop.hazards.states import HazardStatus, Transition
+from hazardloop.inspections.models import Inspection, InspectionMode
 from hazardloop.regions.models import Department, Region
 from hazardloop.regions.services import grid_ids_under, in_subtree, is_within
 from hazardloop.sites.models import Site, SiteDomain
@@ -34,6 +38,11 @@ class Action(enum.StrEnum):
     SITE_INSPECT = "site.inspect"
     USER_VIEW = "user.view"
     USER_MANAGE = "user.manage"
+    PHOTO_VIEW = "photo.view"  # the record, thumbnail and watermarked evidence copy
+    PHOTO_ORIGINAL = "photo.original"  # the untouched original, with the device's EXIF and GPS
+    HAZARD_VIEW = "hazard.view"
+    HAZARD_PUBLISH_CIRCULAR = "hazard.publish_circular"  # 通报: name hazards in a circular
+    INSPECTION_VIEW = "inspection.view"
 
 
 class Reach(enum.Enum):
@@ -57,7 +66,14 @@ RULES: dict[Action, dict[Role, Reach]] = {
     Action.SITE_INSPECT:      {G: S, IN: S, SV: S, E: S, AD: A},
     Action.USER_VIEW:         {SV: S, AD: A},
     Action.USER_MANAGE:       {AD: A},
+    Action.PHOTO_VIEW:        {G: S, IN: S, SV: S, E: S, AD: A},
+    Action.PHOTO_ORIGINAL:    {G: S, IN: S, SV: S, AD: A},
+    Action.HAZARD_VIEW:       {G: S, IN: S, SV: S, E: S, AD: A},
+    Action.HAZARD_PUBLISH_CIRCULAR: {SV: S, AD: A},
+    Action.INSPECTION_VIEW:   {G: S, IN: S, SV: S, E: S, AD: A},
 }
+# Who may fire each hazard transition is declared in hazards.states.TRANSITIONS (roles);
+# can_fire() below applies the same scope rules as HAZARD_VIEW.
 
 # The action that decides whether an object of a type is visible at all.
 VIEW_ACTION: dict[type, Action] = {
@@ -65,6 +81,9 @@ VIEW_ACTION: dict[type, Action] = {
     Department: Action.DEPARTMENT_VIEW,
     Site: Action.SITE_VIEW,
     User: Action.USER_VIEW,
+    Photo: Action.PHOTO_VIEW,
+    Hazard: Action.HAZARD_VIEW,
+    Inspection: Action.INSPECTION_VIEW,
 }
 
 
@@ -106,11 +125,47 @@ def _department_in(grant: RoleGrant, department: Department) -> bool:
     return False  # departments are only ever granted ANYWHERE
 
 
+def _hazard_in(grant: RoleGrant, hazard: Hazard) -> bool:
+    if grant.role == Role.ENTERPRISE_USER and hazard.covert and hazard.status == HazardStatus.FOUND:
+        return False  # 暗访: hidden from the enterprise until exposed or assigned
+    return _site_in(grant, hazard.site)
+
+
+def _inspection_in(grant: RoleGrant, inspection: Inspection) -> bool:
+    if grant.role == Role.ENTERPRISE_USER and inspection.mode == InspectionMode.COVERT:
+        return False
+    return _site_in(grant, inspection.site)
+
+
+def _photo_in(grant: RoleGrant, photo: Photo) -> bool:
+    """A photo I uploaded, or one linked to a site I may see.
+
+    Issue 4 adds its subjects (inspection, hazard, rectification) here and in _photo_clause.
+    """
+    if grant.user_id in photo.uploader_ids:
+        return True
+    for link in photo.links:
+        if link.subject_type == SubjectType.SITE:
+            site = _get(Site, link.subject_id)
+            if site is not None and _site_in(grant, site):
+                return True
+    return False
+
+
+def _get(model: type, key: Any) -> Any:
+    from hazardloop.extensions import db
+
+    return db.session.get(model, key)
+
+
 IN_SCOPE: dict[type, Callable[[RoleGrant, Any], bool]] = {
     Region: _region_in,
     Site: _site_in,
     User: _user_in,
     Department: _department_in,
+    Photo: _photo_in,
+    Hazard: _hazard_in,
+    Inspection: _inspection_in,
 }
 
 
@@ -159,11 +214,42 @@ def _user_clause(grant: RoleGrant) -> ColumnElement[bool]:
     )
 
 
+def _sites_of(grant: RoleGrant) -> Any:
+    return select(Site.id).where(_site_clause(grant))
+
+
+def _hazard_clause(grant: RoleGrant) -> ColumnElement[bool]:
+    if grant.role == Role.ENTERPRISE_USER:
+        return (Hazard.site_id == grant.site_id) & ~(
+            Hazard.covert.is_(True) & (Hazard.status == HazardStatus.FOUND.value))
+    if grant.role == Role.GRID_WORKER:
+        return Hazard.site_id.in_(select(Site.id).where(Site.grid_id == grant.region_id))
+    return Hazard.site_id.in_(_sites_of(grant))
+
+
+def _inspection_clause(grant: RoleGrant) -> ColumnElement[bool]:
+    if grant.role == Role.ENTERPRISE_USER:
+        return (Inspection.site_id == grant.site_id) & (Inspection.mode != InspectionMode.COVERT.value)
+    return Inspection.site_id.in_(_sites_of(grant))
+
+
+def _photo_clause(grant: RoleGrant) -> ColumnElement[bool]:
+    uploaded = exists(select(PhotoUpload.photo_id).where(
+        PhotoUpload.photo_id == Photo.id, PhotoUpload.user_id == grant.user_id))
+    on_site = exists(select(PhotoLink.id).join(Site, Site.id == PhotoLink.subject_id).where(
+        PhotoLink.photo_id == Photo.id, PhotoLink.subject_type == SubjectType.SITE.value,
+        _site_clause(grant)))
+    return or_(uploaded, on_site)
+
+
 SCOPE_CLAUSE: dict[type, Callable[[RoleGrant], ColumnElement[bool]]] = {
     Region: _region_clause,
     Site: _site_clause,
     User: _user_clause,
     Department: lambda grant: false(),
+    Photo: _photo_clause,
+    Hazard: _hazard_clause,
+    Inspection: _inspection_clause,
 }
 
 
@@ -226,3 +312,34 @@ def allowed_actions(user: User, obj: Any) -> list[str]:
         a.value for a in Action
         if a.value.split(".")[0] == VIEW_ACTION[kind].value.split(".")[0] and can(user, a, obj)
     ]
+
+
+def can_fire(user: User, transition: Transition, hazard: Hazard) -> Role | None:
+    """The role under which ``user`` may fire ``transition`` on ``hazard``, or None.
+
+    The roles come from the transition table; the scope is the same as for viewing the
+    hazard. When several grants qualify, the most senior role is used (it is recorded on
+    the event and some guards depend on it, e.g. 重大 verification needs a supervisor).
+    """
+    if not user.active:
+        return None
+    return _most_senior(
+        Role(g.role) for g in user.grants
+        if Role(g.role) in transition.roles and (g.role == Role.ADMIN or _hazard_in(g, hazard)))
+
+
+def acting_role(user: User, action: Action, obj: Any) -> Role | None:
+    """The most senior role under which ``user`` may do ``action`` on ``obj`` (recorded on events)."""
+    if not user.active:
+        return None
+    rule, in_scope = RULES[action], IN_SCOPE[type(obj)]
+    return _most_senior(
+        Role(g.role) for g in user.grants
+        if (reach := rule.get(Role(g.role))) is Reach.ANYWHERE or (reach is Reach.IN_SCOPE and in_scope(g, obj)))
+
+
+SENIORITY = [Role.ENTERPRISE_USER, Role.GRID_WORKER, Role.INSPECTOR, Role.SUPERVISOR, Role.ADMIN]
+
+
+def _most_senior(roles: Iterable[Role]) -> Role | None:
+    return max(roles, key=SENIORITY.index, default=None)

@@ -10,13 +10,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import redis
 from sqlalchemy import select
 
 from hazardloop import policy
 from hazardloop.accounts.models import User
+from hazardloop.evidence.models import Photo
+from hazardloop.hazards.models import Hazard
+from hazardloop.inspections.models import Inspection
 from hazardloop.policy import Action
 from hazardloop.regions.models import Department, Region
 from hazardloop.sites.models import Site
+from tests.conftest import ApiClient, _empty_tables, build_district, new_site, new_user
+from tests.evidence.imagefiles import jpeg
 
 ROLES = ["grid_worker", "inspector", "supervisor", "enterprise_user", "admin"]
 T, F = True, False
@@ -45,11 +51,25 @@ EXPECTED: dict[str, dict[str, tuple[bool, bool]]] = {
                           "enterprise_user": (F, F), "admin": (T, T)},
     "user.manage":       {"grid_worker": (F, F), "inspector": (F, F), "supervisor": (F, F),
                           "enterprise_user": (F, F), "admin": (T, T)},
+    # in = linked to the in-scope site, out = linked to the out-of-scope site (neither uploaded by the actor)
+    "photo.view":        {"grid_worker": (T, F), "inspector": (T, F), "supervisor": (T, F),
+                          "enterprise_user": (T, F), "admin": (T, T)},
+    "photo.original":    {"grid_worker": (T, F), "inspector": (T, F), "supervisor": (T, F),
+                          "enterprise_user": (F, F), "admin": (T, T)},
+    "hazard.view":       {"grid_worker": (T, F), "inspector": (T, F), "supervisor": (T, F),
+                          "enterprise_user": (T, F), "admin": (T, T)},
+    "hazard.publish_circular": {"grid_worker": (F, F), "inspector": (F, F), "supervisor": (T, F),
+                                "enterprise_user": (F, F), "admin": (T, T)},
+    "inspection.view":   {"grid_worker": (T, F), "inspector": (T, F), "supervisor": (T, F),
+                          "enterprise_user": (T, F), "admin": (T, T)},
 }
+
+# hazard.publish_circular is asked about a hazard.
+CIRCULAR_ON_HAZARD = {"hazard.publish_circular"}
 
 # What kind of object each action is asked about.
 OBJECT_KIND = {
-    "region": "region", "department": "department", "site": "site", "user": "user",
+    "region": "region", "department": "department", "site": "site", "user": "user", "photo": "photo",
 }
 CREATE_ON_GRID = {"site.create"}
 
@@ -60,10 +80,10 @@ class Scenario:
     objects: dict[tuple[str, str], Any]  # (kind, "in"|"out") → object
 
 
-@pytest.fixture
-def scenario(district, make_site, make_user) -> Scenario:
+def build_scenario() -> Scenario:
     """Every actor's scope contains grid A1 and the site in it; grid B1 is outside all of them."""
-    d = district
+    d = build_district()
+    make_site, make_user = new_site, new_user
     site_in = make_site(d.grid_a1, category="small_restaurant", domains=["fire", "nine_small"])
     site_out = make_site(d.grid_b1, category="small_restaurant", domains=["fire", "nine_small"])
     actors = {
@@ -80,12 +100,98 @@ def scenario(district, make_site, make_user) -> Scenario:
         ("user", "in"): make_user("grid_worker", region=d.grid_a2),
         ("user", "out"): make_user("grid_worker", region=d.grid_b1),
     }
+    objects[("photo", "in")], objects[("photo", "out")] = _site_photos(site_in, site_out, make_user, d)
+    objects.update(_hazards_and_inspections(site_in, site_out, actors["admin"]))
     return Scenario(actors, objects)
+
+
+def _hazards_and_inspections(site_in: Site, site_out: Site, admin: User) -> dict[tuple[str, str], Any]:
+    """A routine (not covert) hazard and inspection at each site."""
+    from hazardloop.checklists.models import Checklist, ChecklistVersion
+    from hazardloop.database import utcnow
+    from hazardloop.extensions import db
+    from hazardloop.hazards.services import create_hazard
+    from hazardloop.hazards.states import HazardLevel, HazardSource
+    from hazardloop.inspections.models import Inspection
+    from hazardloop.taxonomy import Role
+
+    db.session.add(Checklist(id="matrix", title="矩阵测试"))
+    version = ChecklistVersion(checklist_id="matrix", version="1", content_hash="0" * 64, title="矩阵测试",
+                               categories=[], domains=[], item_count=0, content={}, source_file="m.yaml")
+    db.session.add(version)
+    db.session.flush()
+    out: dict[tuple[str, str], Any] = {}
+    for where, site in (("in", site_in), ("out", site_out)):
+        now = utcnow()
+        inspection = Inspection(
+            client_uuid=f"00000000-0000-4000-8000-00000000000{1 if where == 'in' else 2}", content_hash="x",
+            site=site, checklist_version_id=version.id, mode="routine", inspector_id=admin.id,
+            inspector_role="admin", started_at=now, finished_at=now, answers=[], score_total=100,
+            score_max=100, finding_count=0)
+        db.session.add(inspection)
+        out[("inspection", where)] = inspection
+        out[("hazard", where)] = create_hazard(
+            site=site, source=HazardSource.GRID_PATROL, description="灭火器过期", level=HazardLevel.GENERAL,
+            domain="fire", actor=admin, actor_role=Role.ADMIN, found_at=now)
+    db.session.commit()
+    return out
+
+
+# The scenario is read-only for these tests, so it is built once per database and reloaded by id;
+# if another test emptied the tables meanwhile, it is built again.
+_BUILT: dict[int, tuple[dict[str, int], dict[tuple[str, str], tuple[type, Any]]]] = {}
+
+
+@pytest.fixture
+def scenario(_session_app) -> Any:
+    from hazardloop.extensions import db
+
+    with _session_app.app_context():
+        ids = _BUILT.get(id(_session_app))
+        if ids is None or db.session.get(User, ids[0]["admin"]) is None:
+            _empty_tables(_session_app)
+            redis.Redis.from_url(_session_app.config["REDIS_URL"]).flushdb()
+            built = build_scenario()
+            ids = ({role: u.id for role, u in built.actors.items()},
+                   {key: (type(obj), obj.id) for key, obj in built.objects.items()})
+            _BUILT[id(_session_app)] = ids
+            db.session.remove()
+        actors = {role: db.session.get(User, uid) for role, uid in ids[0].items()}
+        objects = {key: db.session.get(model, oid) for key, (model, oid) in ids[1].items()}
+        yield Scenario(actors, objects)
+        db.session.rollback()
+
+
+@pytest.fixture
+def login(_session_app) -> Any:
+    """Log in through the session app without emptying the tables (the scenario is shared)."""
+    def do(user: Any) -> ApiClient:
+        client = ApiClient(_session_app.test_client())
+        assert client.login(user.mobile).status_code == 200
+        return client
+
+    return do
+
+
+def _site_photos(site_in: Site, site_out: Site, make_user: Any, d: Any) -> tuple[Photo, Photo]:
+    from hazardloop.evidence.services import link_photo, receive_photo
+    from hazardloop.extensions import db
+
+    uploader = make_user("grid_worker", region=d.grid_p1)
+    photos = []
+    for site, color in ((site_in, (200, 40, 40)), (site_out, (40, 40, 200))):
+        photo, _ = receive_photo(jpeg(16, 12, color=color), uploader=uploader)
+        link_photo(photo, subject_type="site", subject_id=site.id, role="overview")
+        photos.append(photo)
+    db.session.commit()
+    return photos[0], photos[1]
 
 
 def _object_for(scenario: Scenario, action: str, where: str) -> Any:
     if action in CREATE_ON_GRID:
         return scenario.objects[("region", where)]
+    if action in CIRCULAR_ON_HAZARD:
+        return scenario.objects[("hazard", where)]
     return scenario.objects[(action.split(".")[0], where)]
 
 
@@ -107,12 +213,15 @@ def test_matrix(scenario, action, role, where):
     assert policy.can(user, Action(action), obj) is expected
 
 
-MODELS = {"region": Region, "site": Site, "user": User, "department": Department}
+MODELS = {"region": Region, "site": Site, "user": User, "department": Department, "photo": Photo,
+          "hazard": Hazard, "inspection": Inspection}
 
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("action", [a for a in EXPECTED if a.endswith(".view")])
-def test_list_queries_agree_with_the_matrix(scenario, db, action, role):
+def test_list_queries_agree_with_the_matrix(scenario, action, role):
+    from hazardloop.extensions import db
+
     """Which objects a user may list is answered by the same rules, in SQL."""
     user = scenario.actors[role]
     kind = action.split(".")[0]
@@ -131,7 +240,7 @@ def test_everyone_may_view_themselves(scenario):
         assert policy.can(user, Action.USER_VIEW, user)
 
 
-def test_inspector_sees_only_sites_in_their_departments_domains(district, make_site, make_user):
+def test_inspector_sees_only_sites_in_their_departments_domains(db, district, make_site, make_user):
     inspector = make_user("inspector", region=district.street_a, department=district.fire_dept)
     building_site = make_site(district.grid_a1, category="construction_site", domains=["construction"])
     shop = make_site(district.grid_a1, category="small_shop", domains=["fire"])
@@ -139,7 +248,7 @@ def test_inspector_sees_only_sites_in_their_departments_domains(district, make_s
     assert policy.can(inspector, Action.SITE_VIEW, shop)
 
 
-def test_disabled_user_may_do_nothing(scenario, db):
+def test_disabled_user_may_do_nothing(scenario):
     admin = scenario.actors["admin"]
     admin.active = False
     for action in Action:
@@ -155,8 +264,10 @@ HTTP_CASES = {
     "region.view": ("GET", "/api/v1/regions/{id}", None),
     "user.view": ("GET", "/api/v1/users/{id}", None),
     "user.manage": ("PATCH", "/api/v1/users/{id}", {"active": True}),
+    "photo.view": ("GET", "/api/v1/photos/{id}/thumbnail", None),
+    "photo.original": ("GET", "/api/v1/photos/{id}/original", None),
 }
-VIEW_OF = {"site": "site.view", "region": "region.view", "user": "user.view"}
+VIEW_OF = {"site": "site.view", "region": "region.view", "user": "user.view", "photo": "photo.view"}
 HTTP_PARAMS = [(a, r, w) for a in HTTP_CASES for r in ROLES for w in ("in", "out")]
 
 
@@ -175,3 +286,40 @@ def test_http_answers_follow_the_matrix(scenario, login, action, role, where):
     visible = EXPECTED[VIEW_OF[action.split(".")[0]]][role][i]
     expected_status = 200 if allowed else 403 if visible else 404
     assert response.status_code == expected_status, response.get_json()
+
+
+# --- hazard workflow transitions: who may fire what, in scope and out of scope -------------------
+
+TRANSITION_ROLES: dict[str, set[str]] = {
+    "expose": {"inspector", "supervisor", "admin"},
+    "assign": {"grid_worker", "inspector", "supervisor", "admin"},
+    "acknowledge": {"enterprise_user", "grid_worker", "inspector", "supervisor", "admin"},
+    "submit_rectification": {"enterprise_user", "grid_worker", "admin"},
+    "verify_pass": {"grid_worker", "inspector", "supervisor", "admin"},
+    "verify_fail": {"grid_worker", "inspector", "supervisor", "admin"},
+    "request_extension": {"enterprise_user", "grid_worker", "admin"},
+    "approve_extension": {"supervisor", "admin"},
+    "refuse_extension": {"supervisor", "admin"},
+    "list_supervision": {"supervisor", "admin"},
+    "submit_governance_plan": {"enterprise_user", "supervisor", "admin"},
+    "close_on_site": {"grid_worker", "inspector", "supervisor", "admin"},
+}
+
+
+def test_every_transition_has_a_row():
+    from hazardloop.hazards.states import TRANSITIONS
+
+    assert set(TRANSITION_ROLES) == set(TRANSITIONS)
+
+
+TRANSITION_CASES = [(a, r, w) for a in TRANSITION_ROLES for r in ROLES for w in ("in", "out")]
+
+
+@pytest.mark.parametrize(("action", "role", "where"), TRANSITION_CASES,
+                         ids=[f"{a}-{r}-{w}" for a, r, w in TRANSITION_CASES])
+def test_transition_matrix(scenario, action, role, where):
+    from hazardloop.hazards.states import TRANSITIONS
+
+    hazard = scenario.objects[("hazard", where)]
+    expected = role in TRANSITION_ROLES[action] and (where == "in" or role == "admin")
+    assert (policy.can_fire(scenario.actors[role], TRANSITIONS[action], hazard) is not None) is expected

@@ -1,0 +1,183 @@
+"""隐患, 整改通知书, 通报, the append-only event log and the per-year document counters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hazardloop.database import UTCDateTime, utcnow
+from hazardloop.extensions import db
+from hazardloop.hazards.states import HazardLevel, HazardSource, HazardStatus
+
+_STATUSES = ", ".join(f"'{s.value}'" for s in HazardStatus)
+_LEVELS = ", ".join(f"'{s.value}'" for s in HazardLevel)
+_SOURCES = ", ".join(f"'{s.value}'" for s in HazardSource)
+
+
+class Hazard(db.Model):  # type: ignore[name-defined]
+    """隐患: one hidden danger at a site, from finding to closing and reporting.
+
+    ``status`` is assigned only by ``hazards.states.transition``; ``version`` guards
+    against two people acting on the same hazard at once.
+    """
+
+    __tablename__ = "hazards"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_STATUSES})", name="status_known"),
+        CheckConstraint(f"level IN ({_LEVELS})", name="level_known"),
+        CheckConstraint(f"source IN ({_SOURCES})", name="source_known"),
+        CheckConstraint("status <> 'closed' OR closed_at IS NOT NULL", name="closed_has_time"),
+        CheckConstraint("supervised = false OR level = 'major'", name="only_major_supervised"),
+        Index("ix_hazards_site_item_status", "site_id", "item_code", "status"),
+        Index("ix_hazards_status_deadline", "status", "deadline_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="RESTRICT"), index=True)
+    inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id", ondelete="RESTRICT"))
+    client_uuid: Mapped[str | None] = mapped_column(String(36), unique=True)
+    source: Mapped[str] = mapped_column(String(24))
+    covert: Mapped[bool] = mapped_column(default=False)
+    checklist_version_id: Mapped[int | None] = mapped_column(ForeignKey("checklist_versions.id"))
+    item_code: Mapped[str | None] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(Text)
+    level: Mapped[str] = mapped_column(String(8))
+    domain: Mapped[str] = mapped_column(String(32))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lng: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(24), default=HazardStatus.FOUND.value)
+    found_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    found_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    deadline_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    deadline_estimated: Mapped[bool] = mapped_column(default=False)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    rejection_count: Mapped[int] = mapped_column(Integer, default=0)
+    repeat_count: Mapped[int] = mapped_column(Integer, default=0)
+    recurrence_of_id: Mapped[int | None] = mapped_column(ForeignKey("hazards.id"))
+    recurrence_count: Mapped[int] = mapped_column(Integer, default=0)
+    extension_state: Mapped[str | None] = mapped_column(String(16))  # requested / approved / refused
+    extension_reason: Mapped[str | None] = mapped_column(Text)
+    extension_requested_deadline: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    supervised: Mapped[bool] = mapped_column(default=False)
+    supervising_authority: Mapped[str | None] = mapped_column(String(100))
+    governance_plan: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    rectification: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    photo_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    reported_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    exposed_publicly: Mapped[bool] = mapped_column(default=False)
+    last_event_hash: Mapped[str | None] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+
+    site = relationship("Site", lazy="joined")
+    department = relationship("Department")
+    found_by = relationship("User", foreign_keys=[found_by_id])
+    checklist_version = relationship("ChecklistVersion")
+
+    def __repr__(self) -> str:
+        return f"<Hazard {self.number} {self.status}>"
+
+
+class RectificationOrder(db.Model):  # type: ignore[name-defined]
+    """整改通知书 (责令限期整改): issued on 交办 with a per-year number without gaps."""
+
+    __tablename__ = "rectification_orders"
+    __table_args__ = (UniqueConstraint("kind", "year", "sequence"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hazard_id: Mapped[int] = mapped_column(ForeignKey("hazards.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="order")  # order / verification (复查意见书)
+    year: Mapped[int] = mapped_column(Integer)
+    sequence: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    issued_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    issuing_body: Mapped[str] = mapped_column(String(100))
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deadline_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    hazard: Mapped[Hazard] = relationship()
+    issued_by = relationship("User")
+
+
+class DocumentCounter(db.Model):  # type: ignore[name-defined]
+    """The last number used per document kind and year; locked while a number is taken."""
+
+    __tablename__ = "document_counters"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Circular(db.Model):  # type: ignore[name-defined]
+    """通报: a published circular naming hazards; each named hazard gets a ``reported`` event."""
+
+    __tablename__ = "circulars"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    commentary: Mapped[str | None] = mapped_column(Text)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    published_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    hazard_ids: Mapped[list[int]] = mapped_column(JSON)
+
+
+class AuditEvent(db.Model):  # type: ignore[name-defined]
+    """执法全过程记录: one append-only event, chained by hash to its hazard's and the global history.
+
+    Never updated or deleted by the application; ``hazardloop audit verify`` recomputes the chains.
+    """
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_hazard", "hazard_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    hazard_id: Mapped[int | None] = mapped_column(ForeignKey("hazards.id", ondelete="RESTRICT"))
+    inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id", ondelete="RESTRICT"))
+    from_status: Mapped[str | None] = mapped_column(String(24))
+    to_status: Mapped[str | None] = mapped_column(String(24))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_role: Mapped[str | None] = mapped_column(String(24))
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    client_time: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    client_event_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    photo_hashes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    prev_global_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    actor = relationship("User")
+
+
+class AuditChainHead(db.Model):  # type: ignore[name-defined]
+    """The single row holding the end of the global chain; locked while an event is appended."""
+
+    __tablename__ = "audit_chain_head"
+    __table_args__ = (CheckConstraint("id = 1", name="singleton"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    last_event_id: Mapped[int | None] = mapped_column(Integer)
+    last_hash: Mapped[str | None] = mapped_column(String(64))

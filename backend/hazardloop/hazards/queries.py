@@ -1,0 +1,110 @@
+"""The hazard list: filters, sorts and cursor pagination over the caller's scope."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, literal, or_, select
+
+from hazardloop import policy
+from hazardloop.accounts.models import User
+from hazardloop.database import utcnow
+from hazardloop.errors import ValidationFailed
+from hazardloop.extensions import db
+from hazardloop.hazards.models import Hazard
+from hazardloop.hazards.states import HazardStatus
+from hazardloop.regions.models import Region
+from hazardloop.regions.services import grid_ids_under
+from hazardloop.sites.models import Site
+
+FAR_FUTURE = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+RUNNING = [HazardStatus.ASSIGNED.value, HazardStatus.RECTIFYING.value]
+
+
+def filters(user: User, args: dict[str, Any]) -> list[ColumnElement[bool]]:
+    """Every WHERE condition of a list request, scope first."""
+    now = utcnow()
+    where: list[ColumnElement[bool]] = [policy.visible(user, Hazard)]
+    if statuses := args.get("status"):
+        where.append(Hazard.status.in_(statuses))
+    for key, column in (("level", Hazard.level), ("domain", Hazard.domain), ("source", Hazard.source),
+                        ("site", Hazard.site_id), ("department", Hazard.department_id),
+                        ("supervised", Hazard.supervised)):
+        if args.get(key) is not None:
+            where.append(column == args[key])
+    if region_id := args.get("region"):
+        region = db.session.get(Region, region_id)
+        if region is None:
+            where.append(literal(False))
+        else:
+            where.append(Hazard.site_id.in_(select(Site.id).where(Site.grid_id.in_(grid_ids_under(region.path)))))
+    if args.get("overdue") is True:
+        where += [Hazard.status.in_(RUNNING), Hazard.deadline_at < now]
+    elif args.get("overdue") is False:
+        where.append(or_(Hazard.status.not_in(RUNNING), Hazard.deadline_at.is_(None), Hazard.deadline_at >= now))
+    if due := args.get("due_before"):
+        where += [Hazard.status.in_(RUNNING), Hazard.deadline_at < due]
+    if args.get("found_from"):
+        where.append(Hazard.found_at >= args["found_from"])
+    if args.get("found_to"):
+        where.append(Hazard.found_at < args["found_to"])
+    if args.get("loop") == "closed_unreported":
+        where += [Hazard.status == HazardStatus.CLOSED.value, Hazard.reported_at.is_(None)]
+    elif args.get("loop") == "complete":
+        where += [Hazard.status == HazardStatus.CLOSED.value, Hazard.reported_at.is_not(None)]
+    if q := args.get("q"):
+        where.append(or_(Hazard.description.contains(q), Hazard.number == q.upper(),
+                         Hazard.site_id.in_(select(Site.id).where(Site.name.contains(q)))))
+    return where
+
+
+def _sort_column(sort: str) -> tuple[Any, bool]:
+    name = sort.lstrip("-")
+    column = {"found_at": Hazard.found_at, "id": Hazard.id,
+              "deadline_at": func.coalesce(Hazard.deadline_at, FAR_FUTURE)}[name]
+    return column, sort.startswith("-")
+
+
+def encode_cursor(value: Any, hazard_id: int) -> str:
+    raw = json.dumps([value.isoformat() if isinstance(value, dt.datetime) else value, hazard_id])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
+    try:
+        value, hazard_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if sort.lstrip("-") != "id":
+            value = dt.datetime.fromisoformat(value)
+        return value, int(hazard_id)
+    except (ValueError, TypeError) as exc:
+        raise ValidationFailed.field("cursor", "分页游标无效，请从第一页重新开始。") from exc
+
+
+def page(user: User, args: dict[str, Any]) -> dict[str, Any]:
+    """One page of hazards, the cursor to the next, and counts by status for the same filters."""
+    where = filters(user, args)
+    column, descending = _sort_column(args["sort"])
+    query: Select[Any] = select(Hazard).where(*where)
+    if cursor := args.get("cursor"):
+        value, after_id = decode_cursor(cursor, args["sort"])
+        if descending:
+            query = query.where(or_(column < value, (column == value) & (Hazard.id < after_id)))
+        else:
+            query = query.where(or_(column > value, (column == value) & (Hazard.id > after_id)))
+    order = [column.desc(), Hazard.id.desc()] if descending else [column.asc(), Hazard.id.asc()]
+    limit = args["limit"]
+    rows = list(db.session.scalars(query.order_by(*order).limit(limit + 1)))
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        key = {"found_at": last.found_at, "id": last.id,
+               "deadline_at": last.deadline_at or FAR_FUTURE}[args["sort"].lstrip("-")]
+        next_cursor = encode_cursor(key, last.id)
+    counts = dict(db.session.execute(select(Hazard.status, func.count()).where(*where)
+                                     .group_by(Hazard.status)).all())
+    return {"items": rows, "next_cursor": next_cursor,
+            "counts": {s.value: counts.get(s.value, 0) for s in HazardStatus}}

@@ -1,0 +1,381 @@
+"""Hazard rules: creating hazards, firing workflow transitions, circulars and document numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from hazardloop import policy
+from hazardloop.accounts.models import User
+from hazardloop.checklists.format import Item
+from hazardloop.checklists.models import ChecklistVersion
+from hazardloop.database import utcnow
+from hazardloop.errors import Conflict, NotFound, RuleViolation, ValidationFailed
+from hazardloop.extensions import db
+from hazardloop.hazards import deadlines
+from hazardloop.hazards.events import append_event
+from hazardloop.hazards.models import Circular, DocumentCounter, Hazard, RectificationOrder
+from hazardloop.hazards.states import (
+    LEVEL_LABELS,
+    OPEN_STATUSES,
+    STATUS_LABELS,
+    TRANSITIONS,
+    HazardLevel,
+    HazardSource,
+    HazardStatus,
+    allowed_from,
+)
+from hazardloop.policy import Action
+from hazardloop.sites.models import Site
+from hazardloop.taxonomy import Role
+
+# --- numbers -------------------------------------------------------------------------------------
+
+def next_number(kind: str, year: int) -> int:
+    """Take the next number of a per-year series; the counter row is locked until commit, so
+    concurrent issuers line up and a rolled-back transaction leaves no gap."""
+    # Create the year's row if missing without racing another issuer, then lock it.
+    dialect = db.session.get_bind().dialect.name
+    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[dialect]
+    db.session.execute(insert(DocumentCounter).values(kind=kind, year=year, last=0)
+                       .on_conflict_do_nothing(index_elements=["kind", "year"]))
+    counter = db.session.scalar(select(DocumentCounter).where(
+        DocumentCounter.kind == kind, DocumentCounter.year == year).with_for_update())
+    assert counter is not None
+    counter.last += 1
+    db.session.flush()
+    return counter.last
+
+
+def _local_year() -> int:
+    return deadlines_now_local().year
+
+
+def deadlines_now_local() -> dt.datetime:
+    from zoneinfo import ZoneInfo
+
+    return utcnow().astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+
+
+# --- lookups -------------------------------------------------------------------------------------
+
+def get_hazard(hazard_id: int, *, lock: bool = False) -> Hazard:
+    query = select(Hazard).where(Hazard.id == hazard_id)
+    if lock:
+        query = query.with_for_update(of=Hazard)
+    hazard = db.session.scalar(query)
+    if hazard is None:
+        raise NotFound("隐患不存在。")
+    return hazard
+
+
+def find_open_hazard(site: Site, item_code: str) -> Hazard | None:
+    return db.session.scalar(select(Hazard).where(
+        Hazard.site_id == site.id, Hazard.item_code == item_code,
+        Hazard.status.in_([s.value for s in OPEN_STATUSES])).order_by(Hazard.id.desc()).limit(1))
+
+
+def _last_closed(site: Site, item_code: str) -> Hazard | None:
+    return db.session.scalar(select(Hazard).where(
+        Hazard.site_id == site.id, Hazard.item_code == item_code,
+        Hazard.status == HazardStatus.CLOSED.value).order_by(Hazard.id.desc()).limit(1))
+
+
+# --- creating ------------------------------------------------------------------------------------
+
+def create_hazard(
+    *,
+    site: Site,
+    source: HazardSource,
+    description: str,
+    level: HazardLevel,
+    domain: str,
+    actor: User,
+    actor_role: Role,
+    found_at: dt.datetime,
+    photo_ids: list[str] | None = None,
+    item: Item | None = None,
+    checklist_version: ChecklistVersion | None = None,
+    inspection_id: int | None = None,
+    covert: bool = False,
+    lat: float | None = None,
+    lng: float | None = None,
+    client_uuid: str | None = None,
+) -> Hazard:
+    """Record a 隐患 as found (event ``found``), linking it to earlier closed occurrences.
+
+    A recurrence (same site and item, found again after closing) counts up; at the configured
+    number of recurrences a 一般 hazard is raised to 重大 (隐患升级) with its own event.
+    """
+    year = _local_year()
+    hazard = Hazard(
+        number=f"YH{year}{next_number('hazard', year):06d}", site=site, source=source.value,
+        covert=covert, description=description.strip(), level=level.value, domain=domain,
+        found_at=found_at, found_by_id=actor.id, inspection_id=inspection_id, client_uuid=client_uuid,
+        item_code=item.code if item else None, checklist_version=checklist_version,
+        photo_ids=sorted(set(photo_ids or [])), lat=lat if lat is not None else site.lat,
+        lng=lng if lng is not None else site.lng, status=HazardStatus.FOUND.value,
+    )
+    previous = _last_closed(site, item.code) if item else None
+    if previous is not None:
+        hazard.recurrence_of_id = previous.id
+        hazard.recurrence_count = previous.recurrence_count + 1
+    db.session.add(hazard)
+    db.session.flush()
+    append_event(kind="found", hazard=hazard, actor=actor, actor_role=actor_role.value,
+                 inspection_id=inspection_id, to_status=HazardStatus.FOUND.value,
+                 note=hazard.description, photo_hashes=hazard.photo_ids,
+                 payload={"source": source.value, "level": level.value, "covert": covert,
+                          "recurrence_of": hazard.recurrence_of_id, "item_code": hazard.item_code})
+    threshold = current_app.config["RECURRENCE_UPGRADE_THRESHOLD"]
+    if previous is not None and hazard.recurrence_count >= threshold and level == HazardLevel.GENERAL:
+        hazard.level = HazardLevel.MAJOR.value
+        append_event(kind="level_raised", hazard=hazard, actor=None, actor_role="system",
+                     note=f"同一隐患第 {hazard.recurrence_count + 1} 次出现，升级为重大隐患。",
+                     payload={"from": "general", "to": "major", "recurrences": hazard.recurrence_count})
+    return hazard
+
+
+def record_repeat_observation(hazard: Hazard, *, actor: User, actor_role: Role, inspection_id: int | None,
+                              note: str | None, photo_ids: list[str]) -> None:
+    """The same open hazard seen again on a later patrol: an event, not a duplicate."""
+    hazard.repeat_count += 1
+    hazard.photo_ids = sorted(set(hazard.photo_ids) | set(photo_ids))
+    append_event(kind="observed_again", hazard=hazard, actor=actor, actor_role=actor_role.value,
+                 inspection_id=inspection_id, note=note, photo_hashes=photo_ids,
+                 payload={"repeat_count": hazard.repeat_count})
+
+
+# --- transitions ---------------------------------------------------------------------------------
+
+def _parse_deadline(value: Any, field: str) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value
+    try:
+        parsed = dt.date.fromisoformat(str(value)[:10])
+    except ValueError as exc:
+        raise ValidationFailed.field(field, "日期格式应为 YYYY-MM-DD。") from exc
+    from zoneinfo import ZoneInfo
+
+    local = dt.datetime.combine(parsed, dt.time(23, 59, 59), tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
+    if local <= utcnow():
+        raise ValidationFailed.field(field, "日期须晚于今天。")
+    return local.astimezone(dt.UTC)
+
+
+def _item_rule(hazard: Hazard) -> dict[str, Any] | None:
+    if hazard.checklist_version is None or hazard.item_code is None:
+        return None
+    for section in hazard.checklist_version.content["sections"]:
+        for item in section["items"]:
+            if item["code"] == hazard.item_code:
+                return item["hazard"].get("deadline")
+    return None
+
+
+def _set_deadline(hazard: Hazard, payload: dict[str, Any], start: dt.datetime) -> None:
+    if payload.get("deadline"):
+        hazard.deadline_at, hazard.deadline_estimated = _parse_deadline(payload["deadline"], "deadline"), False
+        return
+    rule = _item_rule(hazard) if hazard.level == HazardLevel.GENERAL else None
+    computed = deadlines.compute_deadline(rule, hazard.level, start=start, tz=current_app.config["TIMEZONE"])
+    hazard.deadline_at, hazard.deadline_estimated = computed.at, computed.estimated
+
+
+def issue_document(hazard: Hazard, actor: User, *, kind: str, content: dict[str, Any]) -> RectificationOrder:
+    """Issue a numbered document (整改通知书 or 复查意见书): 〔2026〕第0001号, per year, no gaps."""
+    year = _local_year()
+    sequence = next_number(kind, year)
+    prefix = {"order": "责改", "verification": "复查"}[kind]
+    document = RectificationOrder(
+        hazard=hazard, kind=kind, year=year, sequence=sequence, number=f"{prefix}〔{year}〕第{sequence:04d}号",
+        issued_by_id=actor.id, issuing_body=current_app.config["ISSUING_BODY"],
+        deadline_at=hazard.deadline_at, content=content,
+    )
+    db.session.add(document)
+    db.session.flush()
+    return document
+
+
+def _on_assign(hazard: Hazard, actor: User, payload: dict[str, Any]) -> dict[str, Any]:
+    if payload.get("department_id"):
+        hazard.department_id = payload["department_id"]
+    _set_deadline(hazard, payload, utcnow())
+    order = issue_document(hazard, actor, kind="order", content={"note": payload.get("note")})
+    return {"order_number": order.number, "deadline": hazard.deadline_at.isoformat(),
+            "deadline_estimated": hazard.deadline_estimated, "department_id": hazard.department_id}
+
+
+def _on_submit_rectification(hazard: Hazard, actor: User, payload: dict[str, Any]) -> dict[str, Any]:
+    hazard.rectification = {k: payload.get(k) for k in ("measures", "cost", "responsible_person", "photo_ids")}
+    return {"rectification": hazard.rectification}
+
+
+def _on_verify_pass(hazard: Hazard, actor: User, payload: dict[str, Any]) -> dict[str, Any]:
+    hazard.closed_at = utcnow()
+    opinion = issue_document(hazard, actor, kind="verification", content={"result": "通过",
+                                                                        "note": payload.get("note")})
+    return {"verification_number": opinion.number}
+
+
+def _on_verify_fail(hazard: Hazard, actor: User, payload: dict[str, Any]) -> dict[str, Any]:
+    hazard.rejection_count += 1
+    _set_deadline(hazard, payload, utcnow())
+    opinion = issue_document(hazard, actor, kind="verification", content={"result": "不通过",
+                                                                        "note": payload.get("note")})
+    return {"verification_number": opinion.number, "rejections": hazard.rejection_count,
+            "deadline": hazard.deadline_at.isoformat()}
+
+
+def _on_request_extension(hazard: Hazard, actor: User, payload: dict[str, Any]) -> dict[str, Any]:
+    hazard.extension_state = "requested"
+    hazard.extension_reason = payload["reason"].strip()
+    hazard.extension_requested_deadline = _parse_deadline(payload["requested_deadline"], "requested_deadline")
+    return {"requested_deadline": hazard.extension_requested_deadline.isoformat()}
+
+
+def _on_approve_extension(hazard: Hazard, actor: User, payload: dict[str, Any]) -> dict[str, Any]:
+    hazard.extension_state = "approved"
+    hazard.deadline_at = (_parse_deadline(payload["deadline"], "deadline") if payload.get("deadline")
+                          else hazard.extension_requested_deadline)
+    return {"deadline": hazard.deadline_at.isoformat()}
+
+
+def _on_refuse_extension(hazard: Hazard, actor: User, payload: dict[str, Any]) -> dict[str, Any]:
+    hazard.extension_state = "refused"
+    return {}
+
+
+def _on_list_supervision(hazard: Hazard, actor: User, payload: dict[str, Any]) -> dict[str, Any]:
+    hazard.supervised = True
+    hazard.supervising_authority = payload["authority"].strip()
+    return {"authority": hazard.supervising_authority}
+
+
+def _on_governance_plan(hazard: Hazard, actor: User, payload: dict[str, Any]) -> dict[str, Any]:
+    hazard.governance_plan = payload["plan"]
+    return {"plan": hazard.governance_plan}
+
+
+def _on_close_on_site(hazard: Hazard, actor: User, payload: dict[str, Any]) -> dict[str, Any]:
+    hazard.closed_at = utcnow()
+    hazard.photo_ids = sorted(set(hazard.photo_ids) | set(payload["after_photo_ids"]))
+    return {"before_photo_ids": payload["before_photo_ids"], "after_photo_ids": payload["after_photo_ids"]}
+
+
+EFFECTS: dict[str, Callable[[Hazard, User, dict[str, Any]], dict[str, Any]]] = {
+    "assign": _on_assign,
+    "submit_rectification": _on_submit_rectification,
+    "verify_pass": _on_verify_pass,
+    "verify_fail": _on_verify_fail,
+    "request_extension": _on_request_extension,
+    "approve_extension": _on_approve_extension,
+    "refuse_extension": _on_refuse_extension,
+    "list_supervision": _on_list_supervision,
+    "submit_governance_plan": _on_governance_plan,
+    "close_on_site": _on_close_on_site,
+}
+
+
+def transition(
+    hazard: Hazard,
+    action: str,
+    *,
+    actor: User,
+    payload: dict[str, Any] | None = None,
+    client_event_id: str | None = None,
+    client_time: dt.datetime | None = None,
+) -> Hazard:
+    """Fire one workflow action on a hazard: the only way ``Hazard.status`` changes.
+
+    Raises NotFound (outside scope), Forbidden (role may not), Conflict ``invalid_transition``
+    (naming the current state and the allowed actions), RuleViolation (a guard refused).
+    Records one event. Resending the same ``client_event_id`` is a no-op.
+    """
+    payload = dict(payload or {})
+    if client_event_id and _already_recorded(client_event_id, hazard):
+        return hazard
+    step = TRANSITIONS.get(action)
+    if step is None:
+        raise ValidationFailed.field("action", f"未知的操作：{action}")
+    role = policy.can_fire(actor, step, hazard)
+    if role is None:
+        policy.authorize(actor, Action.HAZARD_VIEW, hazard)  # 404 when not even visible
+        raise RuleViolation(f"您的角色不能执行「{step.label}」。", status=403, code="forbidden")
+    current = HazardStatus(hazard.status)
+    if current not in step.sources:
+        allowed = [a for a in allowed_from(current) if policy.can_fire(actor, TRANSITIONS[a], hazard)]
+        raise Conflict(
+            f"隐患当前状态为「{STATUS_LABELS[current]}」，不能执行「{step.label}」。"
+            f"当前可执行：{'、'.join(TRANSITIONS[a].label for a in allowed) or '无'}。",
+            code="invalid_transition", current_status=current.value, allowed_actions=allowed,
+        )
+    refusal = step.guard(hazard, {**payload, "_actor_role": role})
+    if refusal:
+        raise RuleViolation(refusal, code="guard_failed")
+    details = EFFECTS.get(action, lambda h, a, p: {})(hazard, actor, payload)
+    if step.target is not None:
+        hazard.status = step.target.value
+    photos = [*payload.get("photo_ids", []), *payload.get("before_photo_ids", []),
+              *payload.get("after_photo_ids", [])]
+    append_event(kind=action, hazard=hazard, actor=actor, actor_role=role.value, from_status=current.value,
+                 to_status=hazard.status, note=(payload.get("note") or payload.get("reason") or None),
+                 payload=_jsonable(details), photo_hashes=photos, client_time=client_time,
+                 client_event_id=client_event_id)
+    db.session.flush()  # a lost race raises StaleDataError, answered as 409 concurrent_update
+    return hazard
+
+
+def _jsonable(details: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in details.items()}
+
+
+def _already_recorded(client_event_id: str, hazard: Hazard) -> bool:
+    from hazardloop.hazards.models import AuditEvent
+
+    existing = db.session.scalar(select(AuditEvent).where(AuditEvent.client_event_id == client_event_id))
+    if existing is None:
+        return False
+    if existing.hazard_id != hazard.id:
+        raise Conflict("该操作编号已用于另一隐患。", code="client_event_id_reused")
+    return True
+
+
+# --- 通报 ---------------------------------------------------------------------------------------
+
+def publish_circular(*, title: str, hazards: list[Hazard], actor: User, commentary: str | None = None,
+                     region_id: int | None = None) -> Circular:
+    """通报: record the circular and a ``reported`` event on every hazard it names, in any state."""
+    if not hazards:
+        raise ValidationFailed.field("hazard_ids", "通报至少要点名一项隐患。")
+    circular = Circular(title=title.strip(), commentary=commentary, region_id=region_id,
+                        published_by_id=actor.id, hazard_ids=[h.id for h in hazards])
+    db.session.add(circular)
+    db.session.flush()
+    now = utcnow()
+    for hazard in hazards:
+        role = policy.acting_role(actor, Action.HAZARD_PUBLISH_CIRCULAR, hazard)
+        if role is None:
+            raise NotFound("请求的资源不存在。")
+        if hazard.reported_at is None:
+            hazard.reported_at = now
+        append_event(kind="reported", hazard=hazard, actor=actor, actor_role=role.value,
+                     from_status=hazard.status, to_status=hazard.status, note=title,
+                     payload={"circular_id": circular.id, "overdue": is_overdue(hazard, now)})
+    return circular
+
+
+def is_overdue(hazard: Hazard, now: dt.datetime | None = None) -> bool:
+    now = now or utcnow()
+    return (hazard.status in (HazardStatus.ASSIGNED, HazardStatus.RECTIFYING)
+            and hazard.deadline_at is not None and hazard.deadline_at < now)
+
+
+def level_label(level: str) -> str:
+    return LEVEL_LABELS[HazardLevel(level)]

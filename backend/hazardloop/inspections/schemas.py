@@ -1,0 +1,104 @@
+"""Request and response shapes for inspections."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+from hazardloop.apitools import LocalDateTime, PaginationArgsSchema, page_schema
+from hazardloop.inspections.models import InspectionMode
+
+V = ma.validate
+SHA256 = V.Regexp(r"^[0-9a-f]{64}$", error="应为照片的 SHA-256 编号（64 位十六进制）。")
+
+
+class PositionSchema(ma.Schema):
+    lat = ma.fields.Float(required=True, validate=V.Range(min=-90, max=90))
+    lng = ma.fields.Float(required=True, validate=V.Range(min=-180, max=180))
+    accuracy_m = ma.fields.Float(load_default=None, allow_none=True, validate=V.Range(min=0))
+
+
+class QrScanSchema(ma.Schema):
+    token = ma.fields.String(required=True, validate=V.Length(min=1, max=64))
+    scanned_at = LocalDateTime(required=True)
+
+
+class AnswerSchema(ma.Schema):
+    item_code = ma.fields.String(required=True, validate=V.Length(min=1, max=40))
+    result = ma.fields.String(validate=V.OneOf(["符合", "不符合", "不涉及"]))
+    value = ma.fields.Float(allow_none=True)
+    choice = ma.fields.String(allow_none=True)
+    count = ma.fields.Integer(load_default=None, allow_none=True, validate=V.Range(min=1, max=1000))
+    finding = ma.fields.String(load_default="", validate=V.Length(max=2000))
+    photo_ids = ma.fields.List(ma.fields.String(validate=SHA256), load_default=list)
+    fixed_on_site = ma.fields.Boolean(load_default=False)
+    after_photo_ids = ma.fields.List(ma.fields.String(validate=SHA256), load_default=list)
+
+
+class InspectionCreateSchema(ma.Schema):
+    client_uuid = ma.fields.UUID(required=True, metadata={"description": "手机端生成的 UUID，重发不重复"})
+    site_id = ma.fields.Integer(required=True)
+    checklist_id = ma.fields.String(required=True, validate=V.Length(min=1, max=64))
+    checklist_version = ma.fields.String(required=True, validate=V.Length(min=1, max=32))
+    mode = ma.fields.String(required=True, validate=V.OneOf([m.value for m in InspectionMode]))
+    started_at = LocalDateTime(required=True)
+    finished_at = LocalDateTime(required=True)
+    saved_at = LocalDateTime(load_default=None, allow_none=True)
+    position = ma.fields.Nested(PositionSchema, load_default=None, allow_none=True)
+    qr_scan = ma.fields.Nested(QrScanSchema, load_default=None, allow_none=True)
+    answers = ma.fields.List(ma.fields.Nested(AnswerSchema), required=True, validate=V.Length(min=1, max=500))
+    notes = ma.fields.String(load_default=None, allow_none=True, validate=V.Length(max=5000))
+    signature_photo_id = ma.fields.String(load_default=None, allow_none=True, validate=SHA256)
+
+    @ma.validates_schema
+    def finished_after_started(self, data: dict, **kwargs: object) -> None:
+        if data["finished_at"] < data["started_at"]:
+            raise ma.ValidationError("结束时间不能早于开始时间。", "finished_at")
+
+
+class InspectionHazardSchema(ma.Schema):
+    id = ma.fields.Integer()
+    number = ma.fields.String()
+    status = ma.fields.String()
+    level = ma.fields.String()
+    item_code = ma.fields.String(allow_none=True)
+    how = ma.fields.String(metadata={"description": "found（新发现）或 observed_again（再次发现）"})
+
+
+class InspectionSchema(ma.Schema):
+    id = ma.fields.Integer()
+    client_uuid = ma.fields.String()
+    site_id = ma.fields.Integer()
+    site_name = ma.fields.String(attribute="site.name")
+    checklist_id = ma.fields.String(attribute="checklist_version.checklist_id")
+    checklist_version = ma.fields.String(attribute="checklist_version.version")
+    mode = ma.fields.String()
+    inspector_id = ma.fields.Integer()
+    inspector_role = ma.fields.String()
+    started_at = LocalDateTime()
+    finished_at = LocalDateTime()
+    saved_at = LocalDateTime(allow_none=True)
+    received_at = LocalDateTime()
+    lat = ma.fields.Float(allow_none=True)
+    lng = ma.fields.Float(allow_none=True)
+    accuracy_m = ma.fields.Float(allow_none=True)
+    distance_m = ma.fields.Float(allow_none=True)
+    far_from_site = ma.fields.Boolean()
+    qr_scanned_at = LocalDateTime(allow_none=True)
+    qr_token_current = ma.fields.Boolean(allow_none=True)
+    score_total = ma.fields.Float()
+    score_max = ma.fields.Float()
+    finding_count = ma.fields.Integer()
+    notes = ma.fields.String(allow_none=True)
+
+
+class InspectionDetailSchema(InspectionSchema):
+    answers = ma.fields.List(ma.fields.Dict())
+    hazards = ma.fields.List(ma.fields.Nested(InspectionHazardSchema))
+
+
+InspectionPageSchema = page_schema(InspectionSchema, "InspectionPageSchema")
+
+
+class InspectionQueryArgsSchema(PaginationArgsSchema):
+    site = ma.fields.Integer()
+    mode = ma.fields.String(validate=V.OneOf([m.value for m in InspectionMode]))

@@ -1,0 +1,229 @@
+"""Receiving inspections from phones: idempotent, validated field by field, turning findings into hazards."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from hazardloop import policy
+from hazardloop.accounts.models import User
+from hazardloop.checklists import services as checklists
+from hazardloop.checklists.format import ChecklistDocument, Item
+from hazardloop.checklists.scoring import ScoringError, is_compliant, score
+from hazardloop.database import utcnow
+from hazardloop.errors import Conflict, ValidationFailed
+from hazardloop.extensions import db
+from hazardloop.hazards import services as hazards
+from hazardloop.hazards.events import append_event
+from hazardloop.hazards.models import AuditEvent, Hazard
+from hazardloop.hazards.states import HazardLevel, HazardSource
+from hazardloop.inspections.models import Inspection, InspectionMode
+from hazardloop.policy import Action
+from hazardloop.sites.models import Site
+from hazardloop.sites.services import get_site
+from hazardloop.taxonomy import Role
+
+M = InspectionMode
+# Which modes each role may record.
+MODES_BY_ROLE: dict[Role, frozenset[InspectionMode]] = {
+    Role.ENTERPRISE_USER: frozenset({M.SELF}),
+    Role.GRID_WORKER: frozenset({M.ROUTINE, M.REINSPECTION, M.JOINT}),
+    Role.INSPECTOR: frozenset({M.ROUTINE, M.COVERT, M.ENFORCEMENT, M.REINSPECTION, M.JOINT}),
+    Role.SUPERVISOR: frozenset({M.ROUTINE, M.COVERT, M.ENFORCEMENT, M.REINSPECTION, M.JOINT}),
+    Role.ADMIN: frozenset(M),
+}
+SOURCE_BY_MODE = {
+    M.ROUTINE: HazardSource.GRID_PATROL, M.COVERT: HazardSource.COVERT, M.SELF: HazardSource.SELF_CHECK,
+    M.ENFORCEMENT: HazardSource.DEPARTMENT, M.REINSPECTION: HazardSource.GRID_PATROL,
+    M.JOINT: HazardSource.DEPARTMENT,
+}
+
+
+def content_hash(data: dict[str, Any]) -> str:
+    """SHA-256 of the request as canonical JSON: the same UUID must always carry the same content."""
+    blob = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance in metres (haversine on the WGS-84 mean radius)."""
+    r = 6371008.8
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+def presence(site: Site, position: dict[str, Any] | None) -> tuple[float | None, bool]:
+    """(distance to the site, is it suspiciously far) — accuracy widens the allowance."""
+    if not position or site.lat is None or site.lng is None:
+        return None, False
+    d = distance_m(position["lat"], position["lng"], site.lat, site.lng)
+    allowance = current_app.config["PRESENCE_MAX_DISTANCE_M"] + (position.get("accuracy_m") or 0)
+    return round(d, 1), d > allowance
+
+
+def _answer_value(answer: dict[str, Any]) -> dict[str, Any]:
+    return {k: answer[k] for k in ("result", "value", "choice", "count") if answer.get(k) is not None}
+
+
+def _validate_answers(doc: ChecklistDocument, answers: list[dict[str, Any]],
+                      known_photos: set[str]) -> list[tuple[dict[str, Any], Item, bool | None]]:
+    """Check every answer; collect all field errors before refusing, so the phone can fix them at once."""
+    errors: list[dict[str, Any]] = []
+    judged: list[tuple[dict[str, Any], Item, bool | None]] = []
+    seen: set[str] = set()
+
+    def bad(i: int, field: str, message: str, code: str = "invalid") -> None:
+        errors.append({"field": f"answers.{i}.{field}", "message": message, "code": code})
+
+    for i, answer in enumerate(answers):
+        code = answer["item_code"]
+        item = doc.items.get(code)
+        if item is None:
+            bad(i, "item_code", f"检查表 {doc.id}（{doc.version}）中没有条目 {code}。", "unknown_item")
+            continue
+        if code in seen:
+            bad(i, "item_code", f"条目 {code} 重复作答。", "duplicate_item")
+            continue
+        seen.add(code)
+        try:
+            compliant = is_compliant(item, _answer_value(answer))
+        except ScoringError as exc:
+            bad(i, "result", str(exc), "invalid_answer")
+            continue
+        photos = answer.get("photo_ids") or []
+        if compliant is False and item.photo_required_on_fail and not photos:
+            bad(i, "photo_ids", f"条目 {code} 判为不符合，须附现场照片。", "photo_required")
+        if answer.get("fixed_on_site") and (compliant is not False or not answer.get("after_photo_ids")):
+            bad(i, "after_photo_ids", "当场整改须是不符合项，并附整改后照片。", "fix_needs_photos")
+        for field in ("photo_ids", "after_photo_ids"):
+            for photo in answer.get(field) or []:
+                if photo not in known_photos:
+                    bad(i, field, f"照片 {photo[:12]}… 尚未上传。", "photo_missing")
+        judged.append((answer, item, compliant))
+    if errors:
+        raise ValidationFailed(errors)
+    return judged
+
+
+def _domain_for(doc: ChecklistDocument, site: Site) -> str:
+    shared = sorted(doc.applies_to.domains & set(site.domains))
+    return (shared or sorted(doc.applies_to.domains) or site.domains or ["fire"])[0]
+
+
+def existing_photo_ids(ids: set[str]) -> set[str]:
+    """Which of these photo ids (SHA-256 of the original) the server holds."""
+    from hazardloop.evidence.models import Photo
+
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(Photo.id).where(Photo.id.in_(ids))))
+
+
+def submit_inspection(data: dict[str, Any], *, actor: User) -> tuple[Inspection, bool]:
+    """Record an inspection sent by a phone; returns (inspection, created).
+
+    The same ``client_uuid`` with the same content returns the stored inspection and creates
+    nothing; with different content it is a Conflict. Each 不符合 answer becomes a hazard, or a
+    repeat observation of the site's open hazard for that item; 当场整改 closes it at once.
+    """
+    digest = content_hash(data)
+    existing = db.session.scalar(select(Inspection).where(Inspection.client_uuid == str(data["client_uuid"])))
+    if existing is not None:
+        if existing.content_hash != digest:
+            raise Conflict("该检查记录编号已提交过不同的内容。", code="client_uuid_reused")
+        policy.authorize(actor, Action.INSPECTION_VIEW, existing)
+        return existing, False
+
+    site = get_site(data["site_id"])
+    policy.authorize(actor, Action.SITE_INSPECT, site)
+    role = policy.acting_role(actor, Action.SITE_INSPECT, site)
+    assert role is not None
+    mode = InspectionMode(data["mode"])
+    if mode not in MODES_BY_ROLE[role]:
+        raise ValidationFailed.field("mode", "您的角色不能以该方式检查（企业用户只能自查）。", "mode_not_allowed")
+    version = checklists.get_version(data["checklist_id"], data["checklist_version"])
+    doc = checklists.document(version)
+    answers = data["answers"]
+    referenced = {p for a in answers for f in ("photo_ids", "after_photo_ids") for p in a.get(f) or []}
+    if data.get("signature_photo_id"):
+        referenced.add(data["signature_photo_id"])
+    known = existing_photo_ids(referenced)
+    if data.get("signature_photo_id") and data["signature_photo_id"] not in known:
+        raise ValidationFailed.field("signature_photo_id", "签名图片尚未上传。", "photo_missing")
+    judged = _validate_answers(doc, answers, known)
+    result = score(doc, {a["item_code"]: _answer_value(a) for a, _, _ in judged})
+
+    position = data.get("position")
+    distance, far = presence(site, position)
+    scan = data.get("qr_scan")
+    inspection = Inspection(
+        client_uuid=str(data["client_uuid"]), content_hash=digest, site=site, checklist_version_id=version.id,
+        mode=mode.value, inspector_id=actor.id, inspector_role=role.value, started_at=data["started_at"],
+        finished_at=data["finished_at"], saved_at=data.get("saved_at"), received_at=utcnow(),
+        lat=position["lat"] if position else None, lng=position["lng"] if position else None,
+        accuracy_m=position.get("accuracy_m") if position else None, distance_m=distance, far_from_site=far,
+        qr_scanned_at=scan["scanned_at"] if scan else None,
+        qr_token_current=(scan["token"] == site.qr_token) if scan else None,
+        answers=[_jsonable(a) for a in answers], notes=data.get("notes"),
+        signature_photo_id=data.get("signature_photo_id"), score_total=result.total,
+        score_max=result.max_score, finding_count=len(result.findings),
+    )
+    db.session.add(inspection)
+    db.session.flush()
+    append_event(kind="inspection_submitted", actor=actor, actor_role=role.value, inspection_id=inspection.id,
+                 client_time=data["finished_at"], photo_hashes=sorted(referenced),
+                 payload={"site_id": site.id, "mode": mode.value, "checklist": f"{doc.id}@{doc.version}",
+                          "score": result.total, "findings": len(result.findings), "distance_m": distance,
+                          "far_from_site": far, "qr_scan": bool(scan), "qr_token_current": inspection.qr_token_current})
+
+    for answer, item, compliant in judged:
+        if compliant is not False:
+            continue
+        photos = answer.get("photo_ids") or []
+        note = (answer.get("finding") or "").strip() or item.hazard.get("description") or item.text
+        open_hazard = hazards.find_open_hazard(site, item.code)
+        if open_hazard is not None and not answer.get("fixed_on_site"):
+            hazards.record_repeat_observation(open_hazard, actor=actor, actor_role=role,
+                                              inspection_id=inspection.id, note=note, photo_ids=photos)
+            continue
+        hazard = hazards.create_hazard(
+            site=site, source=SOURCE_BY_MODE[mode], description=note,
+            level=HazardLevel.MAJOR if item.level == "重大" else HazardLevel.GENERAL,
+            domain=_domain_for(doc, site), actor=actor, actor_role=role, found_at=data["finished_at"],
+            photo_ids=photos, item=item, checklist_version=version, inspection_id=inspection.id,
+            covert=mode == M.COVERT, lat=position["lat"] if position else None,
+            lng=position["lng"] if position else None,
+        )
+        if answer.get("fixed_on_site"):
+            hazards.transition(hazard, "close_on_site", actor=actor, payload={
+                "before_photo_ids": photos, "after_photo_ids": answer["after_photo_ids"],
+                "note": "当场整改"})
+    return inspection, True
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return value
+
+
+def hazards_of(inspection: Inspection) -> list[tuple[Hazard, str]]:
+    """The hazards this inspection created or saw again, with how ("found" / "observed_again")."""
+    rows = db.session.execute(
+        select(AuditEvent.hazard_id, AuditEvent.kind).where(
+            AuditEvent.inspection_id == inspection.id, AuditEvent.kind.in_(["found", "observed_again"]))
+        .order_by(AuditEvent.id)).all()
+    found = {h.id: h for h in db.session.scalars(select(Hazard).where(Hazard.id.in_([r[0] for r in rows])))}
+    return [(found[hazard_id], kind) for hazard_id, kind in rows]
