@@ -53,6 +53,9 @@ def _import_models() -> None:
     """Every feature's models, so the metadata (migrations, tests) knows all tables."""
     from hazardloop.accounts import models as _accounts  # noqa: F401
     from hazardloop.checklists import models as _checklists  # noqa: F401
+    from hazardloop.evidence import models as _evidence  # noqa: F401
+    from hazardloop.hazards import models as _hazards  # noqa: F401
+    from hazardloop.inspections import models as _inspections  # noqa: F401
     from hazardloop.regions import models as _regions  # noqa: F401
     from hazardloop.sites import models as _sites  # noqa: F401
 
@@ -60,13 +63,17 @@ def _import_models() -> None:
 def _register_blueprints(app: Flask) -> None:
     from hazardloop.accounts.routes import auth_blp, users_blp
     from hazardloop.checklists.routes import blp as checklists_blp
+    from hazardloop.evidence.routes import blp as photos_blp
+    from hazardloop.hazards.routes import blp as hazards_blp
+    from hazardloop.hazards.routes import circulars_blp
+    from hazardloop.inspections.routes import blp as inspections_blp
     from hazardloop.regions.routes import blp as regions_blp
     from hazardloop.regions.routes import departments_blp, taxonomy_blp
     from hazardloop.sites.routes import blp as sites_blp
     from hazardloop.system.routes import blp as system_blp
 
     for blp in (system_blp, auth_blp, users_blp, regions_blp, departments_blp, taxonomy_blp, sites_blp,
-                checklists_blp):
+                checklists_blp, photos_blp, inspections_blp, hazards_blp, circulars_blp):
         api.register_blueprint(blp)
 
     import swagger_ui_bundle
@@ -74,6 +81,11 @@ def _register_blueprints(app: Flask) -> None:
     @app.get("/api/docs/assets/<path:filename>")
     def swagger_assets(filename: str) -> Response:
         return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
+
+    # Last: the field app's shell and assets at / (it never matches /api/...).
+    from hazardloop.web.routes import blp as web_blp
+
+    app.register_blueprint(web_blp)
 
 
 def _register_request_hooks(app: Flask) -> None:

@@ -1,0 +1,1 @@
+"""The built field app (pwa/dist), served at / with a fallback to index.html for app routes."""

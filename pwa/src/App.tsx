@@ -1,0 +1,71 @@
+/** The app frame: top bar with reachability, banners, the routed screen and the tab bar. */
+import {
+  authExpiredStore, outboxStore, reachableStore, sessionStore, syncStore,
+} from './app-state';
+import { InspectionPage } from './features/inspection/InspectionPage';
+import { LoginPage } from './features/login/LoginPage';
+import { OutboxPage } from './features/outbox/OutboxPage';
+import { QrPage } from './features/site/QrPage';
+import { SitePage } from './features/site/SitePage';
+import { SiteListPage } from './features/sites/SiteListPage';
+import { SnapPage } from './features/snap/SnapPage';
+import { TodayPage } from './features/today/TodayPage';
+import { UNSENT_STATES } from './outbox/outbox';
+import { match, useLocation } from './router';
+import { useStore } from './store';
+import { Banner, TabBar, TopBar } from './ui/components';
+
+interface Screen {
+  title: string;
+  back?: string;
+  body: preact.JSX.Element;
+}
+
+function route(path: string, query: URLSearchParams): Screen {
+  let p: Record<string, string> | null;
+  if (path === '/') return { title: '今日任务', body: <TodayPage /> };
+  if (path === '/sites') return { title: '场所', body: <SiteListPage /> };
+  if ((p = match('/sites/:id', path))) {
+    const qr = query.get('qr') ? { token: query.get('qr')!, scanned_at: query.get('at') ?? new Date().toISOString() } : null;
+    return { title: '场所详情', back: '/sites', body: <SitePage key={p.id} id={Number(p.id)} qr={qr} /> };
+  }
+  if ((p = match('/s/:token', path))) return { title: '扫码', body: <QrPage token={p.token} /> };
+  if ((p = match('/drafts/:id', path))) return { title: '检查', back: '/', body: <InspectionPage key={p.id} id={p.id} /> };
+  if (path === '/outbox') return { title: '待发送', body: <OutboxPage /> };
+  if (path === '/snap') {
+    const site = Number(query.get('site')) || null;
+    return { title: '随手拍', back: site ? `/sites/${site}` : undefined, body: <SnapPage siteId={site} /> };
+  }
+  return { title: '页面不存在', body: <p>页面不存在。<a href="/">返回今日任务</a></p> };
+}
+
+export function App(props: { warnings: string[] }) {
+  const { path, query } = useLocation();
+  const session = useStore(sessionStore);
+  const reachable = useStore(reachableStore);
+  const expired = useStore(authExpiredStore);
+  const items = useStore(outboxStore);
+  const sync = useStore(syncStore);
+
+  if (!session || path === '/login') {
+    const next = path === '/login' ? query.get('next') : path + location.search;
+    return <LoginPage next={next} expired={expired} />;
+  }
+  const screen = route(path, query);
+  const unsent = items.filter((i) => UNSENT_STATES.includes(i.state)).length;
+  const badge = reachable === false
+    ? <span class="badge offline" data-testid="net" data-online="false">离线</span>
+    : <span class="badge online" data-testid="net" data-online={reachable ? 'true' : 'unknown'}>
+      {sync.running ? '同步中' : '在线'}</span>;
+  return (
+    <div class="app">
+      <TopBar title={screen.title} back={screen.back} right={badge} />
+      <main>
+        {expired && <Banner kind="error">登录已过期，数据仍安全保存在本机。<a href={`/login?next=${encodeURIComponent(path)}`}>重新登录</a>后自动继续发送。</Banner>}
+        {props.warnings.map((w) => <Banner key={w}>{w}</Banner>)}
+        {screen.body}
+      </main>
+      <TabBar path={path} unsent={unsent} />
+    </div>
+  );
+}

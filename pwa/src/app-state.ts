@@ -1,0 +1,60 @@
+/** App-wide state: who is logged in, whether the API is reachable, the sync loop and outbox counts. */
+import { isReachable, onAuthRequired, onReachability, setCsrfToken } from './api/http';
+import { httpSubmissionApi } from './api/submissions';
+import { deleteMeta, getMeta, setMeta, type StoredSession } from './db/meta';
+import { listItems } from './outbox/outbox';
+import { SyncLoop, type SyncStatus } from './outbox/sync';
+import { createStore } from './store';
+import type { OutboxItem } from './db/types';
+
+export const sessionStore = createStore<StoredSession | null>(null);
+export const reachableStore = createStore<boolean | null>(isReachable());
+export const authExpiredStore = createStore(false);
+export const outboxStore = createStore<OutboxItem[]>([]);
+
+let refreshQueued = false;
+/** Re-read the outbox for the screens (coalesced: many progress events, one read). */
+export function refreshOutbox(): void {
+  if (refreshQueued) return;
+  refreshQueued = true;
+  queueMicrotask(() => {
+    refreshQueued = false;
+    void listItems().then((items) => outboxStore.set(items));
+  });
+}
+
+export const syncLoop = new SyncLoop({ api: httpSubmissionApi, onProgress: () => refreshOutbox() });
+export const syncStore = createStore<SyncStatus>(syncLoop.state);
+syncLoop.subscribe((s) => {
+  syncStore.set(s);
+  if (!s.running) refreshOutbox();
+});
+
+onReachability((value) => {
+  reachableStore.set(value);
+  // Back in reach: flush at once rather than waiting for the timer.
+  if (value) void syncLoop.request({ force: true });
+});
+onAuthRequired(() => authExpiredStore.set(true));
+
+export async function loadStoredSession(): Promise<StoredSession | null> {
+  const session = (await getMeta<StoredSession>('session')) ?? null;
+  if (session) setCsrfToken(session.csrf_token);
+  sessionStore.set(session);
+  return session;
+}
+
+export async function rememberSession(session: StoredSession): Promise<void> {
+  await setMeta('session', session);
+  setCsrfToken(session.csrf_token);
+  sessionStore.set(session);
+  authExpiredStore.set(false);
+  void syncLoop.resumeAfterLogin();
+}
+
+/** Log out on this device: the outbox and drafts stay (they belong to the work, not the session). */
+export async function forgetSession(): Promise<void> {
+  await deleteMeta('session');
+  setCsrfToken(null);
+  sessionStore.set(null);
+}

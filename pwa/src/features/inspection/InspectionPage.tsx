@@ -1,0 +1,271 @@
+/** The inspection form, rendered from the checklist version; every change is a draft write. */
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { loadChecklistVersion } from '../../api/data';
+import type { ChecklistContent, ChecklistItem } from '../../api/types';
+import { refreshOutbox, syncLoop } from '../../app-state';
+import { getDraft, saveDraft } from '../../db/drafts';
+import { getPhoto } from '../../db/photos';
+import type { AnswerDraft, InspectionDraft, PhotoRecord, Position } from '../../db/types';
+import { enqueue } from '../../outbox/outbox';
+import { navigate } from '../../router';
+import { Banner, BlobImage, SignaturePad, formatTime } from '../../ui/components';
+import {
+  MODES, RESULTS, allItems, answerRestCompliant, emptyAnswer, isFailed, isoWithOffset, photoIdsOf,
+  toPayload, unansweredCount, updateAnswer, validate, type FormIssue,
+} from './form';
+import { capturePhoto, currentPosition, storeCanvas } from './photos';
+
+function Thumb(props: { id: string }) {
+  const [photo, setPhoto] = useState<PhotoRecord | null>(null);
+  useEffect(() => {
+    void getPhoto(props.id).then((p) => setPhoto(p ?? null));
+  }, [props.id]);
+  return (
+    <figure>
+      <BlobImage blob={photo?.blob ?? null} alt="现场照片" />
+      {photo && <figcaption>{formatTime(photo.capturedAt).slice(5)}
+        {photo.position ? ` ±${photo.position.accuracy_m}米` : ' 无定位'}</figcaption>}
+    </figure>
+  );
+}
+
+function CameraButton(props: { label: string; onPhoto: (p: PhotoRecord) => void; onError: (m: string) => void;
+  testid?: string }) {
+  const [busy, setBusy] = useState(false);
+  async function picked(event: Event) {
+    const input = event.target as HTMLInputElement;
+    const file = input.files?.[0];
+    input.value = '';
+    if (!file) return;
+    setBusy(true);
+    try {
+      props.onPhoto(await capturePhoto(file));
+    } catch (e) {
+      props.onError((e as Error).message || '照片处理失败');
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <label class="btn camera" data-testid={props.testid}>
+      {busy ? '正在处理照片…' : props.label}
+      <input type="file" accept="image/*" capture="environment" onChange={picked} disabled={busy} />
+    </label>
+  );
+}
+
+function ItemCard(props: { item: ChecklistItem; answer: AnswerDraft | undefined;
+  onChange: (change: Partial<AnswerDraft>, position?: Position | null) => void; onError: (m: string) => void; issue: boolean }) {
+  const { item } = props;
+  const a = props.answer ?? emptyAnswer();
+  const failed = isFailed(item, props.answer);
+  const spec = item.answer;
+  const resultClass = (r: string) => (r === '符合' ? 'r-ok' : r === '不符合' ? 'r-bad' : 'r-na');
+  return (
+    <div class={`card${failed ? ' failed' : ''}`} id={`item-${item.code}`} data-testid="item" data-code={item.code}>
+      <div class="item-code">{item.code}{item.method ? ` · ${item.method}` : ''}
+        {item.hazard?.level === '重大' ? ' · 可能构成重大隐患' : ''}</div>
+      <div>{item.text}</div>
+      {spec.type === 'compliance' && (
+        <div class="seg" role="group" aria-label="检查结果">
+          {RESULTS.map((r) => (
+            <button key={r} type="button" class={resultClass(r)} aria-pressed={a.result === r}
+              onClick={() => props.onChange({ result: r })}>{r}</button>
+          ))}
+        </div>
+      )}
+      {spec.type === 'number' && (
+        <div>
+          <label>数值{spec.unit ? `（${spec.unit}）` : ''}
+            <span class="muted">
+              {spec.min != null ? ` 不小于 ${spec.min}` : ''}{spec.max != null ? ` 不大于 ${spec.max}` : ''}
+            </span>
+          </label>
+          <input type="number" inputMode="decimal" step="any" value={a.value ?? ''}
+            onInput={(e) => {
+              const raw = (e.target as HTMLInputElement).value;
+              props.onChange({ value: raw === '' ? undefined : Number(raw) });
+            }} />
+        </div>
+      )}
+      {spec.type === 'choice' && (
+        <div class="choices" role="group" aria-label="检查结果">
+          {spec.options.map((o) => (
+            <button key={o.value} type="button" aria-pressed={a.choice === o.value}
+              onClick={() => props.onChange({ choice: o.value })}>{o.label}</button>
+          ))}
+        </div>
+      )}
+      {failed && (
+        <div>
+          <label for={`finding-${item.code}`}>隐患描述</label>
+          <textarea id={`finding-${item.code}`} data-testid="finding" value={a.finding}
+            onInput={(e) => props.onChange({ finding: (e.target as HTMLTextAreaElement).value })} />
+          <label for={`count-${item.code}`}>处数</label>
+          <input id={`count-${item.code}`} type="number" inputMode="numeric" min={1} step={1} value={a.count}
+            style="max-width:8rem" onInput={(e) => props.onChange({ count: Math.max(1, parseInt((e.target as HTMLInputElement).value, 10) || 1) })} />
+          <div class="photos" data-testid="photos">{a.photoIds.map((id) => <Thumb key={id} id={id} />)}</div>
+          <CameraButton label={item.photo_required_on_fail ? '拍照（必须）' : '拍照'} testid="camera"
+            onError={props.onError}
+            onPhoto={(p) => props.onChange({ photoIds: [...a.photoIds, p.id] }, p.position)} />
+          {props.issue && <div class="banner error">请补全本项</div>}
+          <label class="toggle">
+            <input type="checkbox" checked={a.fixedOnSite}
+              onChange={(e) => props.onChange({ fixedOnSite: (e.target as HTMLInputElement).checked })} />
+            当场整改
+          </label>
+          {a.fixedOnSite && (
+            <div>
+              <div class="photos">{a.afterPhotoIds.map((id) => <Thumb key={id} id={id} />)}</div>
+              <CameraButton label="拍整改后照片" onError={props.onError}
+                onPhoto={(p) => props.onChange({ afterPhotoIds: [...a.afterPhotoIds, p.id] }, p.position)} />
+            </div>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}
+
+export function InspectionPage(props: { id: string }) {
+  const [draft, setDraft] = useState<InspectionDraft | null | undefined>(undefined);
+  const [content, setContent] = useState<ChecklistContent | null>(null);
+  const [savedAt, setSavedAt] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [issues, setIssues] = useState<FormIssue[]>([]);
+  const [signing, setSigning] = useState(false);
+  const [submitting, setSubmitting] = useState(false);
+  const latest = useRef<InspectionDraft | null>(null);
+
+  useEffect(() => {
+    void (async () => {
+      const d = (await getDraft(props.id)) ?? null;
+      latest.current = d;
+      setDraft(d);
+      if (!d) return;
+      setSavedAt(d.updatedAt);
+      try {
+        setContent((await loadChecklistVersion(d.checklistId, d.checklistVersion)).content);
+      } catch {
+        setError('本机没有这张检查表的离线副本，请联网后再打开。');
+      }
+      if (!d.position) {
+        const position = await currentPosition();
+        if (position && latest.current && !latest.current.position) update((x) => ({ ...x, position }));
+      }
+    })();
+  }, [props.id]);
+
+  function update(fn: (d: InspectionDraft) => InspectionDraft) {
+    const next = fn(latest.current!);
+    latest.current = next;
+    setDraft(next);
+    saveDraft(next).then((saved) => {
+      setSavedAt(saved.updatedAt);
+      setError(null);
+    }).catch((e: Error) => setError(`保存失败：${e.message}`));
+  }
+
+  /** An answer changed; a photo's position (taken with it) becomes the inspection's position. */
+  function onAnswer(item: ChecklistItem, change: Partial<AnswerDraft>, position?: Position | null) {
+    update((d) => {
+      const next = updateAnswer(d, item, change);
+      return position ? { ...next, position } : next;
+    });
+  }
+
+  async function submit() {
+    const d = latest.current!;
+    const found = validate(d, content!);
+    setIssues(found);
+    if (found.length) {
+      document.getElementById(`item-${found[0].itemCode}`)?.scrollIntoView({ block: 'center' });
+      return;
+    }
+    setSubmitting(true);
+    try {
+      const now = new Date();
+      await enqueue({
+        id: d.id, kind: 'inspection', label: `${d.siteName} · ${d.checklistTitle}`, siteId: d.siteId,
+        payload: toPayload(d, content!, now, now), photoIds: photoIdsOf(d), source: d, replaces: d.replaces,
+      });
+      refreshOutbox();
+      void syncLoop.request();
+      navigate('/outbox', { replace: true });
+    } catch (e) {
+      setError(`提交失败：${(e as Error).message}`);
+      setSubmitting(false);
+    }
+  }
+
+  if (draft === undefined) return <p>正在打开草稿…</p>;
+  if (draft === null) {
+    return <Banner kind="error">找不到这份草稿（可能已提交）。请到“待发送”查看。</Banner>;
+  }
+  const failedCount = content ? allItems(content).filter((i) => isFailed(i, draft.answers[i.code])).length : 0;
+  const issueCodes = new Set(issues.map((i) => i.itemCode));
+  return (
+    <div>
+      <div class="savebar" data-testid="savebar">
+        <span>{draft.siteName}</span>
+        <span data-testid="saved-at">{savedAt ? `已保存 ${formatTime(savedAt).slice(-8)}` : '未保存'}</span>
+      </div>
+      <h2>{draft.checklistTitle}</h2>
+      {draft.replaces && <Banner kind="info">这是对一条已部分发送记录的修改，提交后作为新版本替代原记录。</Banner>}
+      {error && <Banner kind="error">{error}</Banner>}
+      <label for="mode">检查方式</label>
+      <select id="mode" value={draft.mode}
+        onChange={(e) => update((d) => ({ ...d, mode: (e.target as HTMLSelectElement).value as InspectionDraft['mode'] }))}>
+        {MODES.map((m) => <option key={m.value} value={m.value}>{m.label}</option>)}
+      </select>
+      <p class="muted">
+        {draft.position ? `定位：±${draft.position.accuracy_m} 米` : '未获取定位（拍照时会再次尝试）'}
+        {draft.qrScan ? ' · 已扫码到场' : ''}
+      </p>
+      {content?.sections.map((section) => (
+        <section key={section.code}>
+          <h2>{section.code}. {section.title}</h2>
+          {section.items.map((item) => (
+            <ItemCard key={item.code} item={item} answer={draft.answers[item.code]} issue={issueCodes.has(item.code)}
+              onError={setError} onChange={(change, position) => onAnswer(item, change, position)} />
+          ))}
+          <button type="button" class="btn small" onClick={() => update((d) => answerRestCompliant(d, section.items))}>
+            本节其余全部符合
+          </button>
+        </section>
+      ))}
+      {content && <>
+        <h2>备注</h2>
+        <textarea aria-label="备注" value={draft.notes}
+          onInput={(e) => update((d) => ({ ...d, notes: (e.target as HTMLTextAreaElement).value }))} />
+        <h2>负责人签名（可选）</h2>
+        {draft.signaturePhotoId && !signing && <div class="photos"><Thumb id={draft.signaturePhotoId} /></div>}
+        {signing ? (
+          <SignaturePad onCancel={() => setSigning(false)} onDone={(canvas) => {
+            void storeCanvas(canvas).then((p) => {
+              update((d) => ({ ...d, signaturePhotoId: p.id }));
+              setSigning(false);
+            }).catch((e: Error) => setError(e.message));
+          }} />
+        ) : (
+          <div style="display:flex;gap:.5rem">
+            <button type="button" class="btn" onClick={() => setSigning(true)}>
+              {draft.signaturePhotoId ? '重新签名' : '请负责人签名'}</button>
+            {draft.signaturePhotoId && <button type="button" class="btn danger"
+              onClick={() => update((d) => ({ ...d, signaturePhotoId: null }))}>删除签名</button>}
+          </div>
+        )}
+        <h2>提交</h2>
+        <p>不符合 <b>{failedCount}</b> 项；未检查 <b>{unansweredCount(draft, content)}</b> 项。</p>
+        {issues.length > 0 && (
+          <Banner kind="error" testid="form-issues">
+            <ul class="errors">{issues.map((i) => <li key={i.message}>{i.message}</li>)}</ul>
+          </Banner>
+        )}
+        <button type="button" class="btn primary block" data-testid="submit" disabled={submitting}
+          onClick={() => void submit()}>提交（无网络时自动排队发送）</button>
+        <p class="muted">开始于 {draft.startedAt.slice(0, 16).replace('T', ' ')} · 提交时间 {isoWithOffset(new Date()).slice(11, 16)}</p>
+      </>}
+    </div>
+  );
+}

@@ -1,0 +1,88 @@
+/** Photos from the camera: resized on the phone, hashed, stored as Blobs with capture time and place. */
+import { putPhoto, sha256Hex } from '../../db/photos';
+import type { PhotoRecord, Position } from '../../db/types';
+
+export const MAX_SIDE = 1600;
+export const JPEG_QUALITY = 0.8;
+
+/** Fit (width, height) inside MAX_SIDE on the long side, never enlarging. */
+export function fitWithin(width: number, height: number, maxSide = MAX_SIDE): { width: number; height: number } {
+  const scale = Math.min(1, maxSide / Math.max(width, height));
+  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
+}
+
+/** The device position now, with its accuracy; null when denied, unavailable or too slow. */
+export function currentPosition(timeoutMs = 8000): Promise<Position | null> {
+  if (!('geolocation' in navigator)) return Promise.resolve(null);
+  return new Promise((resolve) => {
+    const done = (value: Position | null) => resolve(value);
+    const timer = setTimeout(() => done(null), timeoutMs + 500);
+    navigator.geolocation.getCurrentPosition(
+      (p) => {
+        clearTimeout(timer);
+        done({ lat: p.coords.latitude, lng: p.coords.longitude, accuracy_m: Math.round(p.coords.accuracy) });
+      },
+      () => {
+        clearTimeout(timer);
+        done(null);
+      },
+      { enableHighAccuracy: true, timeout: timeoutMs, maximumAge: 30_000 },
+    );
+  });
+}
+
+async function resizeToJpeg(file: Blob): Promise<{ blob: Blob; width: number; height: number }> {
+  const bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
+  const size = fitWithin(bitmap.width, bitmap.height);
+  const canvas = document.createElement('canvas');
+  canvas.width = size.width;
+  canvas.height = size.height;
+  const ctx = canvas.getContext('2d')!;
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, size.width, size.height);
+  ctx.drawImage(bitmap, 0, 0, size.width, size.height);
+  bitmap.close();
+  const blob = await new Promise<Blob>((resolve, reject) =>
+    canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('图片压缩失败'))), 'image/jpeg', JPEG_QUALITY));
+  canvas.width = canvas.height = 0;
+  return { blob, ...size };
+}
+
+/**
+ * Take the camera's file, keep only the resized JPEG (the original is never stored), and record
+ * when and where it was taken. Position is asked for at once, in parallel with the resize.
+ */
+export async function capturePhoto(file: File): Promise<PhotoRecord> {
+  const takenAt = new Date();
+  // A camera capture's lastModified is the shutter time; a file picked from the gallery may be older.
+  const capturedAt = file.lastModified && Math.abs(takenAt.getTime() - file.lastModified) < 10 * 60_000
+    ? new Date(file.lastModified) : takenAt;
+  const [position, resized] = await Promise.all([currentPosition(), resizeToJpeg(file)]);
+  const id = await sha256Hex(resized.blob);
+  const record: PhotoRecord = {
+    id,
+    blob: resized.blob,
+    type: 'image/jpeg',
+    size: resized.blob.size,
+    width: resized.width,
+    height: resized.height,
+    capturedAt: capturedAt.toISOString(),
+    position,
+    createdAt: new Date().toISOString(),
+  };
+  await putPhoto(record);
+  return record;
+}
+
+/** Store a canvas drawing (the signature) as a JPEG photo. */
+export async function storeCanvas(canvas: HTMLCanvasElement): Promise<PhotoRecord> {
+  const blob = await new Promise<Blob>((resolve, reject) =>
+    canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('签名保存失败'))), 'image/jpeg', 0.9));
+  const id = await sha256Hex(blob);
+  const record: PhotoRecord = {
+    id, blob, type: 'image/jpeg', size: blob.size, width: canvas.width, height: canvas.height,
+    capturedAt: new Date().toISOString(), position: null, createdAt: new Date().toISOString(),
+  };
+  await putPhoto(record);
+  return record;
+}

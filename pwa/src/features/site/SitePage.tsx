@@ -1,0 +1,91 @@
+/** 场所页: details, the checklists that apply (start an inspection), drafts here; hazards and history later. */
+import { useEffect, useState } from 'preact/hooks';
+import type { ChecklistSummary, Site } from '../../api/types';
+import { listDrafts, saveDraft } from '../../db/drafts';
+import type { Draft } from '../../db/types';
+import { navigate } from '../../router';
+import { Banner, ago, formatTime } from '../../ui/components';
+import { loadChecklistVersion } from '../../api/data';
+import { newInspectionDraft } from '../inspection/form';
+import { cachedSite, checklistsForSite, refreshSite } from '../sites/data';
+
+export function SitePage(props: { id: number; qr: { token: string; scanned_at: string } | null }) {
+  const [site, setSite] = useState<Site | null | undefined>(undefined);
+  const [checklists, setChecklists] = useState<{ items: ChecklistSummary[]; fetchedAt: string | null } | null>(null);
+  const [drafts, setDrafts] = useState<Draft[]>([]);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    void (async () => {
+      let found = await cachedSite(props.id);
+      if (live && found) setSite(found);
+      try {
+        found = (await refreshSite(props.id)).data;
+        if (live) setSite(found);
+      } catch (e) {
+        if (live && !found) {
+          setSite(null);
+          setError((e as Error).name === 'HttpError' ? (e as Error).message : '离线且本机没有该场所的数据。');
+        }
+      }
+      if (found && live) setChecklists(await checklistsForSite(found));
+    })();
+    void listDrafts().then((all) => live && setDrafts(all.filter((d) => d.siteId === props.id)));
+    return () => {
+      live = false;
+    };
+  }, [props.id]);
+
+  async function start(c: ChecklistSummary) {
+    setError(null);
+    try {
+      await loadChecklistVersion(c.id, c.version);
+    } catch {
+      setError('本机没有这张检查表的离线副本，请联网后再试。');
+      return;
+    }
+    const draft = newInspectionDraft({
+      id: crypto.randomUUID(), siteId: site!.id, siteName: site!.name, checklistId: c.id,
+      checklistVersion: c.version, checklistTitle: c.title, qrScan: props.qr,
+    });
+    await saveDraft(draft);
+    navigate(`/drafts/${draft.id}`);
+  }
+
+  if (site === undefined) return <p>正在加载…</p>;
+  if (site === null) return <Banner kind="error">{error}</Banner>;
+  return (
+    <div>
+      <h2 data-testid="site-name">{site.name}</h2>
+      {props.qr && <Banner kind="info">已扫码确认到场（{formatTime(props.qr.scanned_at)}）。</Banner>}
+      <div class="card">
+        <div>{site.address}</div>
+        {site.grid_name && <div class="muted">网格：{site.grid_name}</div>}
+        {site.contact_name && <div>负责人：{site.contact_name} {site.contact_mobile &&
+          <a href={`tel:${site.contact_mobile}`}>{site.contact_mobile}</a>}</div>}
+        {site.risk_level && <div class="muted">风险等级：{site.risk_level}</div>}
+      </div>
+      {error && <Banner kind="error">{error}</Banner>}
+      {drafts.length > 0 && <>
+        <h2>未完成的检查</h2>
+        <ul class="list">
+          {drafts.map((d) => <li key={d.id}><a href={`/drafts/${d.id}`}>{d.checklistTitle}
+            <br /><small>保存于 {formatTime(d.updatedAt)}</small></a></li>)}
+        </ul>
+      </>}
+      <h2>开始检查</h2>
+      {checklists === null ? <p>正在加载检查表…</p> : checklists.items.length === 0
+        ? <p class="muted">没有适用于该场所的检查表。</p>
+        : checklists.items.map((c) => (
+          <button key={c.id} type="button" class="btn block" data-testid="start-inspection" onClick={() => void start(c)}>
+            {c.title}（{c.item_count} 项）
+          </button>
+        ))}
+      {checklists && <p class="muted">检查表更新于 {ago(checklists.fetchedAt)}</p>}
+      <a class="btn block" href={`/snap?site=${site.id}`}>随手拍（不按检查表）</a>
+      <h2>隐患与检查记录</h2>
+      <p class="muted">隐患接口上线后，这里显示该场所的未闭环隐患和历次检查。</p>
+    </div>
+  );
+}

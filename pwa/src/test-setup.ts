@@ -1,0 +1,2 @@
+// Vitest: a spec-complete IndexedDB in Node, fresh for every test.
+import 'fake-indexeddb/auto';

@@ -1,0 +1,127 @@
+"""Fixtures for the field app's browser tests: a real server on a free port and Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PWA = ROOT / "pwa"
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+GRID_WORKER = ("13800001001", "Demo@2026")
+
+
+@dataclass
+class LiveServer:
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _cli() -> list[str]:
+    script = Path(sys.executable).with_name("hazardloop")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "hazardloop.cli"]
+
+
+@pytest.fixture(scope="session")
+def pwa_dist() -> Path:
+    """The built app; `./dev test` builds it first, a bare pytest run builds it here."""
+    dist = PWA / "dist"
+    if not (dist / "index.html").is_file():
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.fail("缺少 npm，无法构建前端：请运行 ./dev test（或 apt-get install nodejs npm）。")
+        if not (PWA / "node_modules").is_dir():
+            subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=PWA, check=True)
+        subprocess.run([npm, "run", "build"], cwd=PWA, check=True)
+    return dist
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    tmp_path_factory: pytest.TempPathFactory, redis_url: str, pwa_dist: Path,
+) -> Iterator[LiveServer]:
+    """`hazardloop run` (gunicorn) on a migrated, seeded SQLite database of its own."""
+    tmp = tmp_path_factory.mktemp("live")
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp / 'live.db'}",
+        "REDIS_URL": redis_url,
+        "HAZARDLOOP_INSTANCE_PATH": str(tmp / "instance"),
+        "STORAGE_DIR": str(tmp / "storage"),
+        "RATELIMIT_KEY_PREFIX": f"e2e{uuid.uuid4().hex[:8]}",
+        # Cheap password hashing: the demo seeds dozens of users.
+        "PASSWORD_HASH_MEMORY_KIB": "1024",
+        "PASSWORD_HASH_TIME_COST": "1",
+    }
+    for command in (["db", "upgrade"], ["checklists", "sync"], ["seed-demo"]):
+        subprocess.run([*_cli(), *command], env=env, check=True, capture_output=True, cwd=tmp)
+    port = _free_port()
+    log = tmp / "server.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [*_cli(), "run", "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--threads", "8"],
+            env=env, stdout=out, stderr=subprocess.STDOUT, cwd=tmp,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/api/v1/health", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"服务器未能启动：\n{log.read_text(errors='replace')[-3000:]}")
+        time.sleep(0.2)
+    yield LiveServer(url=url, process=process, log=log)
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"缺少 {CHROMIUM}：请运行 ./dev test（它会安装 Debian 的 chromium），"
+                    "或 apt-get install chromium。")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
