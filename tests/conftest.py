@@ -28,19 +28,32 @@ DATABASES = ["sqlite", "postgresql"]
 os.environ.setdefault("SECRET_KEY", "test-secret-" + uuid.uuid4().hex)
 
 
-def _worker_number() -> int:
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    return int(worker.removeprefix("gw") or 0)
+REDIS_LOCK_KEY = "hazardloop:test-run-owner"
+_OWNER = f"{os.uname().nodename}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def reset_redis(conn: redis.Redis) -> None:
+    """Empty this process's Redis database but keep our claim on it."""
+    conn.flushdb()
+    conn.set(REDIS_LOCK_KEY, _OWNER, ex=3 * 3600)
 
 
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
-    """A Redis database of this test process's own (db 10 + xdist worker number), emptied first."""
-    url = f"{REDIS_BASE}/{10 + _worker_number()}"
-    conn = redis.Redis.from_url(url)
-    conn.flushdb()
+    """A Redis database (1–15) claimed by this test process alone, so parallel runs never share one.
+
+    Database 0 is left to a running instance of the app.
+    """
+    for number in range(1, 16):
+        url = f"{REDIS_BASE}/{number}"
+        conn = redis.Redis.from_url(url)
+        if conn.set(REDIS_LOCK_KEY, _OWNER, nx=True, ex=3 * 3600):
+            reset_redis(conn)
+            break
+    else:
+        raise RuntimeError("没有空闲的 Redis 数据库（1–15 均被其他测试进程占用）。")
     yield url
-    conn.flushdb()
+    conn.flushdb()  # releases the claim too
 
 
 @pytest.fixture(scope="session")
@@ -118,7 +131,7 @@ def _empty_tables(app: Flask) -> None:
 def app(_session_app: Flask) -> Iterator[Flask]:
     """The app on one database, with empty tables, an empty Redis and an app context pushed."""
     _empty_tables(_session_app)
-    redis.Redis.from_url(_session_app.config["REDIS_URL"]).flushdb()
+    reset_redis(redis.Redis.from_url(_session_app.config["REDIS_URL"]))
     with _session_app.app_context():
         yield _session_app
         from hazardloop.extensions import db

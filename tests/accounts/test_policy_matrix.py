@@ -21,7 +21,7 @@ from hazardloop.inspections.models import Inspection
 from hazardloop.policy import Action
 from hazardloop.regions.models import Department, Region
 from hazardloop.sites.models import Site
-from tests.conftest import ApiClient, _empty_tables, build_district, new_site, new_user
+from tests.conftest import ApiClient, _empty_tables, build_district, new_site, new_user, reset_redis
 from tests.evidence.imagefiles import jpeg
 
 ROLES = ["grid_worker", "inspector", "supervisor", "enterprise_user", "admin"]
@@ -150,7 +150,7 @@ def scenario(_session_app) -> Any:
         ids = _BUILT.get(id(_session_app))
         if ids is None or db.session.get(User, ids[0]["admin"]) is None:
             _empty_tables(_session_app)
-            redis.Redis.from_url(_session_app.config["REDIS_URL"]).flushdb()
+            reset_redis(redis.Redis.from_url(_session_app.config["REDIS_URL"]))
             built = build_scenario()
             ids = ({role: u.id for role, u in built.actors.items()},
                    {key: (type(obj), obj.id) for key, obj in built.objects.items()})
