@@ -140,15 +140,15 @@ def _inspection_in(grant: RoleGrant, inspection: Inspection) -> bool:
 def _photo_in(grant: RoleGrant, photo: Photo) -> bool:
     """A photo I uploaded, or one linked to a site I may see.
 
-    Issue 4 adds its subjects (inspection, hazard, rectification) here and in _photo_clause.
+    Linked to a hazard or inspection, it is visible wherever that is (暗访 hidden from the enterprise).
     """
     if grant.user_id in photo.uploader_ids:
         return True
     for link in photo.links:
-        if link.subject_type == SubjectType.SITE:
-            site = _get(Site, link.subject_id)
-            if site is not None and _site_in(grant, site):
-                return True
+        subject, in_scope = _PHOTO_SUBJECTS[SubjectType(link.subject_type)]
+        found = _get(subject, link.subject_id)
+        if found is not None and in_scope(grant, found):
+            return True
     return False
 
 
@@ -239,7 +239,22 @@ def _photo_clause(grant: RoleGrant) -> ColumnElement[bool]:
     on_site = exists(select(PhotoLink.id).join(Site, Site.id == PhotoLink.subject_id).where(
         PhotoLink.photo_id == Photo.id, PhotoLink.subject_type == SubjectType.SITE.value,
         _site_clause(grant)))
-    return or_(uploaded, on_site)
+    on_hazard = exists(select(PhotoLink.id).join(Hazard, Hazard.id == PhotoLink.subject_id).where(
+        PhotoLink.photo_id == Photo.id,
+        PhotoLink.subject_type.in_([SubjectType.HAZARD.value, SubjectType.RECTIFICATION.value]),
+        _hazard_clause(grant)))
+    on_inspection = exists(select(PhotoLink.id).join(Inspection, Inspection.id == PhotoLink.subject_id).where(
+        PhotoLink.photo_id == Photo.id, PhotoLink.subject_type == SubjectType.INSPECTION.value,
+        _inspection_clause(grant)))
+    return or_(uploaded, on_site, on_hazard, on_inspection)
+
+
+_PHOTO_SUBJECTS: dict[SubjectType, tuple[type, Callable[[RoleGrant, Any], bool]]] = {
+    SubjectType.SITE: (Site, _site_in),
+    SubjectType.HAZARD: (Hazard, _hazard_in),
+    SubjectType.RECTIFICATION: (Hazard, _hazard_in),
+    SubjectType.INSPECTION: (Inspection, _inspection_in),
+}
 
 
 SCOPE_CLAUSE: dict[type, Callable[[RoleGrant], ColumnElement[bool]]] = {

@@ -20,6 +20,7 @@ from hazardloop.errors import Conflict, NotFound, RuleViolation, ValidationFaile
 from hazardloop.extensions import db
 from hazardloop.hazards import deadlines
 from hazardloop.hazards.events import append_event
+from hazardloop.hazards.evidence_links import attach_photos
 from hazardloop.hazards.models import Circular, DocumentCounter, Hazard, RectificationOrder
 from hazardloop.hazards.states import (
     LEVEL_LABELS,
@@ -133,6 +134,8 @@ def create_hazard(
                  note=hazard.description, photo_hashes=hazard.photo_ids,
                  payload={"source": source.value, "level": level.value, "covert": covert,
                           "recurrence_of": hazard.recurrence_of_id, "item_code": hazard.item_code})
+    attach_photos(hazard.photo_ids, subject_type="hazard", subject_id=hazard.id, role="finding", actor=actor,
+                  site=site, captured_at=found_at, lat=lat, lng=lng, hazard_number=hazard.number)
     threshold = current_app.config["RECURRENCE_UPGRADE_THRESHOLD"]
     if previous is not None and hazard.recurrence_count >= threshold and level == HazardLevel.GENERAL:
         hazard.level = HazardLevel.MAJOR.value
@@ -147,6 +150,8 @@ def record_repeat_observation(hazard: Hazard, *, actor: User, actor_role: Role, 
     """The same open hazard seen again on a later patrol: an event, not a duplicate."""
     hazard.repeat_count += 1
     hazard.photo_ids = sorted(set(hazard.photo_ids) | set(photo_ids))
+    attach_photos(photo_ids, subject_type="hazard", subject_id=hazard.id, role="finding", actor=actor,
+                  site=hazard.site, hazard_number=hazard.number)
     append_event(kind="observed_again", hazard=hazard, actor=actor, actor_role=actor_role.value,
                  inspection_id=inspection_id, note=note, photo_hashes=photo_ids,
                  payload={"repeat_count": hazard.repeat_count})
@@ -328,8 +333,21 @@ def transition(
                  to_status=hazard.status, note=(payload.get("note") or payload.get("reason") or None),
                  payload=_jsonable(details), photo_hashes=photos, client_time=client_time,
                  client_event_id=client_event_id)
+    _attach_transition_photos(hazard, action, actor, payload, client_time)
     db.session.flush()  # a lost race raises StaleDataError, answered as 409 concurrent_update
     return hazard
+
+
+def _attach_transition_photos(hazard: Hazard, action: str, actor: User, payload: dict[str, Any],
+                              client_time: dt.datetime | None) -> None:
+    """After-photos answer the hazard's first finding photo, so views can pair them side by side."""
+    finding = (payload.get("before_photo_ids") or hazard.photo_ids or [None])[0]
+    after = payload.get("after_photo_ids") if action == "close_on_site" else payload.get("photo_ids")
+    if not after:
+        return
+    attach_photos(after, subject_type="hazard", subject_id=hazard.id, role="after", actor=actor,
+                  answers=finding if action in ("submit_rectification", "close_on_site") else None,
+                  site=hazard.site, captured_at=client_time or utcnow(), hazard_number=hazard.number)
 
 
 def _jsonable(details: dict[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+import uuid
 from typing import Any
 
 from flask import current_app
@@ -21,6 +22,7 @@ from hazardloop.errors import Conflict, ValidationFailed
 from hazardloop.extensions import db
 from hazardloop.hazards import services as hazards
 from hazardloop.hazards.events import append_event
+from hazardloop.hazards.evidence_links import attach_photos
 from hazardloop.hazards.models import AuditEvent, Hazard
 from hazardloop.hazards.states import HazardLevel, HazardSource
 from hazardloop.inspections.models import Inspection, InspectionMode
@@ -182,8 +184,14 @@ def submit_inspection(data: dict[str, Any], *, actor: User) -> tuple[Inspection,
                  client_time=data["finished_at"], photo_hashes=sorted(referenced),
                  payload={"site_id": site.id, "mode": mode.value, "checklist": f"{doc.id}@{doc.version}",
                           "score": result.total, "findings": len(result.findings), "distance_m": distance,
-                          "far_from_site": far, "qr_scan": bool(scan), "qr_token_current": inspection.qr_token_current})
+                          "far_from_site": far, "qr_scan": bool(scan), "qr_token_current": inspection.qr_token_current,
+                          "replaces_client_uuid": _jsonable(data.get("replaces_client_uuid"))})
 
+    attach_photos(sorted(referenced - {data.get("signature_photo_id")}), subject_type="inspection",
+                  subject_id=inspection.id, role="finding", actor=actor)
+    if data.get("signature_photo_id"):
+        attach_photos([data["signature_photo_id"]], subject_type="inspection", subject_id=inspection.id,
+                      role="signature", actor=actor)
     for answer, item, compliant in judged:
         if compliant is not False:
             continue
@@ -216,7 +224,16 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(v) for v in value]
     if isinstance(value, dt.datetime):
         return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
     return value
+
+
+def replaced_client_uuid(inspection: Inspection) -> str | None:
+    """The client UUID of the earlier revision this inspection replaces, as recorded when it arrived."""
+    payload = db.session.scalar(select(AuditEvent.payload).where(
+        AuditEvent.inspection_id == inspection.id, AuditEvent.kind == "inspection_submitted"))
+    return (payload or {}).get("replaces_client_uuid")
 
 
 def hazards_of(inspection: Inspection) -> list[tuple[Hazard, str]]:
