@@ -43,6 +43,7 @@ class Hazard(db.Model):  # type: ignore[name-defined]
         CheckConstraint("supervised = false OR level = 'major'", name="only_major_supervised"),
         Index("ix_hazards_site_item_status", "site_id", "item_code", "status"),
         Index("ix_hazards_status_deadline", "status", "deadline_at"),
+        Index("ix_hazards_site_status_deadline", "site_id", "status", "deadline_at"),  # scoped lists (0006)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

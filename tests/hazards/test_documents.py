@@ -1,0 +1,122 @@
+"""整改通知书 and 复查意见书: printable page, PDF with Chinese text, 三标 references and scope."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from pypdf import PdfReader
+
+from tests.conftest import assert_problem
+from tests.hazards.test_workflow import fire, found_hazards, ok, people, shop  # noqa: F401
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def pdf_text(response) -> str:
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    assert response.mimetype == "application/pdf"
+    return _flat("".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages))
+
+
+@pytest.fixture
+def order(checklists, shop, people, make_photo):  # noqa: F811
+    """A hazard assigned by the grid worker: its detail, with the 整改通知书 in ``documents``."""
+    hazard_id, _ = found_hazards(people, shop, make_photo)
+    return ok(fire(people["worker"], hazard_id, "assign"))
+
+
+def test_the_order_pdf_renders_chinese_with_number_site_and_articles(order, shop, people):  # noqa: F811
+    document = order["documents"][0]
+    text = pdf_text(people["supervisor"].get(f"/api/v1/documents/{document['id']}.pdf"))
+    assert _flat(document["number"]) in text
+    assert re.fullmatch(r"责改〔\d{4}〕第\d{4}号", document["number"])
+    assert shop.name in text
+    assert "责令限期整改" in text and "整改通知书" in text
+    for violated in order["item"]["enforcement"]["violated"]:
+        assert _flat(violated["article"]) in text
+    assert _flat(order["item"]["standard"]["clause"]) in text
+    assert "检查人员签名" in text and "被检查单位签收" in text
+    assert "第六十五条" in text  # the legal wording of the order
+
+
+def test_the_order_page_is_printable_html_with_the_three_standards(order, shop, people, app):  # noqa: F811
+    document = order["documents"][0]
+    response = people["owner"].get(f"/api/v1/documents/{document['id']}")
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    assert "@page" in page and "A4" in page
+    for text in (document["number"], shop.name, shop.address, app.config["ISSUING_BODY"], order["number"],
+                 order["item"]["standard"]["document"], order["item"]["enforcement"]["violated"][0]["law"],
+                 "企业标准", "隐患标准", "执法标准", "检查人员签名", "被检查单位签收"):
+        assert text in page, text
+    # The deadline in local time: 2026-12-03T23:59:59+08:00 → 2026年12月3日
+    year, month, day = (int(x) for x in order["deadline_at"][:10].split("-"))
+    assert f"{year}年{month}月{day}日" in page
+
+
+def test_an_unverified_legal_basis_is_flagged_on_the_order(checklists, shop, people, make_photo, db):  # noqa: F811
+    from hazardloop.hazards.models import Hazard
+
+    hazard_id, _ = found_hazards(people, shop, make_photo)
+    hazard = db.session.get(Hazard, hazard_id)
+    unverified = [item["code"] for section in hazard.checklist_version.content["sections"]
+                  for item in section["items"] if not item.get("basis_verified")]
+    verified = [item["code"] for section in hazard.checklist_version.content["sections"]
+                for item in section["items"] if item.get("basis_verified")]
+    assert unverified and verified, "the shipped checklist should have items of each kind"
+    hazard.item_code = unverified[0]
+    db.session.commit()
+    flagged = ok(fire(people["worker"], hazard_id, "assign"))["documents"][0]["id"]
+    assert "法律依据待核实" in people["worker"].get(f"/api/v1/documents/{flagged}").get_data(as_text=True)
+    assert "法律依据待核实" in pdf_text(people["worker"].get(f"/api/v1/documents/{flagged}.pdf"))
+
+    other_id = found_hazards(people, shop, make_photo, n=1)[0]
+    other = db.session.get(Hazard, other_id)
+    other.item_code = verified[0]
+    db.session.commit()
+    clean = ok(fire(people["worker"], other_id, "assign"))["documents"][0]["id"]
+    assert "法律依据待核实" not in people["worker"].get(f"/api/v1/documents/{clean}").get_data(as_text=True)
+
+
+def test_the_verification_opinion_shows_the_result_and_before_after_photos(checklists, shop, people,  # noqa: F811
+                                                                          make_photo):
+    hazard_id, _ = found_hazards(people, shop, make_photo)
+    worker, owner = people["worker"], people["owner"]
+    ok(fire(worker, hazard_id, "assign"))
+    ok(fire(owner, hazard_id, "acknowledge"))
+    after = make_photo(people["users"]["owner"])
+    report = {"measures": "清理疏散通道", "cost": 120, "responsible_person": "王建国", "photo_ids": [after.id]}
+    ok(fire(owner, hazard_id, "submit_rectification", **report))
+    ok(fire(worker, hazard_id, "verify_fail", note="灭火器压力不足"))
+    ok(fire(owner, hazard_id, "submit_rectification", **report))
+    closed = ok(fire(worker, hazard_id, "verify_pass", note="复查合格"))
+    failed_doc, passed_doc = [d for d in closed["documents"] if d["kind"] == "verification"]
+
+    page = worker.get(f"/api/v1/documents/{passed_doc['id']}").get_data(as_text=True)
+    assert "整改复查意见书" in page and "通过" in page and "复查合格" in page and "王建国" in page
+    assert "整改前" in page and "整改后" in page
+    assert page.count('src="data:image/jpeg;base64,') == 2  # the finding photo beside the rectified one
+
+    text = pdf_text(worker.get(f"/api/v1/documents/{passed_doc['id']}.pdf"))
+    assert _flat(passed_doc["number"]) in text and "复查结论通过" in text and "予以销号" in text
+    text = pdf_text(worker.get(f"/api/v1/documents/{failed_doc['id']}.pdf"))
+    assert "不通过" in text and "灭火器压力不足" in text
+
+
+def test_documents_outside_my_scope_are_not_found(order, people):  # noqa: F811
+    document_id = order["documents"][0]["id"]
+    assert_problem(people["outsider"].get(f"/api/v1/documents/{document_id}"), 404)
+    assert_problem(people["outsider"].get(f"/api/v1/documents/{document_id}.pdf"), 404)
+    assert_problem(people["supervisor"].get(f"/api/v1/documents/{document_id + 1000}.pdf"), 404)
+
+
+def test_documents_are_in_the_openapi_description(app):
+    spec = app.test_client().get("/api/openapi.json").get_json()
+    page = spec["paths"]["/api/v1/documents/{document_id}"]["get"]["responses"]
+    assert "text/html" in page["200"]["content"] and "404" in page
+    pdf = spec["paths"]["/api/v1/documents/{document_id}.pdf"]["get"]["responses"]
+    assert "application/pdf" in pdf["200"]["content"] and "404" in pdf
