@@ -1,0 +1,247 @@
+"""Who is told about a hazard, the inbox (list, unread count, mark read), and delivery on each channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from hazardloop.accounts.models import RoleGrant, User
+from hazardloop.database import utcnow
+from hazardloop.errors import NotFound
+from hazardloop.extensions import db
+from hazardloop.hazards.models import Hazard
+from hazardloop.notifications.channels import CHANNELS
+from hazardloop.notifications.models import ChannelPreference, Delivery, Notification
+from hazardloop.outbox.services import (
+    enqueue_after_commit,
+    enqueue_many_after_commit,
+    insert_ignoring_duplicates,
+    insert_rows,
+)
+from hazardloop.regions.models import Region
+from hazardloop.taxonomy import RegionLevel, Role
+
+# --- recipients ----------------------------------------------------------------------------------
+
+RECIPIENT_GROUPS = ("enterprise", "grid_worker", "street_supervisor", "district_office", "responsible_department")
+
+
+def _group_clause(group: str, hazard: Hazard) -> Any:
+    grid: Region = hazard.site.grid
+    above = grid.ancestor_ids
+    if group == "enterprise":
+        return (RoleGrant.role == Role.ENTERPRISE_USER.value) & (RoleGrant.site_id == hazard.site_id)
+    if group == "grid_worker":
+        return (RoleGrant.role == Role.GRID_WORKER.value) & (RoleGrant.region_id == grid.id)
+    if group in ("street_supervisor", "district_office"):
+        levels = ([RegionLevel.STREET.value, RegionLevel.PARK.value] if group == "street_supervisor"
+                  else [RegionLevel.DISTRICT.value])
+        return (RoleGrant.role == Role.SUPERVISOR.value) & RoleGrant.region_id.in_(
+            select(Region.id).where(Region.id.in_(above), Region.level.in_(levels)))
+    if group == "responsible_department":
+        if hazard.department_id is None:
+            return RoleGrant.id.is_(None)
+        return (RoleGrant.role == Role.INSPECTOR.value) & (RoleGrant.department_id == hazard.department_id)
+    raise ValueError(f"unknown recipient group: {group}")
+
+
+def recipients_for(hazard: Hazard, groups: list[str], cache: dict[Any, list[int]] | None = None) -> list[int]:
+    """Ids of the active users in the named groups around ``hazard`` (sorted, without repeats)."""
+    ids: set[int] = set()
+    for group in groups:
+        key = (group, hazard.site_id, hazard.department_id)
+        if cache is not None and key in cache:
+            ids.update(cache[key])
+            continue
+        found = list(db.session.scalars(
+            select(RoleGrant.user_id).join(User, User.id == RoleGrant.user_id)
+            .where(_group_clause(group, hazard), User.active.is_(True))).unique())
+        if cache is not None:
+            cache[key] = found
+        ids.update(found)
+    return sorted(ids)
+
+
+def prefetch_recipients(hazards: list[Hazard], groups: list[str], cache: dict[Any, list[int]]) -> None:
+    """Fill ``cache`` for ``recipients_for`` for every hazard and group with one query (the sweep's path)."""
+    if not hazards:
+        return
+    sites = {h.site_id for h in hazards}
+    grids = {h.site.grid.id for h in hazards}
+    above = {a for h in hazards for a in h.site.grid.ancestor_ids}
+    departments = {h.department_id for h in hazards if h.department_id is not None}
+    grants = db.session.execute(
+        select(RoleGrant.user_id, RoleGrant.role, RoleGrant.region_id, RoleGrant.site_id, RoleGrant.department_id,
+               Region.level)
+        .join(User, User.id == RoleGrant.user_id).outerjoin(Region, Region.id == RoleGrant.region_id)
+        .where(User.active.is_(True),
+               ((RoleGrant.role == Role.ENTERPRISE_USER.value) & RoleGrant.site_id.in_(sites))
+               | ((RoleGrant.role == Role.GRID_WORKER.value) & RoleGrant.region_id.in_(grids))
+               | ((RoleGrant.role == Role.SUPERVISOR.value) & RoleGrant.region_id.in_(above))
+               | ((RoleGrant.role == Role.INSPECTOR.value) & RoleGrant.department_id.in_(departments)))).all()
+    street_levels = (RegionLevel.STREET.value, RegionLevel.PARK.value)
+    for hazard in hazards:
+        grid = hazard.site.grid
+        ancestors = set(grid.ancestor_ids)
+        match = {
+            "enterprise": lambda g, h=hazard: g.role == Role.ENTERPRISE_USER.value and g.site_id == h.site_id,
+            "grid_worker": lambda g, grid=grid: g.role == Role.GRID_WORKER.value and g.region_id == grid.id,
+            "street_supervisor": lambda g, a=ancestors: (g.role == Role.SUPERVISOR.value and g.region_id in a
+                                                          and g.level in street_levels),
+            "district_office": lambda g, a=ancestors: (g.role == Role.SUPERVISOR.value and g.region_id in a
+                                                        and g.level == RegionLevel.DISTRICT.value),
+            "responsible_department": lambda g, h=hazard: (g.role == Role.INSPECTOR.value and h.department_id
+                                                            is not None and g.department_id == h.department_id),
+        }
+        for group in groups:
+            key = (group, hazard.site_id, hazard.department_id)
+            if key not in cache:
+                cache[key] = sorted({g.user_id for g in grants if match[group](g)})
+
+
+# --- writing notifications -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Notice:
+    """One message for some users; ``dedupe_key`` (made per user) makes writing it again a no-op."""
+
+    user_ids: list[int]
+    kind: str
+    title: str
+    body: str
+    hazard_id: int | None
+    dedupe_key: str
+
+
+def notify(user_ids: list[int], *, kind: str, title: str, body: str, hazard_id: int | None,
+           dedupe_key: str) -> list[Notification]:
+    """Put a message in each user's inbox and queue it on the channels they chose for ``kind``.
+
+    Idempotent by ``dedupe_key`` (per user). Records notifications and outbox messages.
+    """
+    ids = notify_many([Notice(user_ids, kind, title, body, hazard_id, dedupe_key)])
+    return list(db.session.scalars(select(Notification).where(Notification.id.in_(ids)).order_by(Notification.id)))
+
+
+def notify_many(notices: list[Notice], *, new_keys: bool = False) -> list[int]:
+    """``notify`` for many notices in a few statements; returns the new notifications' ids.
+
+    ``new_keys``: the caller guarantees the dedupe keys are new (the sweep, under its lock, for rungs it
+    has just inserted), so the rows go in the fast way and a duplicate raises instead of being skipped.
+    """
+    now = utcnow()
+    rows = [{"user_id": uid, "kind": n.kind, "title": n.title, "body": n.body, "hazard_id": n.hazard_id,
+             "dedupe_key": f"{n.dedupe_key}:u{uid}"[:200], "created_at": now}
+            for n in notices for uid in n.user_ids]
+    if not rows:
+        return []
+    if new_keys:
+        created = [SimpleNamespace(id=i, user_id=row["user_id"], kind=row["kind"])
+                   for i, row in zip(insert_rows(Notification, rows), rows, strict=True)]
+    else:
+        created = insert_ignoring_duplicates(Notification, rows, ["dedupe_key"],
+                                             [Notification.id, Notification.user_id, Notification.kind])
+    if not created:
+        return []
+    preferences = db.session.scalars(select(ChannelPreference).where(
+        ChannelPreference.user_id.in_({c.user_id for c in created}), ChannelPreference.enabled.is_(True))).all()
+    deliveries = [("notification.deliver", {"notification_id": c.id, "channel": p.channel, "address": p.address},
+                   f"deliver:{c.id}:{p.channel}:{p.address}"[:200])
+                  for c in created for p in preferences
+                  if p.user_id == c.user_id and p.event_kind in (c.kind, "*")]
+    if deliveries:
+        enqueue_many_after_commit(deliveries)
+    return [c.id for c in created]
+
+
+TRANSITION_NOTICES: dict[str, tuple[list[str], str]] = {
+    "assign": (["enterprise", "grid_worker"], "隐患已交办，请按期整改"),
+    "verify_fail": (["enterprise"], "复查不通过，请继续整改"),
+    "verify_pass": (["enterprise", "grid_worker"], "隐患复查通过，已销号"),
+    "request_extension": (["street_supervisor"], "企业申请延期，待审批"),
+    "approve_extension": (["enterprise"], "延期申请已同意"),
+    "refuse_extension": (["enterprise"], "延期申请未同意"),
+    "submit_rectification": (["grid_worker"], "企业已报告整改完成，待复查"),
+}
+
+
+def notify_transition(hazard_id: int, action: str, event_hash: str) -> None:
+    """Outbox handler for ``hazard.transitioned``: tell the parties, and signed webhooks to subscribers."""
+    from hazardloop.notifications.webhooks import subscribers_for
+
+    hazard = db.session.get(Hazard, hazard_id)
+    if hazard is None:
+        return
+    if action in TRANSITION_NOTICES:
+        groups, title = TRANSITION_NOTICES[action]
+        deadline = hazard.deadline_at.isoformat() if hazard.deadline_at else "—"
+        notify(recipients_for(hazard, groups), kind=f"hazard.{action}", title=f"{title}（{hazard.number}）",
+               body=f"{hazard.site.name}：{hazard.description}\n整改期限：{deadline}", hazard_id=hazard.id,
+               dedupe_key=f"transition:{event_hash}")
+    body = {"type": "hazard.transitioned", "hazard_id": hazard.id, "number": hazard.number, "action": action,
+            "status": hazard.status, "level": hazard.level, "event_hash": event_hash,
+            "deadline_at": hazard.deadline_at.isoformat() if hazard.deadline_at else None}
+    for subscription in subscribers_for("hazard.transitioned"):
+        enqueue_after_commit("webhook.deliver", {"subscription_id": subscription.id, "event_id": event_hash,
+                                                 "body": body},
+                             dedupe_key=f"webhook:{subscription.id}:{event_hash}")
+
+
+def deliver_notification(notification_id: int, channel: str, address: str) -> None:
+    """Outbox handler: send one notification on one channel, unless a delivery is already recorded."""
+    done = db.session.scalar(select(Delivery.id).where(
+        Delivery.notification_id == notification_id, Delivery.channel == channel, Delivery.address == address))
+    notification = db.session.get(Notification, notification_id)
+    if done is not None or notification is None:
+        return
+    CHANNELS[channel].send(address, title=notification.title, body=notification.body,
+                           key=f"hazardloop-n{notification.id}")
+    db.session.add(Delivery(notification_id=notification_id, channel=channel, address=address))
+    db.session.flush()
+
+
+# --- the inbox -----------------------------------------------------------------------------------
+
+def inbox(user: User, *, unread_only: bool = False) -> Any:
+    query = select(Notification).where(Notification.user_id == user.id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    return query.order_by(Notification.id.desc())
+
+
+def unread_count(user: User) -> int:
+    return int(db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0)
+
+
+def mark_read(user: User, notification_id: int) -> Notification:
+    """Mark one of the user's notifications read; NotFound for anyone else's."""
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.user_id != user.id:
+        raise NotFound("消息不存在。")
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+        db.session.flush()
+    return notification
+
+
+def mark_all_read(user: User) -> int:
+    result = db.session.execute(update(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)).values(read_at=utcnow()))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def set_preference(user: User, *, channel: str, address: str, event_kind: str = "*",
+                   enabled: bool = True) -> ChannelPreference:
+    pref = db.session.scalar(select(ChannelPreference).where(
+        ChannelPreference.user_id == user.id, ChannelPreference.event_kind == event_kind,
+        ChannelPreference.channel == channel))
+    if pref is None:
+        pref = ChannelPreference(user_id=user.id, event_kind=event_kind, channel=channel)
+        db.session.add(pref)
+    pref.address, pref.enabled = address, enabled
+    db.session.flush()
+    return pref

@@ -1,0 +1,74 @@
+"""Signed outgoing webhooks for other systems: HMAC-SHA256 over timestamp and body, secrets that rotate."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from typing import Any
+
+from sqlalchemy import select
+
+from hazardloop.database import utcnow
+from hazardloop.extensions import db
+from hazardloop.notifications.channels import DeliveryFailed, post_json
+from hazardloop.notifications.models import WebhookSubscription
+
+SIGNATURE_HEADER = "X-Hazardloop-Signature"
+TIMESTAMP_HEADER = "X-Hazardloop-Timestamp"
+EVENT_ID_HEADER = "X-Hazardloop-Event-Id"
+TOLERANCE_S = 300
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """``v1=<hex>``: HMAC-SHA256 of ``"{timestamp}." + body`` with the subscriber's secret."""
+    return "v1=" + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+def verify(secrets_: list[str], timestamp: str, body: bytes, signature: str, now: float | None = None) -> bool:
+    """What a subscriber runs: a fresh timestamp and a signature from any current secret."""
+    if abs((now or time.time()) - int(timestamp)) > TOLERANCE_S:
+        return False
+    return any(hmac.compare_digest(sign(s, timestamp, body), signature) for s in secrets_ if s)
+
+
+def rotate_secret(subscription: WebhookSubscription) -> str:
+    """New secret; the old one stays valid for the subscriber until the next rotation."""
+    subscription.previous_secret, subscription.secret = subscription.secret, secrets.token_hex(32)
+    subscription.secret_rotated_at = utcnow()
+    db.session.flush()
+    return subscription.secret
+
+
+def subscribers_for(kind: str) -> list[WebhookSubscription]:
+    rows = db.session.scalars(select(WebhookSubscription).where(WebhookSubscription.active.is_(True))).all()
+    return [s for s in rows if not s.event_kinds or kind in s.event_kinds]
+
+
+def deliver_webhook(subscription_id: int, event_id: str, body: dict[str, Any]) -> None:
+    """POST one event to one subscriber, signed; raises DeliveryFailed so the job retries with backoff."""
+    subscription = db.session.get(WebhookSubscription, subscription_id)
+    if subscription is None or not subscription.active:
+        return
+    raw = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    timestamp = str(int(time.time()))
+    headers = {SIGNATURE_HEADER: sign(subscription.secret, timestamp, raw), TIMESTAMP_HEADER: timestamp,
+               EVENT_ID_HEADER: event_id}
+    _post_raw(subscription.url, raw, headers)
+
+
+def _post_raw(url: str, raw: bytes, headers: dict[str, str]) -> None:
+    import urllib.request
+
+    request = urllib.request.Request(url, data=raw, method="POST",
+                                     headers={"Content-Type": "application/json", **headers})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            response.read()
+    except OSError as exc:
+        raise DeliveryFailed(f"{url}: {exc}") from exc
+
+
+__all__ = ["deliver_webhook", "post_json", "rotate_secret", "sign", "subscribers_for", "verify"]

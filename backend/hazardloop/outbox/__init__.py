@@ -1,0 +1,1 @@
+"""Outbox: background work written in the same transaction as the change, relayed to RQ."""

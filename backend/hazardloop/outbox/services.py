@@ -1,0 +1,272 @@
+"""Write background work into the outbox with the change, and relay pending rows to RQ.
+
+The mechanism, in one place: ``enqueue_after_commit`` adds an ``outbox_messages`` row in the
+caller's transaction, so the work exists exactly when the change does. After the commit succeeds
+the session hands the new rows to RQ at once (job id ``outbox-<id>``); if Redis is down that
+attempt is only logged. ``relay_pending`` — run every few seconds by the cron scheduler and by
+``hazardloop jobs relay`` — enqueues every pending row whose job Redis does not hold (never
+handed over, or lost when Redis restarted empty). ``run_message`` claims the row with a
+conditional UPDATE, so two workers running the same job produce one effect.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import traceback
+from collections.abc import Callable
+from pkgutil import resolve_name
+from typing import Any
+
+import redis
+from flask import current_app, has_app_context
+from rq import Retry
+from rq.job import Job, JobStatus
+from sqlalchemy import JSON, bindparam, event, select, text, update
+from sqlalchemy.orm import Session
+
+from hazardloop.database import utcnow
+from hazardloop.extensions import db, rq
+from hazardloop.outbox.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+# What each kind of message runs, as "module:function"; the function takes the payload as keywords.
+HANDLERS: dict[str, str] = {
+    "hazard.transitioned": "hazardloop.notifications.services:notify_transition",
+    "notification.deliver": "hazardloop.notifications.services:deliver_notification",
+    "webhook.deliver": "hazardloop.notifications.webhooks:deliver_webhook",
+}
+
+_PENDING_KEY = "outbox_pending"
+_LIVE_STATUSES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+
+
+def enqueue_after_commit(kind: str, payload: dict[str, Any], dedupe_key: str) -> OutboxMessage:
+    """Record background work in the current transaction; it runs after commit, once.
+
+    Writing the same ``dedupe_key`` again returns the existing message. Raises KeyError for an
+    unknown ``kind``. Records one ``outbox_messages`` row.
+    """
+    if kind not in HANDLERS:
+        raise KeyError(f"unknown outbox message kind: {kind}")
+    existing = db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
+    if existing is not None:
+        return existing
+    message = OutboxMessage(kind=kind, payload=payload, dedupe_key=dedupe_key, status="pending", attempts=0)
+    db.session.add(message)
+    db.session.flush()
+    _remember_for_hand_over(db.session(), message.id)
+    return message
+
+
+def insert_ignoring_duplicates(model: Any, rows: list[dict[str, Any]], keys: list[str], returning: list[Any],
+                               chunk: int = 500) -> list[Any]:
+    """INSERT rows, skipping any whose ``keys`` exist (ON CONFLICT DO NOTHING); returns the inserted rows.
+
+    The unique constraint, not a prior SELECT, decides: a concurrent writer's row is skipped, never doubled.
+    """
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[db.session.get_bind().dialect.name]
+    table = model.__table__
+    columns = [table.c[c.key] for c in returning]
+    statement = insert(table).on_conflict_do_nothing(index_elements=keys).returning(*columns)
+    out: list[Any] = []
+    for start in range(0, len(rows), chunk):
+        # executemany: SQLAlchemy batches it into multi-row INSERTs ("insertmanyvalues") with RETURNING.
+        out.extend(db.session.execute(statement, rows[start:start + chunk]).all())
+    return out
+
+
+def insert_rows(model: Any, rows: list[dict[str, Any]]) -> list[int]:
+    """INSERT many rows (all with the same keys) fast and return their new ids, in order.
+
+    PostgreSQL: ids are taken from the table's sequence, then the rows go in by COPY; SQLite: a
+    batched INSERT … RETURNING. Constraints hold either way: a unique violation raises.
+    """
+    if not rows:
+        return []
+    table = model.__table__
+    if db.session.get_bind().dialect.name != "postgresql":
+        statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+        return [row.id for row in db.session.execute(statement, rows)]
+    ids = list(db.session.scalars(
+        text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
+        {"table": table.name, "n": len(rows)}))
+    names = list(rows[0])
+    as_json = {c.name for c in table.c if isinstance(c.type, JSON)}
+    raw = db.session.connection().connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(
+            f"COPY {table.name} ({', '.join([*names, 'id'])}) FROM STDIN") as copy:  # names are our own columns
+        for row, new_id in zip(rows, ids, strict=True):
+            copy.write_row([json.dumps(row[n], ensure_ascii=False) if n in as_json and row[n] is not None
+                            else row[n] for n in names] + [new_id])
+    return ids
+
+
+def update_by_id(model: Any, values: dict[int, dict[str, Any]], *, increment: str | None = None) -> None:
+    """Set per-row values on many rows by id in one statement (PostgreSQL: UPDATE … FROM unnest)."""
+    if not values:
+        return
+    table = model.__table__
+    names = list(next(iter(values.values())))
+    if db.session.get_bind().dialect.name == "postgresql":
+        types = {n: table.c[n].type.compile(dialect=db.session.get_bind().dialect) for n in names}
+        sets = [f"{n} = v.{n}" for n in names] + ([f"{increment} = {table.name}.{increment} + 1"] if increment else [])
+        arrays = ", ".join(f"CAST(:{n} AS {types[n]}[])" for n in names)
+        db.session.execute(text(
+            f"UPDATE {table.name} SET {', '.join(sets)} FROM unnest(CAST(:ids AS integer[]), {arrays}) "
+            f"AS v(id, {', '.join(names)}) WHERE {table.name}.id = v.id"),
+            {"ids": list(values), **{n: [v[n] for v in values.values()] for n in names}})
+        return
+    extra = {increment: table.c[increment] + 1} if increment else {}
+    db.session.execute(update(table).where(table.c.id == bindparam("b_id"))
+                       .values(**{n: bindparam(f"b_{n}") for n in names}, **extra),
+                       [{"b_id": i, **{f"b_{n}": v[n] for n in names}} for i, v in values.items()])
+
+
+def enqueue_many_after_commit(items: list[tuple[str, dict[str, Any], str]]) -> int:
+    """``enqueue_after_commit`` for many (kind, payload, dedupe_key) at once; returns how many were new."""
+    unknown = {kind for kind, _, _ in items} - set(HANDLERS)
+    if unknown:
+        raise KeyError(f"unknown outbox message kinds: {sorted(unknown)}")
+    rows = [{"kind": kind, "payload": payload, "dedupe_key": key, "status": "pending", "attempts": 0,
+             "created_at": utcnow()} for kind, payload, key in items]
+    inserted = insert_ignoring_duplicates(OutboxMessage, rows, ["dedupe_key"], [OutboxMessage.id]) if rows else []
+    for (message_id,) in inserted:
+        _remember_for_hand_over(db.session(), message_id)
+    return len(inserted)
+
+
+def _remember_for_hand_over(session: Session, message_id: int) -> None:
+    pending = session.info.get(_PENDING_KEY)
+    if pending is None:
+        pending = session.info[_PENDING_KEY] = []
+        event.listen(session, "after_commit", _hand_over)
+        event.listen(session, "after_rollback", _forget)
+    pending.append(message_id)
+
+
+def _forget(session: Session) -> None:
+    session.info.get(_PENDING_KEY, []).clear()
+
+
+def _hand_over(session: Session) -> None:
+    """After commit: try to enqueue the new messages now; the relay catches whatever fails here."""
+    ids = list(session.info.get(_PENDING_KEY, []))
+    session.info.get(_PENDING_KEY, []).clear()
+    if not ids or not has_app_context():
+        return
+    try:
+        for message_id in ids:
+            _enqueue(message_id)
+    except (redis.RedisError, OSError) as exc:
+        log.warning("outbox: Redis unavailable, %d message(s) left for the relay: %s", len(ids), exc)
+
+
+def retry_policy() -> Retry:
+    intervals = current_app.config["OUTBOX_RETRY_INTERVALS"]
+    return Retry(max=len(intervals), interval=intervals)
+
+
+def max_attempts() -> int:
+    return len(current_app.config["OUTBOX_RETRY_INTERVALS"]) + 1
+
+
+def _enqueue(message_id: int) -> Job:
+    from hazardloop.outbox.jobs import run_outbox_message
+
+    return run_outbox_message.enqueue(message_id, job_id=f"outbox-{message_id}", retry=retry_policy(),
+                                      failure_ttl=30 * 24 * 3600)
+
+
+def relay_pending(limit: int = 1000) -> int:
+    """Enqueue pending messages whose RQ job is missing or dead; return how many were enqueued.
+
+    Raises redis errors when Redis is down (the caller retries later). Sets ``enqueued_at``.
+    """
+    rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.status == "pending")
+                              .order_by(OutboxMessage.id).limit(limit)).all()
+    if not rows:
+        return 0
+    connection = rq.queue.connection
+    statuses = Job.fetch_many([row.job_id for row in rows], connection=connection)
+    count = 0
+    for row, job in zip(rows, statuses, strict=True):
+        if job is not None and job.get_status(refresh=False) in _LIVE_STATUSES:
+            continue
+        if job is not None:
+            job.delete()  # failed or stopped by a killed worker while the row is still pending
+        _enqueue(row.id)
+        row.enqueued_at = utcnow()
+        count += 1
+    db.session.commit()
+    return count
+
+
+def run_message(message_id: int) -> str:
+    """Run one outbox message's handler and mark it done; a second run is a no-op.
+
+    On failure records ``attempts`` and ``last_error`` (status ``failed`` after the last attempt)
+    and re-raises, so RQ retries with backoff.
+    """
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None:
+        return "missing"
+    # The claim takes the row's write lock: a concurrent run of the same message waits here,
+    # then finds it no longer pending.
+    claimed = db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
+        .values(attempts=OutboxMessage.attempts + 1).execution_options(synchronize_session=False))
+    if claimed.rowcount == 0:  # type: ignore[attr-defined]
+        db.session.rollback()
+        return "already done"
+    db.session.refresh(message)
+    handler: Callable[..., Any] = resolve_name(HANDLERS[message.kind])
+    try:
+        handler(**message.payload)
+        message.status, message.processed_at, message.last_error = "done", utcnow(), None
+        db.session.commit()
+    except Exception as exc:
+        db.session.rollback()
+        _record_failure(message_id, exc)
+        raise
+    return "done"
+
+
+def _record_failure(message_id: int, exc: BaseException) -> None:
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None:
+        return
+    message.attempts += 1
+    message.last_error = "".join(traceback.format_exception_only(exc)).strip()[:2000]
+    if message.attempts >= max_attempts():
+        message.status = "failed"
+    db.session.commit()
+
+
+def failed_messages(limit: int = 100) -> list[OutboxMessage]:
+    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.status == "failed")
+                                   .order_by(OutboxMessage.id.desc()).limit(limit)))
+
+
+def retry_message(message_id: int) -> OutboxMessage:
+    """Put a failed message back to pending (attempts reset); the relay enqueues it."""
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None:
+        raise LookupError(message_id)
+    message.status, message.attempts, message.enqueued_at = "pending", 0, None
+    db.session.flush()
+    return message
+
+
+def pending_count(older_than: dt.timedelta | None = None) -> int:
+    from sqlalchemy import func
+
+    query = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "pending")
+    if older_than is not None:
+        query = query.where(OutboxMessage.created_at < utcnow() - older_than)
+    return int(db.session.scalar(query) or 0)

@@ -1,0 +1,34 @@
+"""The one list of periodic jobs: what runs when. Registered with Flask-RQ's cron scheduler.
+
+Intervals are seconds; cron strings are in the worker machine's local time (RQ's CronScheduler).
+Every job here is safe to run twice at once — several schedulers may enqueue the same tick.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def periodic_jobs() -> list[tuple[Any, int | str]]:
+    from hazardloop.escalation.jobs import escalate_overdue_hazards
+    from hazardloop.outbox.jobs import relay_outbox
+    from hazardloop.reports.jobs import snapshot_daily_metrics
+
+    return [
+        (relay_outbox, 10),                     # outbox rows Redis does not hold (lost or never handed over)
+        (escalate_overdue_hazards, 300),        # reminders and the escalation ladder, from the database
+        (snapshot_daily_metrics, "5 0 * * *"),  # yesterday's counts per region and department
+    ]
+
+
+_registered = False
+
+
+def register_periodic_jobs() -> None:
+    """Register the list with Flask-RQ (once per process; ``rq.make_cron_scheduler()`` then runs it)."""
+    global _registered
+    if _registered:
+        return
+    for job, when in periodic_jobs():
+        job.cron_register(when)
+    _registered = True

@@ -1,0 +1,1 @@
+from tests.escalation.conftest import assigned, parties  # noqa: F401

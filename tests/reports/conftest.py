@@ -1,0 +1,1 @@
+from tests.escalation.conftest import parties  # noqa: F401

@@ -1,0 +1,71 @@
+"""通报 drafts: every number equals what GET /api/v1/hazards says for the same scope and period."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import assert_problem
+from tests.escalation.conftest import assign_hazard, end_of, local
+
+
+@pytest.fixture
+def week_of_hazards(db, parties, make_site, district):
+    """Street A: found this week — one closed on time, one overdue, one 重大 — and one found last week;
+    street B: one found this week (outside the scope)."""
+    from hazardloop.hazards.services import create_hazard
+    from hazardloop.hazards.states import HazardLevel, HazardSource
+    from hazardloop.taxonomy import Role
+
+    closed = assign_hazard(parties, deadline=end_of("2026-11-30"))
+    closed.status, closed.closed_at = "closed", local("2026-11-23 11:00")
+    late = assign_hazard(parties, deadline=end_of("2026-11-20"))
+    major = assign_hazard(parties, deadline=end_of("2026-12-20"), level="major")
+    old = assign_hazard(parties, deadline=end_of("2026-11-19"))
+    for hazard, found in ((closed, "2026-11-23 09:00"), (late, "2026-11-23 09:30"), (major, "2026-11-23 10:00"),
+                          (old, "2026-11-16 10:00")):
+        hazard.found_at = local(found)
+    other = make_site(district.grid_b1)
+    create_hazard(site=other, source=HazardSource.GRID_PATROL, description="电动车违规充电",
+                  level=HazardLevel.GENERAL, domain="fire", actor=parties.worker, actor_role=Role.GRID_WORKER,
+                  found_at=local("2026-11-23 09:00"))
+    db.session.commit()
+    return {"closed": closed.id, "late": late.id, "major": major.id, "old": old.id}
+
+
+def listing(client, **query):
+    response = client.get("/api/v1/hazards", query_string={**query, "limit": 500})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+@pytest.mark.parametrize("scope", ["street", "department", "everything"])
+def test_the_weekly_draft_equals_the_hazard_list(parties, week_of_hazards, login, scope):
+    office = login(parties.office)
+    params = {"street": {"region": parties.district.street_a.id},
+              "department": {"department": parties.district.fire_dept.id}, "everything": {}}[scope]
+    response = office.get("/api/v1/circular-drafts", query_string={"period": "week", "date": "2026-11-25", **params})
+    assert response.status_code == 200, response.get_json()
+    draft = response.get_json()
+    same = listing(office, **draft["list_query"])
+    assert draft["found"] == len(same["items"]) == sum(same["counts"].values())
+    assert draft["counts"] == same["counts"]
+    assert draft["rectified"] == same["counts"]["closed"] == 1 and draft["on_time_rate"] == 1.0
+    overdue = listing(office, overdue="true", **params)
+    assert sorted(h["id"] for h in draft["overdue"]) == sorted(h["id"] for h in overdue["items"])
+    assert week_of_hazards["late"] in [h["id"] for h in draft["overdue"]]
+    majors = listing(office, level="major", **draft["list_query"])
+    assert [h["id"] for h in draft["major"]] == [h["id"] for h in majors["items"]] == [week_of_hazards["major"]]
+    assert draft["found"] == (4 if scope == "everything" else 3)  # street B's hazard has no department
+    assert "逾期未整改隐患" in draft["html"] and draft["title"].endswith("（草稿）")
+
+
+def test_the_monthly_draft_counts_the_whole_month(parties, week_of_hazards, login):
+    office = login(parties.office)
+    draft = office.get("/api/v1/circular-drafts", query_string={
+        "period": "month", "date": "2026-11-01", "region": parties.district.street_a.id}).get_json()
+    assert draft["found"] == 4 == sum(listing(office, **draft["list_query"])["counts"].values())
+    assert draft["repeat_offenders"] == [{"site_id": parties.shop.id, "site": parties.shop.name, "hazards": 4}]
+
+
+def test_only_supervisors_draft_circulars(parties, login):
+    assert_problem(login(parties.worker).get("/api/v1/circular-drafts?date=2026-11-25"), 403)
