@@ -6,7 +6,7 @@ service worker is reported apart: it is installed after the first paint, off the
 Sizes are gzip level 9, as a server or CDN would send them.
 
 Run:  .venv/bin/python benchmarks/pwa_bundle.py [--build]   (--build runs `npm run build` first)
-Lighthouse (performance, LCP, TBT on Debian's Chromium) will be added here later.
+Lighthouse, installability and the 100-item checklist render: benchmarks/pwa_lighthouse.py.
 """
 
 from __future__ import annotations

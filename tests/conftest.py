@@ -28,6 +28,26 @@ DATABASES = ["sqlite", "postgresql"]
 os.environ.setdefault("SECRET_KEY", "test-secret-" + uuid.uuid4().hex)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "postgresql_only: the test exists for PostgreSQL only (e.g. whole worker processes, "
+        "advisory locks); its SQLite variant is not collected")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Drop the SQLite variant of tests marked postgresql_only (reported as deselected, not skipped)."""
+    keep, drop = [], []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if item.get_closest_marker("postgresql_only") and params.get("_session_app") == "sqlite":
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 REDIS_LOCK_KEY = "hazardloop:test-run-owner"
 _OWNER = f"{os.uname().nodename}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 

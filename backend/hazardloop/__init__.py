@@ -53,9 +53,13 @@ def _import_models() -> None:
     """Every feature's models, so the metadata (migrations, tests) knows all tables."""
     from hazardloop.accounts import models as _accounts  # noqa: F401
     from hazardloop.checklists import models as _checklists  # noqa: F401
+    from hazardloop.escalation import models as _escalation  # noqa: F401
     from hazardloop.evidence import models as _evidence  # noqa: F401
     from hazardloop.hazards import models as _hazards  # noqa: F401
     from hazardloop.inspections import models as _inspections  # noqa: F401
+    from hazardloop.notifications import models as _notifications  # noqa: F401
+    from hazardloop.outbox import models as _outbox  # noqa: F401
+    from hazardloop.public import models as _public  # noqa: F401
     from hazardloop.regions import models as _regions  # noqa: F401
     from hazardloop.sites import models as _sites  # noqa: F401
 
@@ -64,16 +68,23 @@ def _register_blueprints(app: Flask) -> None:
     from hazardloop.accounts.routes import auth_blp, users_blp
     from hazardloop.checklists.routes import blp as checklists_blp
     from hazardloop.evidence.routes import blp as photos_blp
+    from hazardloop.hazards.document_routes import documents_blp, ledger_blp
     from hazardloop.hazards.routes import blp as hazards_blp
     from hazardloop.hazards.routes import circulars_blp
     from hazardloop.inspections.routes import blp as inspections_blp
+    from hazardloop.notifications.routes import blp as notifications_blp
+    from hazardloop.public.routes import open311_blp, public_blp, publication_blp, reports_blp
     from hazardloop.regions.routes import blp as regions_blp
     from hazardloop.regions.routes import departments_blp, taxonomy_blp
+    from hazardloop.reports.routes import blp as circular_drafts_blp
+    from hazardloop.sites.posters import blp as posters_blp
     from hazardloop.sites.routes import blp as sites_blp
     from hazardloop.system.routes import blp as system_blp
 
     for blp in (system_blp, auth_blp, users_blp, regions_blp, departments_blp, taxonomy_blp, sites_blp,
-                checklists_blp, photos_blp, inspections_blp, hazards_blp, circulars_blp):
+                checklists_blp, photos_blp, inspections_blp, hazards_blp, circulars_blp, documents_blp, ledger_blp,
+                posters_blp, notifications_blp, circular_drafts_blp, public_blp, open311_blp, reports_blp,
+                publication_blp):
         api.register_blueprint(blp)
 
     import swagger_ui_bundle

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+import threading
 from typing import Any
 
 import click
@@ -16,7 +18,9 @@ from hazardloop.taxonomy import Role
 
 def _cli_app() -> Flask:
     from hazardloop import create_app
+    from hazardloop.schedule import register_periodic_jobs
 
+    register_periodic_jobs()  # so `hazardloop rq cron` alone runs the schedule too
     # Commands that serve or write data check the schema themselves; `db upgrade` must not.
     return create_app({"SCHEMA_CHECK": False})
 
@@ -102,33 +106,70 @@ def run_command(host: str, port: int, workers: int, threads: int) -> None:
 
 
 def worker_app() -> Flask:
-    """The app each job's work-horse process builds (the worker checked the schema already)."""
+    """The app each job's work-horse process and the cron scheduler build (the worker checked the schema)."""
     from hazardloop import create_app
+    from hazardloop.schedule import register_periodic_jobs
 
-    return create_app({"SCHEMA_CHECK": False})
+    app = create_app({"SCHEMA_CHECK": False})
+    register_periodic_jobs()
+    return app
+
+
+def _supervise_cron(stop: threading.Event) -> None:
+    """Run RQ's cron scheduler (`flask rq cron`) as a child process; start it again if it exits.
+
+    Its own process, because CronScheduler.start() installs signal handlers (main thread only)
+    and exits when Redis goes away; the worker itself waits for Redis and carries on.
+    """
+    delay = 1.0
+    while not stop.is_set():
+        child = subprocess.Popen([sys.executable, "-m", "flask", "rq", "cron"], env=os.environ)
+        while child.poll() is None and not stop.wait(0.5):
+            pass
+        if child.poll() is None:
+            child.terminate()
+            try:
+                child.wait(10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+            return
+        delay = 1.0 if child.returncode == 0 else min(delay * 2, 30.0)
+        stop.wait(delay)
 
 
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Run the jobs waiting now, then exit.")
 @click.option("--name", default=None, help="Worker name (unique per Redis).")
 @click.option("--queue", "queues", multiple=True, help="Queues to watch (default: all configured).")
+@click.option("--cron/--no-cron", default=True, show_default=True,
+              help="Also run RQ's cron scheduler with the periodic jobs of hazardloop.schedule (not with --burst).")
 @with_appcontext
-def worker_command(burst: bool, name: str | None, queues: tuple[str, ...]) -> None:
-    """Run an RQ worker with RQ's own scheduler, in the app context."""
+def worker_command(burst: bool, name: str | None, queues: tuple[str, ...], cron: bool) -> None:
+    """Run an RQ worker with RQ's own scheduler, and the cron scheduler beside it, in the app context."""
     require_current_schema()
     # Each job runs in a fresh `python -m flask rq work-horse` process that loads this app.
     os.environ["FLASK_APP"] = "hazardloop.cli:worker_app"
     worker = current_app.extensions["rq"].make_worker(list(queues) or None, name=name)
-    worker.work(burst=burst, with_scheduler=True)
+    stop = threading.Event()
+    supervisor = threading.Thread(target=_supervise_cron, args=(stop,), name="cron", daemon=True)
+    if cron and not burst:
+        supervisor.start()
+    try:
+        worker.work(burst=burst, with_scheduler=True)
+    finally:
+        stop.set()
+        if supervisor.is_alive():
+            supervisor.join(15)
 
 
 def register(app: Flask) -> None:
     from hazardloop.checklists.commands import checklists_cli
     from hazardloop.evidence.commands import photos_cli
     from hazardloop.hazards.commands import audit_cli
+    from hazardloop.outbox.commands import jobs_cli
 
     for command in (seed_demo_command, create_user_command, run_command, worker_command, checklists_cli,
-                    photos_cli, audit_cli):
+                    photos_cli, audit_cli, jobs_cli):
         app.cli.add_command(command)
 
 

@@ -55,6 +55,8 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "ISSUING_BODY": os.environ.get("ISSUING_BODY") or "区安全生产委员会办公室",
         "RECURRENCE_UPGRADE_THRESHOLD": int(os.environ.get("RECURRENCE_UPGRADE_THRESHOLD") or 2),
         "PRESENCE_MAX_DISTANCE_M": float(os.environ.get("PRESENCE_MAX_DISTANCE_M") or 300),
+        # Where phones reach the app: printed in the site QR codes as <base>/s/<token>.
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000",
         # Photo evidence: upload limits, storage backend ("local" under STORAGE_DIR, or "s3").
         "PHOTO_MAX_BYTES": int(os.environ.get("PHOTO_MAX_BYTES") or 15 * 1024 * 1024),
         "PHOTO_MAX_PIXELS": int(os.environ.get("PHOTO_MAX_PIXELS") or 50_000_000),
@@ -79,6 +81,23 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         # argon2id cost; RFC 9106's second recommended option (64 MiB, 3 passes).
         "PASSWORD_HASH_MEMORY_KIB": int(os.environ.get("PASSWORD_HASH_MEMORY_KIB") or 65536),
         "PASSWORD_HASH_TIME_COST": int(os.environ.get("PASSWORD_HASH_TIME_COST") or 3),
+        # Background work (issue 6): outbox retries (seconds between attempts), ladder policy, channels.
+        "OUTBOX_RETRY_INTERVALS": [int(x) for x in (os.environ.get("OUTBOX_RETRY_INTERVALS") or "10,60,300,1800")
+                                   .split(",")],
+        "ESCALATION_POLICY": os.environ.get("ESCALATION_POLICY") or None,
+        "SMTP_HOST": os.environ.get("SMTP_HOST") or "127.0.0.1",
+        "SMTP_PORT": int(os.environ.get("SMTP_PORT") or 25),
+        "SMTP_FROM": os.environ.get("SMTP_FROM") or "hazardloop@localhost",
+        "SMTP_STARTTLS": _bool("SMTP_STARTTLS", False),
+        "SMTP_USERNAME": os.environ.get("SMTP_USERNAME") or None,
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD") or None,
+        "SMS_GATEWAY": os.environ.get("SMS_GATEWAY") or "fake",
+        "SMS_SIGNATURE": os.environ.get("SMS_SIGNATURE") or "安全隐患排查",
+        # 群众举报 (issue 9): attempts per address / device (X-Device-Id), body size, triage deadline.
+        "PUBLIC_REPORT_LIMIT_PER_ADDRESS": os.environ.get("PUBLIC_REPORT_LIMIT_PER_ADDRESS") or "20 per hour",
+        "PUBLIC_REPORT_LIMIT_PER_DEVICE": os.environ.get("PUBLIC_REPORT_LIMIT_PER_DEVICE") or "5 per hour",
+        "PUBLIC_REPORT_MAX_BYTES": int(os.environ.get("PUBLIC_REPORT_MAX_BYTES") or 30 * 1024 * 1024),
+        "REPORT_TRIAGE_WORKING_DAYS": int(os.environ.get("REPORT_TRIAGE_WORKING_DAYS") or 1),
         "RQ_CONNECTION": redis_url,
         "RQ_QUEUES": ["default"],
         "RQ_ASYNC": True,

@@ -20,6 +20,7 @@ from hazardloop.evidence.models import Photo, PhotoLink, PhotoUpload, SubjectTyp
 from hazardloop.hazards.models import Hazard
 from hazardloop.hazards.states import HazardStatus, Transition
 from hazardloop.inspections.models import Inspection, InspectionMode
+from hazardloop.public.models import PublicReport
 from hazardloop.regions.models import Department, Region
 from hazardloop.regions.services import grid_ids_under, in_subtree, is_within
 from hazardloop.sites.models import Site, SiteDomain
@@ -43,6 +44,9 @@ class Action(enum.StrEnum):
     HAZARD_VIEW = "hazard.view"
     HAZARD_PUBLISH_CIRCULAR = "hazard.publish_circular"  # 通报: name hazards in a circular
     INSPECTION_VIEW = "inspection.view"
+    HAZARD_PUBLISH = "hazard.publish"  # 曝光台: show a hazard and its photos to the public
+    REPORT_VIEW = "report.view"  # 群众举报, with the reporter's phone
+    REPORT_TRIAGE = "report.triage"  # accept / reject / 举报奖励
 
 
 class Reach(enum.Enum):
@@ -71,6 +75,9 @@ RULES: dict[Action, dict[Role, Reach]] = {
     Action.HAZARD_VIEW:       {G: S, IN: S, SV: S, E: S, AD: A},
     Action.HAZARD_PUBLISH_CIRCULAR: {SV: S, AD: A},
     Action.INSPECTION_VIEW:   {G: S, IN: S, SV: S, E: S, AD: A},
+    Action.HAZARD_PUBLISH:    {SV: S, AD: A},
+    Action.REPORT_VIEW:       {SV: S, AD: A},
+    Action.REPORT_TRIAGE:     {SV: S, AD: A},
 }
 # Who may fire each hazard transition is declared in hazards.states.TRANSITIONS (roles);
 # can_fire() below applies the same scope rules as HAZARD_VIEW.
@@ -84,6 +91,7 @@ VIEW_ACTION: dict[type, Action] = {
     Photo: Action.PHOTO_VIEW,
     Hazard: Action.HAZARD_VIEW,
     Inspection: Action.INSPECTION_VIEW,
+    PublicReport: Action.REPORT_VIEW,
 }
 
 
@@ -152,6 +160,11 @@ def _photo_in(grant: RoleGrant, photo: Photo) -> bool:
     return False
 
 
+def _report_in(grant: RoleGrant, report: PublicReport) -> bool:
+    """A report is triaged where its grid (or, with no grid, its district) lies in a supervisor's subtree."""
+    return grant.role == Role.SUPERVISOR and is_within(report.region.path, grant.region.path)
+
+
 def _get(model: type, key: Any) -> Any:
     from hazardloop.extensions import db
 
@@ -166,6 +179,7 @@ IN_SCOPE: dict[type, Callable[[RoleGrant, Any], bool]] = {
     Photo: _photo_in,
     Hazard: _hazard_in,
     Inspection: _inspection_in,
+    PublicReport: _report_in,
 }
 
 
@@ -249,6 +263,12 @@ def _photo_clause(grant: RoleGrant) -> ColumnElement[bool]:
     return or_(uploaded, on_site, on_hazard, on_inspection)
 
 
+def _report_clause(grant: RoleGrant) -> ColumnElement[bool]:
+    if grant.role != Role.SUPERVISOR:
+        return false()
+    return PublicReport.region_id.in_(select(Region.id).where(in_subtree(Region.path, grant.region.path)))
+
+
 _PHOTO_SUBJECTS: dict[SubjectType, tuple[type, Callable[[RoleGrant, Any], bool]]] = {
     SubjectType.SITE: (Site, _site_in),
     SubjectType.HAZARD: (Hazard, _hazard_in),
@@ -265,6 +285,7 @@ SCOPE_CLAUSE: dict[type, Callable[[RoleGrant], ColumnElement[bool]]] = {
     Photo: _photo_clause,
     Hazard: _hazard_clause,
     Inspection: _inspection_clause,
+    PublicReport: _report_clause,
 }
 
 

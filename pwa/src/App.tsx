@@ -2,6 +2,8 @@
 import {
   authExpiredStore, outboxStore, reachableStore, sessionStore, syncStore,
 } from './app-state';
+import { HazardListPage } from './features/hazards/HazardListPage';
+import { HazardPage } from './features/hazards/HazardPage';
 import { InspectionPage } from './features/inspection/InspectionPage';
 import { LoginPage } from './features/login/LoginPage';
 import { OutboxPage } from './features/outbox/OutboxPage';
@@ -10,6 +12,7 @@ import { SitePage } from './features/site/SitePage';
 import { SiteListPage } from './features/sites/SiteListPage';
 import { SnapPage } from './features/snap/SnapPage';
 import { TodayPage } from './features/today/TodayPage';
+import { appRole } from './features/hazards/logic';
 import { UNSENT_STATES } from './outbox/outbox';
 import { match, useLocation } from './router';
 import { useStore } from './store';
@@ -21,9 +24,9 @@ interface Screen {
   body: preact.JSX.Element;
 }
 
-function route(path: string, query: URLSearchParams): Screen {
+function route(path: string, query: URLSearchParams, enterprise: boolean): Screen {
   let p: Record<string, string> | null;
-  if (path === '/') return { title: '今日任务', body: <TodayPage /> };
+  if (path === '/') return { title: enterprise ? '我的整改' : '今日任务', body: <TodayPage /> };
   if (path === '/sites') return { title: '场所', body: <SiteListPage /> };
   if ((p = match('/sites/:id', path))) {
     const qr = query.get('qr') ? { token: query.get('qr')!, scanned_at: query.get('at') ?? new Date().toISOString() } : null;
@@ -31,6 +34,10 @@ function route(path: string, query: URLSearchParams): Screen {
   }
   if ((p = match('/s/:token', path))) return { title: '扫码', body: <QrPage token={p.token} /> };
   if ((p = match('/drafts/:id', path))) return { title: '检查', back: '/', body: <InspectionPage key={p.id} id={p.id} /> };
+  if (path === '/hazards') return { title: '隐患', body: <HazardListPage filter={query.get('filter')} /> };
+  if ((p = match('/hazards/:id', path))) {
+    return { title: '隐患详情', back: '/hazards', body: <HazardPage key={p.id} id={Number(p.id)} /> };
+  }
   if (path === '/outbox') return { title: '待发送', body: <OutboxPage /> };
   if (path === '/snap') {
     const site = Number(query.get('site')) || null;
@@ -51,7 +58,8 @@ export function App(props: { warnings: string[] }) {
     const next = path === '/login' ? query.get('next') : path + location.search;
     return <LoginPage next={next} expired={expired} />;
   }
-  const screen = route(path, query);
+  const enterprise = appRole(session.user.grants) === 'enterprise';
+  const screen = route(path, query, enterprise);
   const unsent = items.filter((i) => UNSENT_STATES.includes(i.state)).length;
   const badge = reachable === false
     ? <span class="badge offline" data-testid="net" data-online="false">离线</span>
@@ -65,7 +73,7 @@ export function App(props: { warnings: string[] }) {
         {props.warnings.map((w) => <Banner key={w}>{w}</Banner>)}
         {screen.body}
       </main>
-      <TabBar path={path} unsent={unsent} />
+      <TabBar path={path} unsent={unsent} enterprise={enterprise} />
     </div>
   );
 }

@@ -1,6 +1,8 @@
 /** App-wide state: who is logged in, whether the API is reachable, the sync loop and outbox counts. */
 import { isReachable, onAuthRequired, onReachability, setCsrfToken } from './api/http';
+import { storeHazard } from './api/data';
 import { httpSubmissionApi } from './api/submissions';
+import type { HazardDetail } from './api/types';
 import { deleteMeta, getMeta, setMeta, type StoredSession } from './db/meta';
 import { listItems } from './outbox/outbox';
 import { SyncLoop, type SyncStatus } from './outbox/sync';
@@ -11,6 +13,8 @@ export const sessionStore = createStore<StoredSession | null>(null);
 export const reachableStore = createStore<boolean | null>(isReachable());
 export const authExpiredStore = createStore(false);
 export const outboxStore = createStore<OutboxItem[]>([]);
+/** Bumped when a cached hazard changed (a workflow step was accepted), so open screens re-read it. */
+export const hazardsChanged = createStore(0);
 
 let refreshQueued = false;
 /** Re-read the outbox for the screens (coalesced: many progress events, one read). */
@@ -23,7 +27,16 @@ export function refreshOutbox(): void {
   });
 }
 
-export const syncLoop = new SyncLoop({ api: httpSubmissionApi, onProgress: () => refreshOutbox() });
+export const syncLoop = new SyncLoop({
+  api: httpSubmissionApi,
+  onProgress: (item) => {
+    // The server's answer to a workflow step is the hazard as it now stands: keep it for offline reading.
+    if (item.kind === 'transition' && item.state === 'sent' && item.response?.id) {
+      void storeHazard(item.response as unknown as HazardDetail).then(() => hazardsChanged.set(Date.now()));
+    }
+    refreshOutbox();
+  },
+});
 export const syncStore = createStore<SyncStatus>(syncLoop.state);
 syncLoop.subscribe((s) => {
   syncStore.set(s);

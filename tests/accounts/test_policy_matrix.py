@@ -19,6 +19,7 @@ from hazardloop.evidence.models import Photo
 from hazardloop.hazards.models import Hazard
 from hazardloop.inspections.models import Inspection
 from hazardloop.policy import Action
+from hazardloop.public.models import PublicReport
 from hazardloop.regions.models import Department, Region
 from hazardloop.sites.models import Site
 from tests.conftest import ApiClient, _empty_tables, build_district, new_site, new_user, reset_redis
@@ -62,6 +63,13 @@ EXPECTED: dict[str, dict[str, tuple[bool, bool]]] = {
                                 "enterprise_user": (F, F), "admin": (T, T)},
     "inspection.view":   {"grid_worker": (T, F), "inspector": (T, F), "supervisor": (T, F),
                           "enterprise_user": (T, F), "admin": (T, T)},
+    "hazard.publish":    {"grid_worker": (F, F), "inspector": (F, F), "supervisor": (T, F),
+                          "enterprise_user": (F, F), "admin": (T, T)},
+    # in = a 群众举报 placed in grid A1, out = one in grid B1
+    "report.view":       {"grid_worker": (F, F), "inspector": (F, F), "supervisor": (T, F),
+                          "enterprise_user": (F, F), "admin": (T, T)},
+    "report.triage":     {"grid_worker": (F, F), "inspector": (F, F), "supervisor": (T, F),
+                          "enterprise_user": (F, F), "admin": (T, T)},
 }
 
 # hazard.publish_circular is asked about a hazard.
@@ -102,7 +110,21 @@ def build_scenario() -> Scenario:
     }
     objects[("photo", "in")], objects[("photo", "out")] = _site_photos(site_in, site_out, make_user, d)
     objects.update(_hazards_and_inspections(site_in, site_out, actors["admin"]))
+    objects[("report", "in")], objects[("report", "out")] = _public_reports(d.grid_a1, d.grid_b1)
     return Scenario(actors, objects)
+
+
+def _public_reports(grid_in: Region, grid_out: Region) -> tuple[PublicReport, PublicReport]:
+    """A 群众举报 placed on the map in each grid (no site)."""
+    from hazardloop.database import utcnow
+    from hazardloop.extensions import db
+
+    reports = tuple(PublicReport(description="楼道堆放杂物", text_hash=str(grid.id) * 4, category="fire",
+                                 region=grid, received_at=utcnow(), triage_due_at=utcnow(), photo_ids=[])
+                    for grid in (grid_in, grid_out))
+    db.session.add_all(reports)
+    db.session.commit()
+    return reports[0], reports[1]
 
 
 def _hazards_and_inspections(site_in: Site, site_out: Site, admin: User) -> dict[tuple[str, str], Any]:
@@ -214,7 +236,7 @@ def test_matrix(scenario, action, role, where):
 
 
 MODELS = {"region": Region, "site": Site, "user": User, "department": Department, "photo": Photo,
-          "hazard": Hazard, "inspection": Inspection}
+          "hazard": Hazard, "inspection": Inspection, "report": PublicReport}
 
 
 @pytest.mark.parametrize("role", ROLES)

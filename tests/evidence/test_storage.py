@@ -73,8 +73,7 @@ def test_storage_is_chosen_by_configuration(tmp_path):
 @pytest.fixture(scope="module")
 def s3_endpoint():
     """moto's S3 fake as a real HTTP server: boto3 signs and sends real requests to it."""
-    pytest.importorskip("boto3")
-    server_module = pytest.importorskip("moto.server")
+    import moto.server as server_module
     server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

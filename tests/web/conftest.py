@@ -33,6 +33,15 @@ class LiveServer:
     url: str
     process: subprocess.Popen[bytes]
     log: Path
+    env: dict[str, str]
+    cwd: Path
+
+    def cli(self, *args: str, extra_env: dict[str, str] | None = None) -> str:
+        """Run a `hazardloop` command against the server's database (e.g. create-user)."""
+        result = subprocess.run([*_cli(), *args], env={**self.env, **(extra_env or {})}, cwd=self.cwd,
+                                capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout
 
 
 def _free_port() -> int:
@@ -99,7 +108,7 @@ def live_server(
             process.kill()
             pytest.fail(f"服务器未能启动：\n{log.read_text(errors='replace')[-3000:]}")
         time.sleep(0.2)
-    yield LiveServer(url=url, process=process, log=log)
+    yield LiveServer(url=url, process=process, log=log, env=env, cwd=tmp)
     process.terminate()
     try:
         process.wait(timeout=10)

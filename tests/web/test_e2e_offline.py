@@ -10,8 +10,11 @@ Scenario of issue 7, as far as the backend goes today:
 5. Back online it syncs by itself — exactly once, even though the first request is cut off after
    the server stored it (the retry with the same client UUID gets the same answer, no duplicate).
 
-LATER, once the hazard screens exist (the hazards API is there, the screens are not yet built): the
-enterprise user submits a rectification with after-photos, and the grid worker verifies it (复查).
+6. The closed loop in the browser: the grid worker assigns the hazard (交办); the site's enterprise
+   user (created with `hazardloop create-user`) signs for it and, offline, reports the rectification
+   with an after-photo — queued, then sent when back online; the grid worker finds it under
+   待复查 on 今日任务, compares before/after side by side and passes it (复查通过). The server
+   records each step exactly once.
 """
 
 from __future__ import annotations
@@ -223,3 +226,126 @@ def test_queued_inspection_syncs_exactly_once_when_cut_off_mid_sync(
     assert photo_id, json.dumps(answer, ensure_ascii=False)
     photo = api.get(f"/api/v1/photos/{photo_id}").json()
     assert max(photo["width"], photo["height"]) <= 1600
+
+
+ENTERPRISE = ("13900009001", "Qiye@2026")
+
+
+def _camera_after_jpeg(tmp: Path) -> Path:
+    """The 'after' photo: a clear, tidy scene (a different picture from the finding's)."""
+    image = Image.new("RGB", (1600, 1200), (235, 240, 235))
+    ImageDraw.Draw(image).rectangle([300, 300, 1300, 900], outline=(20, 120, 40), width=40)
+    path = tmp / "after.jpg"
+    image.save(path, "JPEG", quality=90)
+    return path
+
+
+def _new_phone(browser: Any, live_server: LiveServer) -> Any:
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 390, "height": 844}, device_scale_factor=2,
+        is_mobile=True, has_touch=True, locale="zh-CN", timezone_id="Asia/Shanghai",
+        permissions=["geolocation"], geolocation={"latitude": 30.2936, "longitude": 120.1614, "accuracy": 15},
+        service_workers="allow",
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    return context
+
+
+def _fire(page: Any, action: str, fill: dict[str, str] | None = None) -> None:
+    """Open an action's form on the hazard page, fill it and submit (it goes through the outbox)."""
+    from playwright.sync_api import expect
+
+    page.get_by_test_id(f"action-{action}").click()
+    form = page.get_by_test_id(f"form-{action}")
+    for name, value in (fill or {}).items():
+        form.locator(f"[name='{name}']").fill(value)
+    form.get_by_test_id("action-submit").click()
+    expect(page.get_by_test_id("action-message")).to_be_visible()
+
+
+def test_enterprise_rectifies_and_grid_worker_verifies(
+    offline_run: OfflineRun, browser: Any, live_server: LiveServer, artifacts: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    from playwright.sync_api import expect
+
+    worker, worker_api = offline_run.page, offline_run.context.request
+    offline_run.context.set_offline(False)
+    row = worker.locator(f"[data-testid=outbox-item][data-id='{offline_run.client_uuid}']")
+    expect(row).to_have_attribute("data-state", "sent", timeout=45_000)
+    inspection = next(i for i in worker_api.get(
+        f"/api/v1/inspections?site={offline_run.site_id}&per_page=500").json()["items"]
+        if i["client_uuid"] == offline_run.client_uuid)
+    detail = worker_api.get(f"/api/v1/inspections/{inspection['id']}").json()
+    hazard_id = next(h["id"] for h in detail["hazards"] if h["item_code"] == offline_run.item_code)
+    hazard = worker_api.get(f"/api/v1/hazards/{hazard_id}").json()
+
+    # 交办 by the grid worker, in the app (a found hazard; a repeat of an earlier one may be further on).
+    worker.goto(f"/hazards/{hazard_id}")
+    expect(worker.get_by_test_id("hazard")).to_be_visible()
+    if hazard["status"] in ("found", "exposed"):
+        _fire(worker, "assign", {"note": "请立即清理疏散通道"})
+        expect(worker.get_by_test_id("hazard")).to_have_attribute("data-status", "assigned")
+    expect(worker.get_by_test_id("references")).to_be_visible()
+    _shot(worker, artifacts, "07-hazard-assigned")
+
+    # The site's enterprise user, on their own phone.
+    live_server.cli("create-user", "--mobile", ENTERPRISE[0], "--name", "店主王建国", "--role", "enterprise_user",
+                    "--site-id", str(offline_run.site_id), extra_env={"HAZARDLOOP_PASSWORD": ENTERPRISE[1]})
+    context = _new_phone(browser, live_server)
+    try:
+        owner = context.new_page()
+        owner.goto("/")
+        owner.fill("#mobile", ENTERPRISE[0])
+        owner.fill("#password", ENTERPRISE[1])
+        owner.get_by_role("button", name="登录").click()
+        expect(owner.get_by_test_id("offline-ready")).to_be_visible(timeout=60_000)
+        mine = owner.get_by_test_id("my-hazards").locator(f"[data-testid=hazard-row][data-id='{hazard_id}']")
+        expect(mine.get_by_test_id("countdown")).to_be_visible()
+        expect(owner.get_by_test_id("orders").get_by_role("link").first).to_be_visible()
+        _shot(owner, artifacts, "08-enterprise-home")
+        mine.click()
+        if worker_api.get(f"/api/v1/hazards/{hazard_id}").json()["status"] == "assigned":
+            _fire(owner, "acknowledge")
+            expect(owner.get_by_test_id("hazard")).to_have_attribute("data-status", "rectifying")
+
+        # 报告整改完成 while offline: queued in the outbox, sent when the phone is back in reach.
+        context.set_offline(True)
+        owner.get_by_test_id("action-submit_rectification").click()
+        form = owner.get_by_test_id("form-submit_rectification")
+        form.locator("[name='measures']").fill("已清理疏散通道内堆放的杂物，并安排专人每日检查")
+        form.locator("[name='cost']").fill("200")
+        form.locator("[name='responsible_person']").fill("王建国")
+        with owner.expect_file_chooser() as chooser:
+            form.get_by_test_id("camera").click()
+        chooser.value.set_files(str(_camera_after_jpeg(tmp_path_factory.mktemp("after"))))
+        expect(form.get_by_test_id("photos-photo_ids").locator("img")).to_have_count(1)
+        form.get_by_test_id("action-submit").click()
+        expect(owner.get_by_test_id("pending-step")).to_contain_text("排队等待发送")
+        _shot(owner, artifacts, "09-rectification-queued-offline")
+        context.set_offline(False)
+        expect(owner.get_by_test_id("hazard")).to_have_attribute("data-status", "awaiting_verification",
+                                                                  timeout=45_000)
+        expect(owner.get_by_test_id("rectification")).to_contain_text("已清理疏散通道")
+        _shot(owner, artifacts, "10-rectification-sent")
+    finally:
+        context.close()
+
+    # 复查: from 今日任务 to the hazard, before/after side by side, pass.
+    worker.goto("/")
+    waiting = worker.get_by_test_id("to-verify").locator(f"[data-testid=hazard-row][data-id='{hazard_id}']")
+    expect(waiting).to_be_visible()
+    _shot(worker, artifacts, "11-today-to-verify")
+    waiting.click()
+    pairs = worker.get_by_test_id("photo-pairs")
+    expect(pairs.locator("img")).to_have_count(2)
+    _shot(worker, artifacts, "12-verify-before-after")
+    _fire(worker, "verify_pass", {"note": "现场复查，疏散通道已畅通"})
+    expect(worker.get_by_test_id("hazard")).to_have_attribute("data-status", "closed", timeout=45_000)
+    _shot(worker, artifacts, "13-hazard-closed")
+
+    final = worker_api.get(f"/api/v1/hazards/{hazard_id}").json()
+    assert final["status"] == "closed"
+    kinds = [e["kind"] for e in final["timeline"]]
+    assert kinds.count("submit_rectification") == 1 and kinds.count("verify_pass") == 1, kinds
+    assert final["rectification"]["cost"] == 200 and len(final["rectification"]["photo_ids"]) == 1

@@ -86,7 +86,8 @@ def clear_session_cookie(response: Response) -> None:
 def _refresh_cookie(response: Response) -> Response:
     """Slide the cookie's expiry along with the session's, so an app in daily use never logs out."""
     session, token = g.get("user_session"), g.get("session_token")
-    if session is not None and token and session.revoked_at is None and services.was_touched(session):
+    # The touched flag is a plain attribute: checking it first avoids reloading the expired row.
+    if session is not None and token and services.was_touched(session) and session.revoked_at is None:
         set_session_cookie(response, token)
     return response
 

@@ -128,12 +128,13 @@ def get_photo(photo_id: str) -> Photo:
     return photo
 
 
-def receive_photo(data: bytes, *, uploader: User, declared_sha256: str | None = None) -> tuple[Photo, bool]:
+def receive_photo(data: bytes, *, uploader: User | None, declared_sha256: str | None = None) -> tuple[Photo, bool]:
     """Take an uploaded original; returns (photo, created). Uploading the same bytes again is a no-op.
 
     Raises PhotoTooLarge (413), PhotoRejected (422: empty, not an image, truncated, corrupt,
     polyglot, animated, decompression bomb) and ValidationFailed when the client's hash
-    does not match the bytes. Records the uploader (once per user).
+    does not match the bytes. Records the uploader (once per user); ``None`` is an anonymous
+    public report (群众举报), whose photo nobody holds until it is linked.
     """
     limit = current_app.config["PHOTO_MAX_BYTES"]
     if not data:
@@ -157,9 +158,9 @@ def receive_photo(data: bytes, *, uploader: User, declared_sha256: str | None = 
     return photo, created
 
 
-def _create(photo_id: str, data: bytes, uploader: User) -> Photo:
-    photo = Photo(id=photo_id, byte_size=len(data), uploaded_by_id=uploader.id, created_at=utcnow(),
-                  orientation=1)
+def _create(photo_id: str, data: bytes, uploader: User | None) -> Photo:
+    photo = Photo(id=photo_id, byte_size=len(data), uploaded_by_id=uploader.id if uploader else None,
+                  created_at=utcnow(), orientation=1)
     photo.uploaded_by = uploader
     made, lines = _derive(photo, data)
     # The original first: a row must never point at a file that is not there.
@@ -217,8 +218,8 @@ def _store_derivatives(photo: Photo, made: images.Derivatives, lines: tuple[str,
         keys["evidence"], keys["thumbnail"], keys["public"])
 
 
-def _record_upload(photo: Photo, uploader: User) -> None:
-    if uploader.id not in photo.uploader_ids:
+def _record_upload(photo: Photo, uploader: User | None) -> None:
+    if uploader is not None and uploader.id not in photo.uploader_ids:
         photo.uploads.append(PhotoUpload(user_id=uploader.id, uploaded_at=utcnow()))
 
 

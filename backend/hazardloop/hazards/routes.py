@@ -63,14 +63,11 @@ def _detail(hazard: Hazard) -> Hazard:
 
 def _item_with_references(hazard: Hazard) -> dict[str, Any] | None:
     """The checklist item with its 三标: enterprise standard, hazard criterion, enforcement basis."""
-    if hazard.checklist_version is None or hazard.item_code is None:
+    item = services.hazard_item(hazard)
+    if item is None:
         return None
-    for section in hazard.checklist_version.content["sections"]:
-        for item in section["items"]:
-            if item["code"] == hazard.item_code:
-                return {"checklist_id": hazard.checklist_version.checklist_id,
-                        "checklist_version": hazard.checklist_version.version, **item}
-    return None
+    version = hazard.checklist_version
+    return {"checklist_id": version.checklist_id, "checklist_version": version.version, **item}
 
 
 @blp.route("")

@@ -32,6 +32,7 @@ from hazardloop.hazards.states import (
     HazardStatus,
     allowed_from,
 )
+from hazardloop.outbox.services import enqueue_after_commit
 from hazardloop.policy import Action
 from hazardloop.sites.models import Site
 from hazardloop.taxonomy import Role
@@ -174,14 +175,20 @@ def _parse_deadline(value: Any, field: str) -> dt.datetime:
     return local.astimezone(dt.UTC)
 
 
-def _item_rule(hazard: Hazard) -> dict[str, Any] | None:
+def hazard_item(hazard: Hazard) -> dict[str, Any] | None:
+    """The checklist item the hazard was found against, with its 三标; None for 随手拍 and reports."""
     if hazard.checklist_version is None or hazard.item_code is None:
         return None
     for section in hazard.checklist_version.content["sections"]:
         for item in section["items"]:
             if item["code"] == hazard.item_code:
-                return item["hazard"].get("deadline")
+                return item
     return None
+
+
+def _item_rule(hazard: Hazard) -> dict[str, Any] | None:
+    item = hazard_item(hazard)
+    return item["hazard"].get("deadline") if item else None
 
 
 def _set_deadline(hazard: Hazard, payload: dict[str, Any], start: dt.datetime) -> None:
@@ -333,6 +340,9 @@ def transition(
                  to_status=hazard.status, note=(payload.get("note") or payload.get("reason") or None),
                  payload=_jsonable(details), photo_hashes=photos, client_time=client_time,
                  client_event_id=client_event_id)
+    enqueue_after_commit("hazard.transitioned", {"hazard_id": hazard.id, "action": action,
+                                                 "event_hash": hazard.last_event_hash},
+                         dedupe_key=f"event:{hazard.last_event_hash}")
     _attach_transition_photos(hazard, action, actor, payload, client_time)
     db.session.flush()  # a lost race raises StaleDataError, answered as 409 concurrent_update
     return hazard

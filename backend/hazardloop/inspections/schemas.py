@@ -48,6 +48,8 @@ class InspectionCreateSchema(ma.Schema):
     answers = ma.fields.List(ma.fields.Nested(AnswerSchema), required=True, validate=V.Length(min=1, max=500))
     notes = ma.fields.String(load_default=None, allow_none=True, validate=V.Length(max=5000))
     signature_photo_id = ma.fields.String(load_default=None, allow_none=True, validate=SHA256)
+    replaces_client_uuid = ma.fields.UUID(load_default=None, allow_none=True,
+                                          metadata={"description": "修改后重发时：被替代的旧版本的 client_uuid"})
 
     @ma.validates_schema
     def finished_after_started(self, data: dict, **kwargs: object) -> None:
@@ -93,7 +95,14 @@ class InspectionSchema(ma.Schema):
 
 class InspectionDetailSchema(InspectionSchema):
     answers = ma.fields.List(ma.fields.Dict())
+    replaces_client_uuid = ma.fields.Function(lambda i: _replaced_client_uuid(i), allow_none=True)
     hazards = ma.fields.List(ma.fields.Nested(InspectionHazardSchema))
+
+
+def _replaced_client_uuid(inspection: object) -> str | None:
+    from hazardloop.inspections.services import replaced_client_uuid
+
+    return replaced_client_uuid(inspection)  # type: ignore[arg-type]
 
 
 InspectionPageSchema = page_schema(InspectionSchema, "InspectionPageSchema")

@@ -79,6 +79,16 @@ class SiteById(MethodView):
         return _detail(services.update_site(site, args, actor=user))
 
 
+@blp.route("/by-qr/<string:token>", methods=["GET"])
+@blp.response(200, SiteDetailSchema)
+@blp.alt_response(404, description="二维码无效、已更换，或场所不在您的范围内")
+def by_qr(token: str) -> Any:
+    """The site a printed QR code names (the app opens /s/<token>)."""
+    site = services.get_site_by_qr_token(token)
+    policy.authorize(current_user(), Action.SITE_VIEW, site)
+    return _detail(site)
+
+
 @blp.route("/<int:site_id>/qr-token", methods=["POST"])
 @blp.response(200, SiteDetailSchema)
 @blp.alt_response(403, description="无权更换二维码")

@@ -33,6 +33,14 @@ def site_by_qr_token(token: str) -> Site | None:
     return db.session.scalar(select(Site).where(Site.qr_token == token, Site.active.is_(True)))
 
 
+def get_site_by_qr_token(token: str) -> Site:
+    """The active site a printed code names; raises NotFound for an unknown or rotated token."""
+    site = site_by_qr_token(token)
+    if site is None:
+        raise NotFound("二维码无效或已更换，请扫描场所现场张贴的最新二维码。")
+    return site
+
+
 def _apply_credit_code(site: Site, code: str | None, confirm: bool, actor: User | None) -> None:
     """Set the 统一社会信用代码: structure errors are refused; a failed check needs confirmation."""
     if not code:

@@ -2,7 +2,7 @@
 import { getCached, putCached, touchCached } from '../db/cache';
 import type { CacheEntry } from '../db/types';
 import { apiPath, request } from './http';
-import type { ChecklistSummary, ChecklistVersion, Page, Site } from './types';
+import type { ChecklistSummary, ChecklistVersion, Hazard, HazardDetail, HazardPage, Page, Site } from './types';
 
 /** GET `path`, sending the cached ETag; a 304 keeps the cached data and marks it fresh. */
 async function revalidate<T>(key: string, path: string): Promise<CacheEntry<T>> {
@@ -70,4 +70,33 @@ export async function loadTaxonomy(): Promise<Taxonomy | null> {
   } catch {
     return (await getCached<Taxonomy>(TAXONOMY_KEY))?.data ?? null;
   }
+}
+
+export const HAZARDS_KEY = 'hazards:mine';
+const HAZARD_PAGES = 10;
+
+/** The open hazards in my scope (every page of the cursor), cached as one list with its fetch time. */
+export async function refreshHazards(): Promise<CacheEntry<Hazard[]>> {
+  const status = 'found,exposed,assigned,rectifying,awaiting_verification';
+  const items: Hazard[] = [];
+  let cursor: string | null = null;
+  for (let i = 0; i < HAZARD_PAGES; i++) {
+    const query = `status=${status}&sort=deadline_at&limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    const page: HazardPage = (await request<HazardPage>('GET', apiPath(`/hazards?${query}`))).data!;
+    items.push(...page.items);
+    cursor = page.next_cursor;
+    if (!cursor) break;
+  }
+  return putCached(HAZARDS_KEY, items, null);
+}
+
+export const hazardKey = (id: number): string => `hazard:${id}`;
+
+export function refreshHazard(id: number): Promise<CacheEntry<HazardDetail>> {
+  return revalidate<HazardDetail>(hazardKey(id), apiPath(`/hazards/${id}`));
+}
+
+/** Keep the server's answer to a transition as the freshest copy of that hazard. */
+export function storeHazard(detail: HazardDetail): Promise<CacheEntry<HazardDetail>> {
+  return putCached(hazardKey(detail.id), detail, null);
 }

@@ -1,6 +1,7 @@
 /**
  * The write contract with the server, in one place: photos by content hash, then the inspection or
- * 随手拍 hazard that references them, each keyed by its client UUID (the server's idempotency key).
+ * 随手拍 hazard or hazard workflow step that references them, each keyed by its client UUID (the server's
+ * idempotency key: client_uuid, or client_event_id for a workflow step).
  */
 import { apiPath, request, UPLOAD_TIMEOUT_MS } from './http';
 import type { OutboxKind } from '../db/types';
@@ -14,10 +15,19 @@ export interface SubmissionApi {
   submit(kind: OutboxKind, payload: Record<string, unknown>): Promise<Record<string, unknown>>;
 }
 
-const ITEM_PATHS: Record<OutboxKind, string> = {
+const ITEM_PATHS: Record<Exclude<OutboxKind, 'transition'>, string> = {
   inspection: '/inspections',
   hazard: '/hazards',
 };
+
+/** Where an item goes and what is sent: a workflow step names its hazard in the path, not the body. */
+export function itemRequest(kind: OutboxKind, payload: Record<string, unknown>): { path: string; body: Record<string, unknown> } {
+  if (kind === 'transition') {
+    const { hazard_id: hazardId, ...body } = payload;
+    return { path: `/hazards/${Number(hazardId)}/transitions`, body };
+  }
+  return { path: ITEM_PATHS[kind], body: payload };
+}
 
 export const httpSubmissionApi: SubmissionApi = {
   async photoExists(sha256) {
@@ -43,7 +53,8 @@ export const httpSubmissionApi: SubmissionApi = {
   },
 
   async submit(kind, payload) {
-    const res = await request<Record<string, unknown>>('POST', apiPath(ITEM_PATHS[kind]), { json: payload });
+    const { path, body } = itemRequest(kind, payload);
+    const res = await request<Record<string, unknown>>('POST', apiPath(path), { json: body });
     return res.data ?? {};
   },
 };

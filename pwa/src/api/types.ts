@@ -71,3 +71,83 @@ export interface ChecklistContent {
 export interface ChecklistVersion extends ChecklistSummary {
   content: ChecklistContent;
 }
+
+export type HazardStatus = 'found' | 'exposed' | 'assigned' | 'rectifying' | 'awaiting_verification' | 'closed';
+
+export interface Hazard {
+  id: number;
+  number: string;
+  site_id: number;
+  site_name: string;
+  source: string;
+  covert: boolean;
+  item_code: string | null;
+  description: string;
+  level: 'general' | 'major';
+  domain: string;
+  status: HazardStatus;
+  found_at: string;
+  deadline_at: string | null;
+  deadline_estimated?: boolean;
+  overdue: boolean;
+  rejection_count?: number;
+  repeat_count?: number;
+  extension_state?: string | null;
+  supervised?: boolean;
+  closed_at?: string | null;
+  photo_ids: string[];
+}
+
+export interface HazardEvent {
+  id: number;
+  kind: string;
+  label: string;
+  from_status: string | null;
+  to_status: string | null;
+  actor_name: string | null;
+  actor_role: string | null;
+  occurred_at: string;
+  note: string | null;
+  payload: Record<string, unknown>;
+  photo_hashes: string[];
+}
+
+/** 三标: the checklist item with its standard (标准), hazard criterion (隐患判定) and enforcement basis (执法依据). */
+export interface HazardItemReference {
+  code: string;
+  text: string;
+  checklist_id?: string;
+  checklist_version?: string;
+  standard?: { document?: string; clause?: string; text?: string };
+  hazard?: { description?: string; level?: string; criterion?: string };
+  enforcement?: {
+    violated?: { law?: string; article?: string }[];
+    penalty?: { law?: string; article?: string; range?: string };
+  };
+  basis_verified?: boolean;
+}
+
+export interface HazardDocument {
+  id: number;
+  kind: 'order' | 'verification' | string;
+  number: string;
+  issued_at: string;
+}
+
+export interface HazardDetail extends Hazard {
+  item: HazardItemReference | null;
+  governance_plan: Record<string, string> | null;
+  rectification: { measures?: string; cost?: number | null; responsible_person?: string | null;
+    photo_ids?: string[] } | null;
+  extension_reason?: string | null;
+  extension_requested_deadline?: string | null;
+  allowed_actions: string[];
+  documents: HazardDocument[];
+  timeline: HazardEvent[];
+}
+
+export interface HazardPage {
+  items: Hazard[];
+  next_cursor: string | null;
+  counts: Record<string, number>;
+}

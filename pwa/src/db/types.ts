@@ -54,7 +54,8 @@ export type OutboxState =
   | 'needs_attention'
   | 'superseded';
 
-export type OutboxKind = 'inspection' | 'hazard';
+/** inspection, 随手拍 hazard, or one hazard workflow step (整改、复查、延期 …). */
+export type OutboxKind = 'inspection' | 'hazard' | 'transition';
 
 export interface ProblemInfo {
   status: number | null;

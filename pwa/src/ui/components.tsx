@@ -12,15 +12,16 @@ export function TopBar(props: { title: string; back?: string; right?: ComponentC
   );
 }
 
-export function TabBar(props: { path: string; unsent: number }) {
+export function TabBar(props: { path: string; unsent: number; enterprise?: boolean }) {
   const tabs = [
-    { href: '/', label: '今日任务', active: props.path === '/' },
+    { href: '/', label: props.enterprise ? '首页' : '今日任务', active: props.path === '/' },
+    { href: '/hazards', label: '隐患', active: props.path.startsWith('/hazards') },
     { href: '/sites', label: '场所', active: props.path.startsWith('/sites') || props.path.startsWith('/drafts') },
-    { href: '/snap', label: '随手拍', active: props.path.startsWith('/snap') },
+    ...(props.enterprise ? [] : [{ href: '/snap', label: '随手拍', active: props.path.startsWith('/snap') }]),
     { href: '/outbox', label: props.unsent ? `待发送 ${props.unsent}` : '待发送', active: props.path.startsWith('/outbox') },
   ];
   return (
-    <nav class="tabbar" aria-label="主导航">
+    <nav class="tabbar" aria-label="主导航" style={{ gridTemplateColumns: `repeat(${tabs.length}, 1fr)` }}>
       {tabs.map((t) => (
         <a key={t.href} href={t.href} aria-current={t.active ? 'page' : undefined}>{t.label}</a>
       ))}

@@ -139,6 +139,8 @@ export function toPayload(draft: InspectionDraft, content: ChecklistContent, fin
     answers,
     notes: draft.notes,
     signature_photo_id: draft.signaturePhotoId,
+    // A revision of an item that partly reached the server names the one it replaces.
+    ...(draft.replaces ? { replaces_client_uuid: draft.replaces } : {}),
   };
 }
 
@@ -153,7 +155,7 @@ export const MODES: { value: InspectionMode; label: string }[] = [
 
 export function newInspectionDraft(init: {
   id: string; siteId: number; siteName: string; checklistId: string; checklistVersion: string;
-  checklistTitle: string; qrScan?: InspectionDraft['qrScan']; now?: Date;
+  checklistTitle: string; qrScan?: InspectionDraft['qrScan']; now?: Date; mode?: InspectionMode;
 }): InspectionDraft {
   const now = init.now ?? new Date();
   return {
@@ -164,7 +166,7 @@ export function newInspectionDraft(init: {
     checklistId: init.checklistId,
     checklistVersion: init.checklistVersion,
     checklistTitle: init.checklistTitle,
-    mode: 'routine',
+    mode: init.mode ?? 'routine',
     startedAt: isoWithOffset(now),
     updatedAt: now.toISOString(),
     answers: {},

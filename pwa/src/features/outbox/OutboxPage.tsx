@@ -9,6 +9,8 @@ import { useStore } from '../../store';
 import { Banner, Progress, formatTime } from '../../ui/components';
 import { buildExport, downloadExport, importExport } from './transfer';
 
+const KIND_LABELS: Record<OutboxItem['kind'], string> = { inspection: '检查', hazard: '随手拍', transition: '隐患处理' };
+
 export const STATE_LABELS: Record<OutboxState, string> = {
   draft: '修改中',
   queued: '排队等待发送',
@@ -47,7 +49,7 @@ function ItemRow(props: { item: OutboxItem; onMessage: (m: string) => void }) {
 
   return (
     <li class="card" data-testid="outbox-item" data-state={item.state} data-id={item.id}>
-      <div><b>{item.kind === 'inspection' ? '检查' : '随手拍'}</b> · {item.label}</div>
+      <div><b>{KIND_LABELS[item.kind]}</b> · {item.label}</div>
       <div class={`state state-${item.state}`} data-testid="outbox-state">{STATE_LABELS[item.state]}
         {item.state === 'queued' && item.attempts > 0 ? `（已重试 ${item.attempts} 次，${formatTime(new Date(item.nextAttemptAt).toISOString()).slice(-8)} 再试）` : ''}
       </div>

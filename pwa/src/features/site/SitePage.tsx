@@ -1,6 +1,11 @@
-/** 场所页: details, the checklists that apply (start an inspection), drafts here; hazards and history later. */
+/** 场所页: details, the checklists that apply (start an inspection), drafts here, the site's open hazards. */
 import { useEffect, useState } from 'preact/hooks';
-import type { ChecklistSummary, Site } from '../../api/types';
+import type { ChecklistSummary, Hazard, Site } from '../../api/types';
+import { sessionStore } from '../../app-state';
+import { useStore } from '../../store';
+import { HazardRow } from '../hazards/HazardListPage';
+import { cachedHazards } from '../hazards/data';
+import { appRole, byUrgency } from '../hazards/logic';
 import { listDrafts, saveDraft } from '../../db/drafts';
 import type { Draft } from '../../db/types';
 import { navigate } from '../../router';
@@ -14,9 +19,12 @@ export function SitePage(props: { id: number; qr: { token: string; scanned_at: s
   const [checklists, setChecklists] = useState<{ items: ChecklistSummary[]; fetchedAt: string | null } | null>(null);
   const [drafts, setDrafts] = useState<Draft[]>([]);
   const [error, setError] = useState<string | null>(null);
+  const [hazards, setHazards] = useState<Hazard[]>([]);
+  const session = useStore(sessionStore);
 
   useEffect(() => {
     let live = true;
+    void cachedHazards().then((e) => live && setHazards(byUrgency((e?.data ?? []).filter((h) => h.site_id === props.id))));
     void (async () => {
       let found = await cachedSite(props.id);
       if (live && found) setSite(found);
@@ -48,6 +56,7 @@ export function SitePage(props: { id: number; qr: { token: string; scanned_at: s
     const draft = newInspectionDraft({
       id: crypto.randomUUID(), siteId: site!.id, siteName: site!.name, checklistId: c.id,
       checklistVersion: c.version, checklistTitle: c.title, qrScan: props.qr,
+      mode: appRole(session?.user.grants) === 'enterprise' ? 'self' : 'routine',
     });
     await saveDraft(draft);
     navigate(`/drafts/${draft.id}`);
@@ -84,8 +93,10 @@ export function SitePage(props: { id: number; qr: { token: string; scanned_at: s
         ))}
       {checklists && <p class="muted">检查表更新于 {ago(checklists.fetchedAt)}</p>}
       <a class="btn block" href={`/snap?site=${site.id}`}>随手拍（不按检查表）</a>
-      <h2>隐患与检查记录</h2>
-      <p class="muted">隐患接口上线后，这里显示该场所的未闭环隐患和历次检查。</p>
+      <h2>未闭环隐患（{hazards.length}）</h2>
+      {hazards.length === 0 ? <p class="muted">本机记录中该场所没有未闭环隐患。</p> : (
+        <ul class="list" data-testid="site-hazards">{hazards.map((h) => <HazardRow key={h.id} hazard={h} />)}</ul>
+      )}
     </div>
   );
 }

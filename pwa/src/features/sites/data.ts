@@ -5,6 +5,7 @@ import { checklistsKey, loadChecklistVersion, refreshChecklists, refreshSite, re
   from '../../api/data';
 import type { ChecklistSummary, Site } from '../../api/types';
 import { createStore } from '../../store';
+import { prefetchHazards } from '../hazards/data';
 
 /** Whether the offline copy is being refreshed, and when it last completed. */
 export const offlineDataStore = createStore<{ running: boolean; completedAt: string | null }>({
@@ -61,7 +62,7 @@ let prefetching: Promise<void> | null = null;
 
 /**
  * After login and on app open (when reachable): fetch my sites, every current checklist in full,
- * and site details (for QR codes offline), so the field work needs no signal.
+ * site details (for QR codes offline) and my open hazards, so the field work needs no signal.
  */
 export function prefetchForOffline(): Promise<void> {
   prefetching ??= (async () => {
@@ -72,6 +73,8 @@ export function prefetchForOffline(): Promise<void> {
       for (const site of sites.data.slice(0, 300)) {
         if (!(await getCached(siteKey(site.id)))) await refreshSite(site.id);
       }
+      // Hazards are a bonus for offline reading: their failure must not hold back the offline copy.
+      await prefetchHazards().catch(() => undefined);
       offlineDataStore.set({ running: false, completedAt: new Date().toISOString() });
     } catch {
       // Offline or logged out: the cached data stays; the next app open tries again.

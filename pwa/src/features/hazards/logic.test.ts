@@ -1,0 +1,146 @@
+import { IDBFactory } from 'fake-indexeddb';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { itemRequest, type SubmissionApi } from '../../api/submissions';
+import type { Hazard } from '../../api/types';
+import { putPhoto } from '../../db/photos';
+import { closeDBForTests } from '../../db/schema';
+import * as outbox from '../../outbox/outbox';
+import { flushOnce } from '../../outbox/sync';
+import { siteTokenFrom } from '../scan/decode';
+import {
+  ACTIONS, appRole, countdown, gridIds, offeredActions, pendingSteps, photoPairs, todayLists, transitionPayload,
+  validateAction,
+} from './logic';
+
+beforeEach(async () => {
+  await closeDBForTests();
+  globalThis.indexedDB = new IDBFactory();
+});
+
+const NOW = new Date('2026-11-23T10:00:00+08:00').getTime();
+
+describe('countdown', () => {
+  it.each([
+    ['2026-11-26T10:00:00+08:00', '剩 3 天', false, false],
+    ['2026-11-23T15:30:00+08:00', '剩 5 小时', false, true],
+    ['2026-11-23T10:20:00+08:00', '剩 20 分钟', false, true],
+    ['2026-11-21T09:00:00+08:00', '已逾期 2 天', true, true],
+  ])('%s → %s', (deadline, text, overdue, urgent) => {
+    expect(countdown(deadline, NOW)).toEqual({ text, overdue, urgent });
+  });
+  it('has nothing to count without a deadline', () => {
+    expect(countdown(null, NOW)).toBeNull();
+  });
+});
+
+describe('before/after photos', () => {
+  it('pairs the finding photos with the rectification photos, side by side', () => {
+    expect(photoPairs({ photo_ids: ['b1', 'b2', 'a1'], rectification: { photo_ids: ['a1'] } }))
+      .toEqual([['b1', 'a1'], ['b2', null]]);
+    expect(photoPairs({ photo_ids: ['b1'], rectification: null })).toEqual([['b1', null]]);
+  });
+});
+
+describe('roles and 今日任务', () => {
+  const hazard = (id: number, status: Hazard['status'], site: number, deadline: string | null): Hazard => ({
+    id, number: `YH-${id}`, site_id: site, site_name: `场所${site}`, source: 'grid_patrol', covert: false,
+    item_code: null, description: '隐患', level: 'general', domain: 'fire', status, found_at: '2026-11-01T00:00:00Z',
+    deadline_at: deadline, overdue: false, photo_ids: [],
+  });
+
+  it('tells an enterprise account from an official one', () => {
+    expect(appRole([{ role: 'enterprise_user', site_id: 3 }])).toBe('enterprise');
+    expect(appRole([{ role: 'grid_worker', region_id: 7 }, { role: 'enterprise_user', site_id: 3 }])).toBe('official');
+    expect(gridIds([{ role: 'grid_worker', region_id: 7 }, { role: 'supervisor', region_id: 2 }])).toEqual([7]);
+  });
+
+  it('lists 待复查 of my grids and my open hazards, most urgent first', () => {
+    const grids: Record<number, number> = { 1: 7, 2: 7, 3: 8 };
+    const all = [
+      hazard(1, 'awaiting_verification', 1, null), hazard(2, 'rectifying', 1, '2026-11-30T00:00:00Z'),
+      hazard(3, 'assigned', 2, '2026-11-24T00:00:00Z'), hazard(4, 'awaiting_verification', 3, null),
+      hazard(5, 'found', 2, null),
+    ];
+    const { toVerify, open } = todayLists(all, [7], (site) => grids[site]);
+    expect(toVerify.map((h) => h.id)).toEqual([1]);
+    expect(open.map((h) => h.id)).toEqual([3, 2]);
+    expect(todayLists(all, null, () => undefined).toVerify.map((h) => h.id)).toEqual([1, 4]);
+  });
+});
+
+describe('action forms', () => {
+  it('offers only the actions the server allows and the app has a form for', () => {
+    expect(offeredActions(['expose', 'verify_pass', 'verify_fail']).map((a) => a.action))
+      .toEqual(['verify_pass', 'verify_fail']);
+  });
+
+  it('checks what the server guards check, before queueing', () => {
+    const general = { level: 'general' as const, governance_plan: null };
+    expect(validateAction(ACTIONS.submit_rectification, { measures: ' ', photo_ids: [] }, general))
+      .toEqual(['请填写已采取的整改措施。', '请拍摄整改后照片。']);
+    expect(validateAction(ACTIONS.submit_rectification, { measures: '已清理', photo_ids: ['p'] }, general)).toEqual([]);
+    expect(validateAction(ACTIONS.submit_rectification, { measures: '已清理', photo_ids: ['p'] },
+      { level: 'major', governance_plan: null })).toContain('重大隐患须先提交治理方案，再报告整改完成。');
+    expect(validateAction(ACTIONS.verify_fail, { note: '' }, general)).toEqual(['请填写不通过的原因。']);
+    expect(validateAction(ACTIONS.submit_governance_plan, { 'plan.goals': '消除隐患' }, { level: 'major', governance_plan: null }))
+      .toHaveLength(5);
+  });
+
+  it('builds the transition body with the client event id, numbers and the plan', () => {
+    const body = transitionPayload(9, ACTIONS.submit_rectification,
+      { measures: ' 更换灭火器 ', cost: '120.5', responsible_person: '', photo_ids: ['a'] }, 'e-1', '2026-11-23T10:00:00+08:00');
+    expect(body).toEqual({ hazard_id: 9, action: 'submit_rectification', client_event_id: 'e-1',
+      client_time: '2026-11-23T10:00:00+08:00', measures: '更换灭火器', cost: 120.5, photo_ids: ['a'] });
+    const plan = transitionPayload(9, ACTIONS.submit_governance_plan, { 'plan.goals': '目标', 'plan.methods': '方法' }, 'e-2', 't');
+    expect((plan.plan as Record<string, string>).goals).toBe('目标');
+    expect(itemRequest('transition', body)).toEqual({
+      path: '/hazards/9/transitions',
+      body: { action: 'submit_rectification', client_event_id: 'e-1', client_time: '2026-11-23T10:00:00+08:00',
+        measures: '更换灭火器', cost: 120.5, photo_ids: ['a'] },
+    });
+  });
+});
+
+describe('a workflow step through the outbox', () => {
+  it('uploads the after-photo first, then posts the step; a resend reuses the same client_event_id', async () => {
+    await putPhoto({ id: 'after', blob: new Blob(['x'], { type: 'image/jpeg' }), type: 'image/jpeg', size: 1, width: 1,
+      height: 1, capturedAt: new Date().toISOString(), position: null, createdAt: new Date().toISOString() });
+    const calls: string[] = [];
+    let fail = true;
+    const api: SubmissionApi = {
+      photoExists: async () => false,
+      uploadPhoto: async (sha) => { calls.push(`upload:${sha}`); return sha; },
+      submit: async (kind, payload) => {
+        const { path, body } = itemRequest(kind, payload);
+        calls.push(`post:${path}:${body.client_event_id}`);
+        if (fail) {
+          fail = false;
+          throw new TypeError('connection reset');
+        }
+        return { id: 9, status: 'awaiting_verification' };
+      },
+    };
+    const payload = transitionPayload(9, ACTIONS.submit_rectification, { measures: '已整改', photo_ids: ['after'] }, 'ev-1', 't');
+    await outbox.enqueue({ id: 'ev-1', kind: 'transition', label: '报告整改完成', siteId: 1, photoIds: ['after'], payload });
+    expect(pendingSteps(await outbox.listItems(), 9)).toHaveLength(1);
+
+    await flushOnce({ api, now: () => Date.now() + 1, random: () => 0 });
+    await flushOnce({ api, now: () => Date.now() + 10 ** 9, random: () => 0 });
+    expect(calls).toEqual(['upload:after', 'post:/hazards/9/transitions:ev-1', 'post:/hazards/9/transitions:ev-1']);
+    const item = (await outbox.getItem('ev-1'))!;
+    expect(item.state).toBe('sent');
+    expect(pendingSteps([item], 9)).toHaveLength(0);
+  });
+});
+
+describe('scanning', () => {
+  it.each([
+    ['http://127.0.0.1:8000/s/qwtOqlHCaJTECodxka2T54uJaN7_Z0ex', 'qwtOqlHCaJTECodxka2T54uJaN7_Z0ex'],
+    ['https://yh.example.gov.cn/s/abcdEFGH1234', 'abcdEFGH1234'],
+    ['/s/abcdEFGH1234/', 'abcdEFGH1234'],
+    ['https://example.com/other/abc', null],
+    ['随便的文字', null],
+  ])('%s → %s', (text, token) => {
+    expect(siteTokenFrom(text)).toBe(token);
+  });
+});
