@@ -13,6 +13,7 @@ from flask import current_app, render_template
 from hazardloop.errors import ApiError, NotFound
 from hazardloop.extensions import db
 from hazardloop.hazards.models import Hazard, RectificationOrder
+from hazardloop.hazards.services import hazard_item
 from hazardloop.hazards.states import LEVEL_LABELS, SOURCE_LABELS, HazardLevel, HazardSource
 from hazardloop.taxonomy import DOMAIN_LABELS
 
@@ -33,17 +34,6 @@ def get_document(document_id: int) -> RectificationOrder:
     if document is None:
         raise NotFound("文书不存在。")
     return document
-
-
-def item_references(hazard: Hazard) -> dict[str, Any] | None:
-    """The hazard's checklist item with its 三标 (standard / hazard / enforcement), or None (随手拍)."""
-    if hazard.checklist_version is None or hazard.item_code is None:
-        return None
-    for section in hazard.checklist_version.content["sections"]:
-        for item in section["items"]:
-            if item["code"] == hazard.item_code:
-                return item
-    return None
 
 
 def _local(value: dt.datetime | None) -> str:
@@ -94,7 +84,7 @@ def context(document: RectificationOrder) -> dict[str, Any]:
     hazard = document.hazard
     site = hazard.site
     content = document.content or {}
-    item = item_references(hazard)
+    item = hazard_item(hazard)
     verified = bool(item and item.get("basis_verified"))
     return {
         "document": document,

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, literal, or_, select
+from sqlalchemy.orm import defaultload
 
 from hazardloop import policy
 from hazardloop.accounts.models import User
@@ -87,7 +88,8 @@ def page(user: User, args: dict[str, Any]) -> dict[str, Any]:
     """One page of hazards, the cursor to the next, and counts by status for the same filters."""
     where = filters(user, args)
     column, descending = _sort_column(args["sort"])
-    query: Select[Any] = select(Hazard).where(*where)
+    # The list shows the site's name only: skip the eager load of every site's domains.
+    query: Select[Any] = select(Hazard).where(*where).options(defaultload(Hazard.site).lazyload(Site.domain_rows))
     if cursor := args.get("cursor"):
         value, after_id = decode_cursor(cursor, args["sort"])
         if descending:
