@@ -20,16 +20,16 @@ from flask import current_app
 from sqlalchemy import exists, select, text, update
 from sqlalchemy.orm import joinedload
 
+from hazardloop.bulk import insert_ignoring_duplicates, insert_rows, update_by_id
 from hazardloop.database import utcnow
 from hazardloop.escalation.models import DeadlineReminder, Escalation, EscalationCase
 from hazardloop.escalation.policy import Ladder, Reminder, Rung, load_ladder
 from hazardloop.extensions import db
 from hazardloop.hazards import deadlines
-from hazardloop.hazards.events import event_digest
-from hazardloop.hazards.models import AuditChainHead, AuditEvent, Hazard
+from hazardloop.hazards.events import BatchEvent, append_events
+from hazardloop.hazards.models import AuditChainHead, Hazard
 from hazardloop.hazards.states import DEADLINE_STATUSES, LEVEL_LABELS, HazardLevel
 from hazardloop.notifications.services import Notice, notify_many, prefetch_recipients, recipients_for
-from hazardloop.outbox.services import insert_ignoring_duplicates, insert_rows, update_by_id
 from hazardloop.sites.models import Site
 
 SWEEP_LOCK_KEY = 0x6861_7A65  # "haze": one PostgreSQL advisory lock for the deadline sweep
@@ -172,7 +172,12 @@ def _fire_rungs(due: list[tuple[Hazard, Rung, int]], now: dt.datetime, cache: di
     ids = insert_rows(Escalation, rows)
     won = [SimpleNamespace(id=i, hazard_id=row["hazard_id"], rung=row["rung"])
            for i, row in zip(ids, rows, strict=True)]
-    events = _append_escalated_events([(by_key[(w.hazard_id, w.rung)], w.id) for w in won])
+    events = append_events([
+        BatchEvent(hazard=hazard, kind="escalated", note=rung.label,
+                   payload={"rung": rung.rung, "overdue_working_days": overdue,
+                            "deadline": hazard.deadline_at.isoformat(),  # type: ignore[union-attr]
+                            "recipients": users})
+        for hazard, rung, overdue, users in (by_key[(w.hazard_id, w.rung)] for w in won)])
     update_by_id(Escalation, {w.id: {"event_id": e} for w, e in zip(won, events, strict=True)})
     cases, notices = [], []
     for w in won:
@@ -190,43 +195,3 @@ def _fire_rungs(due: list[tuple[Hazard, Rung, int]], now: dt.datetime, cache: di
                                             [EscalationCase.hazard_id, EscalationCase.kind])
         result.cases.extend((row.hazard_id, row.kind) for row in opened)
     notify_many(notices, new_keys=True)
-
-
-def _append_escalated_events(fired: list[tuple[tuple[Hazard, Rung, int, list[int]], int]]) -> list[int]:
-    """Append one ``escalated`` event per fired rung to the hash-chained log, in one batch.
-
-    The same chaining as ``hazards.events.append_event`` (``event_digest``, the locked chain head,
-    the hazard's ``last_event_hash``), written with a few statements instead of four per event.
-    """
-    head = db.session.scalar(select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()
-                             .execution_options(populate_existing=True))
-    assert head is not None
-    last_global = head.last_hash
-    # Read the hazards' chain ends only now: every writer of events holds the head lock first.
-    hazard_ids = {hazard.id for (hazard, *_), _ in fired}
-    last_of: dict[int, str | None] = dict(db.session.execute(
-        select(Hazard.__table__.c.id, Hazard.__table__.c.last_event_hash)
-        .where(Hazard.__table__.c.id.in_(hazard_ids))).all())
-    events = []
-    for (hazard, rung, overdue, users), _escalation_id in fired:
-        event = SimpleNamespace(
-            kind="escalated", hazard_id=hazard.id, inspection_id=None, from_status=hazard.status,
-            to_status=hazard.status, actor_id=None, actor_role="system", occurred_at=utcnow(), client_time=None,
-            client_event_id=None, note=rung.label, photo_hashes=[],
-            payload={"rung": rung.rung, "overdue_working_days": overdue,
-                     "deadline": hazard.deadline_at.isoformat(), "recipients": users},  # type: ignore[union-attr]
-            prev_hash=last_of[hazard.id], prev_global_hash=last_global)
-        event.hash = event_digest(event)  # type: ignore[arg-type]  # the digest reads the same attributes
-        last_global = last_of[hazard.id] = event.hash
-        events.append(vars(event))
-    if not events:
-        return []
-    ids = insert_rows(AuditEvent, events)
-    head.last_event_id, head.last_hash = ids[-1], events[-1]["hash"]
-    # The version bump makes a user's concurrent edit of the same hazard fail as a 409, not overwrite.
-    update_by_id(Hazard, {hazard_id: {"last_event_hash": digest} for hazard_id, digest in last_of.items()},
-                 increment="version")
-    for (hazard, *_), _escalation_id in fired:
-        db.session.expire(hazard, ["last_event_hash", "version"])
-    db.session.flush()
-    return ids

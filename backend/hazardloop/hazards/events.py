@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from hazardloop.bulk import insert_rows, update_by_id
 from hazardloop.database import utcnow
 from hazardloop.extensions import db
 from hazardloop.hazards.models import AuditChainHead, AuditEvent, Hazard
@@ -80,6 +81,58 @@ def append_event(
         hazard.last_event_hash = event.hash
     db.session.flush()
     return event
+
+
+@dataclass(frozen=True)
+class BatchEvent:
+    """One system event of a batch: the hazard it belongs to and what happened (its state stays)."""
+
+    hazard: Hazard
+    kind: str
+    note: str | None = None
+    payload: dict[str, Any] | None = None
+
+
+def append_events(batch: list[BatchEvent]) -> list[int]:
+    """Append many system events at once (the deadline sweep), chained exactly as ``append_event``.
+
+    A few statements instead of four per event: the rows go in by ``bulk.insert_rows`` and the
+    hazards' chain ends by one UPDATE. Returns the new event ids in order.
+    """
+    if not batch:
+        return []
+    head = db.session.scalar(select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()
+                             .execution_options(populate_existing=True))
+    if head is None:
+        head = _chain_head()
+    last_global = head.last_hash
+    # Read the hazards' chain ends only now: every writer of events holds the head lock first.
+    table = Hazard.__table__
+    last_of: dict[int, str | None] = dict(db.session.execute(
+        select(table.c.id, table.c.last_event_hash).where(table.c.id.in_({e.hazard.id for e in batch}))).all())
+    rows = []
+    for item in batch:
+        event = AuditEvent(
+            kind=item.kind, hazard_id=item.hazard.id, inspection_id=None, from_status=item.hazard.status,
+            to_status=item.hazard.status, actor_id=None, actor_role="system", occurred_at=utcnow(),
+            client_time=None, client_event_id=None, note=item.note, payload=item.payload or {}, photo_hashes=[],
+            prev_hash=last_of[item.hazard.id], prev_global_hash=last_global)
+        event.hash = last_global = last_of[item.hazard.id] = event_digest(event)
+        rows.append({c: getattr(event, c) for c in _EVENT_COLUMNS})
+    ids = insert_rows(AuditEvent, rows)
+    head.last_event_id, head.last_hash = ids[-1], rows[-1]["hash"]
+    # The version bump makes a user's concurrent edit of the same hazard fail as a 409, not overwrite.
+    update_by_id(Hazard, {hazard_id: {"last_event_hash": digest} for hazard_id, digest in last_of.items()},
+                 increment="version")
+    for item in batch:
+        db.session.expire(item.hazard, ["last_event_hash", "version"])
+    db.session.flush()
+    return ids
+
+
+_EVENT_COLUMNS = ("kind", "hazard_id", "inspection_id", "from_status", "to_status", "actor_id", "actor_role",
+                  "occurred_at", "client_time", "client_event_id", "note", "payload", "photo_hashes", "prev_hash",
+                  "prev_global_hash", "hash")
 
 
 @dataclass(frozen=True)

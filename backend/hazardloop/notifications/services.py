@@ -9,18 +9,14 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from hazardloop.accounts.models import RoleGrant, User
+from hazardloop.bulk import insert_ignoring_duplicates, insert_rows
 from hazardloop.database import utcnow
 from hazardloop.errors import NotFound
 from hazardloop.extensions import db
 from hazardloop.hazards.models import Hazard
 from hazardloop.notifications.channels import CHANNELS
 from hazardloop.notifications.models import ChannelPreference, Delivery, Notification
-from hazardloop.outbox.services import (
-    enqueue_after_commit,
-    enqueue_many_after_commit,
-    insert_ignoring_duplicates,
-    insert_rows,
-)
+from hazardloop.outbox.services import enqueue_after_commit, enqueue_many_after_commit
 from hazardloop.regions.models import Region
 from hazardloop.taxonomy import RegionLevel, Role
 
