@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import math
 import re
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,6 +21,7 @@ from hazardloop.evidence import images, watermark
 from hazardloop.evidence.models import LinkRole, Photo, PhotoLink, PhotoUpload, SubjectType
 from hazardloop.evidence.storage import Storage, storage
 from hazardloop.extensions import db
+from hazardloop.geo import distance_m
 from hazardloop.sites.models import Site
 
 # Bump when the derivative pipeline changes: new keys, and `hazardloop photos rebuild` remakes them.
@@ -322,14 +322,6 @@ def _apply_mismatch(photo: Photo) -> None:
          and abs(photo.exif_time_offset_s) > config["PHOTO_EXIF_MAX_TIME_DIFF_S"])
         or (photo.exif_distance_m is not None and photo.exif_distance_m > config["PHOTO_EXIF_MAX_DISTANCE_M"])
     )
-
-
-def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    """Great-circle distance in metres (haversine on a 6371 km sphere)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6_371_000 * math.asin(math.sqrt(a))
 
 
 # --- links: what a photo is evidence of --------------------------------------------------

@@ -8,11 +8,10 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from hazardloop import policy
 from hazardloop.accounts.models import User
+from hazardloop.bulk import insert_ignoring_duplicates
 from hazardloop.checklists.format import Item
 from hazardloop.checklists.models import ChecklistVersion
 from hazardloop.database import utcnow
@@ -43,10 +42,8 @@ def next_number(kind: str, year: int) -> int:
     """Take the next number of a per-year series; the counter row is locked until commit, so
     concurrent issuers line up and a rolled-back transaction leaves no gap."""
     # Create the year's row if missing without racing another issuer, then lock it.
-    dialect = db.session.get_bind().dialect.name
-    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[dialect]
-    db.session.execute(insert(DocumentCounter).values(kind=kind, year=year, last=0)
-                       .on_conflict_do_nothing(index_elements=["kind", "year"]))
+    insert_ignoring_duplicates(DocumentCounter, [{"kind": kind, "year": year, "last": 0}], ["kind", "year"],
+                               [DocumentCounter.kind])
     counter = db.session.scalar(select(DocumentCounter).where(
         DocumentCounter.kind == kind, DocumentCounter.year == year).with_for_update())
     assert counter is not None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import math
 import uuid
 from typing import Any
 
@@ -20,6 +19,7 @@ from hazardloop.checklists.scoring import ScoringError, is_compliant, score
 from hazardloop.database import utcnow
 from hazardloop.errors import Conflict, ValidationFailed
 from hazardloop.extensions import db
+from hazardloop.geo import distance_m
 from hazardloop.hazards import services as hazards
 from hazardloop.hazards.events import append_event
 from hazardloop.hazards.evidence_links import attach_photos
@@ -51,15 +51,6 @@ def content_hash(data: dict[str, Any]) -> str:
     """SHA-256 of the request as canonical JSON: the same UUID must always carry the same content."""
     blob = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
-
-
-def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    """Great-circle distance in metres (haversine on the WGS-84 mean radius)."""
-    r = 6371008.8
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(math.sqrt(a))
 
 
 def presence(site: Site, position: dict[str, Any] | None) -> tuple[float | None, bool]:
