@@ -14,6 +14,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from hazardloop.accounts.models import RoleGrant, User, UserSession
 from hazardloop.database import utcnow
@@ -219,9 +220,11 @@ def session_lifetime() -> dt.timedelta:
 
 def resolve_session(token: str) -> UserSession | None:
     """The live session for a cookie token, sliding its expiry; None if unknown, expired or revoked."""
-    session = db.session.scalar(
+    # One round trip for the session, its user and the grants every request's policy checks read.
+    session = db.session.scalars(
         select(UserSession).where(UserSession.token_hash == _token_hash(token))
-    )
+        .options(joinedload(UserSession.user).joinedload(User.grants))
+    ).unique().one_or_none()
     now = utcnow()
     if session is None or session.revoked_at is not None or session.expires_at <= now:
         return None

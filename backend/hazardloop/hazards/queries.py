@@ -8,7 +8,6 @@ import json
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, literal, or_, select
-from sqlalchemy.orm import defaultload
 
 from hazardloop import policy
 from hazardloop.accounts.models import User
@@ -84,12 +83,23 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
         raise ValidationFailed.field("cursor", "分页游标无效，请从第一页重新开始。") from exc
 
 
+# The list's columns, named as HazardSchema's fields (tests/hazards/test_list.py keeps the two equal):
+# reading plain columns instead of ORM objects is most of what makes a page cheap.
+LIST_COLUMNS: list[Any] = [
+    Hazard.id, Hazard.number, Hazard.site_id, Site.name.label("site_name"), Hazard.source, Hazard.covert,
+    Hazard.item_code, Hazard.description, Hazard.level, Hazard.domain, Hazard.status, Hazard.found_at,
+    Hazard.deadline_at, Hazard.deadline_estimated, Hazard.department_id, Hazard.rejection_count,
+    Hazard.repeat_count, Hazard.recurrence_of_id, Hazard.recurrence_count, Hazard.extension_state,
+    Hazard.supervised, Hazard.supervising_authority, Hazard.closed_at, Hazard.reported_at, Hazard.photo_ids,
+    Hazard.lat, Hazard.lng,
+]
+
+
 def page(user: User, args: dict[str, Any]) -> dict[str, Any]:
-    """One page of hazards, the cursor to the next, and counts by status for the same filters."""
+    """One page of hazards (as rows named like HazardSchema), the next cursor, and counts by status."""
     where = filters(user, args)
     column, descending = _sort_column(args["sort"])
-    # The list shows the site's name only: skip the eager load of every site's domains.
-    query: Select[Any] = select(Hazard).where(*where).options(defaultload(Hazard.site).lazyload(Site.domain_rows))
+    query: Select[Any] = select(*LIST_COLUMNS).join(Site, Site.id == Hazard.site_id).where(*where)
     if cursor := args.get("cursor"):
         value, after_id = decode_cursor(cursor, args["sort"])
         if descending:
@@ -98,14 +108,17 @@ def page(user: User, args: dict[str, Any]) -> dict[str, Any]:
             query = query.where(or_(column > value, (column == value) & (Hazard.id > after_id)))
     order = [column.desc(), Hazard.id.desc()] if descending else [column.asc(), Hazard.id.asc()]
     limit = args["limit"]
-    rows = list(db.session.scalars(query.order_by(*order).limit(limit + 1)))
+    rows = [dict(r) for r in db.session.execute(query.order_by(*order).limit(limit + 1)).mappings()]
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
-        key = {"found_at": last.found_at, "id": last.id,
-               "deadline_at": last.deadline_at or FAR_FUTURE}[args["sort"].lstrip("-")]
-        next_cursor = encode_cursor(key, last.id)
+        key = {"found_at": last["found_at"], "id": last["id"],
+               "deadline_at": last["deadline_at"] or FAR_FUTURE}[args["sort"].lstrip("-")]
+        next_cursor = encode_cursor(key, last["id"])
+    now = utcnow()
+    for row in rows:
+        row["overdue"] = row["status"] in RUNNING and row["deadline_at"] is not None and row["deadline_at"] < now
     counts = dict(db.session.execute(select(Hazard.status, func.count()).where(*where)
                                      .group_by(Hazard.status)).all())
     return {"items": rows, "next_cursor": next_cursor,

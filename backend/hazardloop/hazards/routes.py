@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import jsonify
 from flask.views import MethodView
 from sqlalchemy import select
 
 from hazardloop import policy
 from hazardloop.accounts.auth import current_user
-from hazardloop.apitools import blueprint
+from hazardloop.apitools import blueprint, row_dumper
 from hazardloop.errors import Conflict
 from hazardloop.extensions import db
 from hazardloop.hazards import queries, services
@@ -22,6 +23,7 @@ from hazardloop.hazards.schemas import (
     HazardDetailSchema,
     HazardPageSchema,
     HazardQueryArgsSchema,
+    HazardSchema,
     TransitionSchema,
 )
 from hazardloop.hazards.states import SYSTEM_EVENTS, TRANSITIONS, HazardLevel, HazardSource, allowed_from
@@ -77,8 +79,8 @@ class Hazards(MethodView):
     def get(self, args: dict[str, Any]) -> Any:
         """Hazards in my scope: filters, sorts, cursor pagination and counts by status."""
         result = queries.page(current_user(), args)
-        result["items"] = [_annotate(h) for h in result["items"]]
-        return result
+        result["items"] = [*map(row_dumper(HazardSchema), result["items"])]
+        return jsonify(result)  # already dumped: HazardPageSchema documents it, row_dumper keeps it equal
 
     @blp.arguments(HazardCreateSchema)
     @blp.response(201, HazardDetailSchema)
