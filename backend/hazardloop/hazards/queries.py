@@ -96,7 +96,7 @@ LIST_COLUMNS: list[Any] = [
 
 
 def page(user: User, args: dict[str, Any]) -> dict[str, Any]:
-    """One page of hazards (as rows named like HazardSchema), the next cursor, and counts by status."""
+    """One page of hazards (as rows named like HazardSchema), the next cursor, and counts by status (first page)."""
     where = filters(user, args)
     column, descending = _sort_column(args["sort"])
     query: Select[Any] = select(*LIST_COLUMNS).join(Site, Site.id == Hazard.site_id).where(*where)
@@ -119,7 +119,13 @@ def page(user: User, args: dict[str, Any]) -> dict[str, Any]:
     now = utcnow()
     for row in rows:
         row["overdue"] = row["status"] in RUNNING and row["deadline_at"] is not None and row["deadline_at"] < now
+    return {"items": rows, "next_cursor": next_cursor,
+            # Later pages repeat the first page's filters: the client already has the counts.
+            "counts": None if args.get("cursor") else status_counts(where)}
+
+
+def status_counts(where: list[ColumnElement[bool]]) -> dict[str, int]:
+    """How many hazards per status match ``where`` (every status present, zeros included)."""
     counts = dict(db.session.execute(select(Hazard.status, func.count()).where(*where)
                                      .group_by(Hazard.status)).all())
-    return {"items": rows, "next_cursor": next_cursor,
-            "counts": {s.value: counts.get(s.value, 0) for s in HazardStatus}}
+    return {s.value: counts.get(s.value, 0) for s in HazardStatus}

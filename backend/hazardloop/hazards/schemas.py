@@ -89,8 +89,9 @@ class HazardDetailSchema(HazardSchema):
 class HazardPageSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(HazardSchema))
     next_cursor = ma.fields.String(allow_none=True)
-    counts = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(),
-                            metadata={"description": "本范围内（同一筛选条件）各状态数量"})
+    counts = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), allow_none=True,
+                            metadata={"description": "本范围内（同一筛选条件）各状态数量；只在第一页（无 cursor）给出，"
+                                                     "后续页为 null"})
 
 
 SORTS = ["-found_at", "found_at", "deadline_at", "-deadline_at", "-id", "id"]

@@ -149,5 +149,26 @@ export interface HazardDetail extends Hazard {
 export interface HazardPage {
   items: Hazard[];
   next_cursor: string | null;
-  counts: Record<string, number>;
+  counts: Record<string, number> | null; // first page only
+}
+
+/** One site's place in the patrol plan (巡查计划), from GET /patrols/due. */
+export interface PatrolStatus {
+  site: Site;
+  period: 'week' | 'month' | 'quarter' | 'half_year' | 'year';
+  period_label: string;
+  last_patrolled_at: string | null;
+  /** The next patrol is required before this instant. */
+  due_at: string;
+  /** A whole period passed without a patrol (as of the server's answer). */
+  overdue: boolean;
+  patrolled_this_period: boolean;
+  /** The end of the site's current period: after it, a site patrolled "this period" is due again. */
+  period_ends_at: string;
+}
+
+export interface PatrolPlan {
+  items: PatrolStatus[];
+  total: number;
+  overdue: number;
 }
