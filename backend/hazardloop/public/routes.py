@@ -26,6 +26,7 @@ from hazardloop.public.schemas import (
     ExposurePageSchema,
     Open311RequestsArgsSchema,
     PublicationSchema,
+    PublicMapSchema,
     PublicReportCreateSchema,
     PublicSiteSchema,
     PublishSchema,
@@ -136,6 +137,15 @@ def report_progress(code: str) -> Any:
 def exposure_board(args: dict[str, Any]) -> Any:
     """曝光台: hazards supervisors chose to publish; closed ones with before/after photos."""
     return services.exposure_board(args["page"], args["per_page"])
+
+
+@public_blp.route("/map", methods=["GET"])
+@public_blp.response(200, PublicMapSchema)
+@public
+def district_map() -> Any:
+    """The grids' outlines for choosing a place on the report form when there is no QR code."""
+    # Outlines change seldom: a phone may keep them for a while instead of downloading them per report.
+    return services.district_map(), 200, {"Cache-Control": "public, max-age=3600"}
 
 
 # --- Open311 GeoReport v2 -------------------------------------------------------------------------

@@ -109,6 +109,18 @@ class PublicSiteSchema(ma.Schema):
 ExposurePageSchema = page_schema(PublicHazardSchema, "ExposurePageSchema")
 
 
+class MapAreaSchema(ma.Schema):
+    name = ma.fields.String()
+    boundary = ma.fields.Dict(metadata={"description": "GeoJSON Polygon / MultiPolygon（WGS-84，[经度, 纬度]）"})
+
+
+class PublicMapSchema(ma.Schema):
+    """The district and its grids' outlines, for picking a place on the report form: shapes and names only."""
+
+    district = ma.fields.Nested(MapAreaSchema, allow_none=True)
+    grids = ma.fields.List(ma.fields.Nested(MapAreaSchema))
+
+
 class Open311RequestsArgsSchema(ma.Schema):
     service_code = ma.fields.String(load_default=None, validate=V.OneOf(DOMAINS))
     status = ma.fields.String(load_default=None, validate=V.OneOf(["open", "closed"]))

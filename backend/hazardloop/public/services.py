@@ -385,6 +385,24 @@ def site_page(token: str) -> dict[str, Any]:
             "hazards": [public_hazard(h, e) for h, e in rows]}
 
 
+def district_map() -> dict[str, Any]:
+    """辖区网格图: outlines for the report form's map (no tile server), the district's and each grid's.
+
+    Only administrative shapes and names, which are public anyway; no ids, people or sites.
+    """
+    outlined = db.session.scalars(select(Region).where(
+        Region.level.in_([RegionLevel.DISTRICT.value, RegionLevel.GRID.value]), Region.boundary.is_not(None),
+    ).order_by(Region.path, Region.id)).all()
+    # JSON 'null' is not SQL NULL on PostgreSQL: keep only real polygons.
+    areas = [r for r in outlined if isinstance(r.boundary, dict)
+             and r.boundary.get("type") in ("Polygon", "MultiPolygon")]
+    district_area = next((r for r in areas if r.level == RegionLevel.DISTRICT.value), None)
+    return {
+        "district": {"name": district_area.name, "boundary": district_area.boundary} if district_area else None,
+        "grids": [{"name": r.name, "boundary": r.boundary} for r in areas if r.level == RegionLevel.GRID.value],
+    }
+
+
 # --- figures for the supervisor console ----------------------------------------------------------
 
 def report_figures(actor: User, *, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
