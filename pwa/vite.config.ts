@@ -1,11 +1,33 @@
 /// <reference types="vitest/config" />
-// Build: one small bundle (Preact) plus an injectManifest service worker that precaches the shell only.
+// Build: one small bundle (Preact) plus an injectManifest service worker that precaches the shell only;
+// the supervisor console is a lazy chunk outside the precache.
 import { defineConfig } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 
+// The console's lazy code: its feature folder (but not the two tiny files the field app links through) and ECharts.
+const isConsoleModule = (id: string): boolean =>
+  /[\\/](features[\\/]console|node_modules[\\/](echarts|zrender|tslib))[\\/]/.test(id)
+  && !/[\\/]features[\\/]console[\\/](access|ConsoleRoute)\.tsx?$/.test(id);
+
 export default defineConfig({
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
-  build: { target: 'es2020', sourcemap: false, assetsInlineLimit: 0 },
+  build: {
+    target: 'es2020',
+    sourcemap: false,
+    assetsInlineLimit: 0,
+    // dist/.vite/manifest.json: which chunk imports which (benchmarks/pwa_bundle.py measures from it).
+    manifest: true,
+    rollupOptions: {
+      output: {
+        // The supervisor console (and ECharts) gets a "console-" prefix so the service worker can leave it out.
+        chunkFileNames: (chunk) => (chunk.moduleIds.some(isConsoleModule)
+          ? 'assets/console-[name]-[hash].js' : 'assets/[name]-[hash].js'),
+        assetFileNames: (asset) => ((asset.names ?? []).some((n) => n.startsWith('ConsoleApp'))
+          || (asset.originalFileNames ?? []).some(isConsoleModule)
+          ? 'assets/console-[name]-[hash][extname]' : 'assets/[name]-[hash][extname]'),
+      },
+    },
+  },
   server: { proxy: { '/api': 'http://127.0.0.1:8000' } },
   plugins: [
     VitePWA({
@@ -16,6 +38,8 @@ export default defineConfig({
       registerType: 'autoUpdate',
       injectManifest: {
         globPatterns: ['**/*.{js,css,html,png,svg,webmanifest}'],
+        // Field phones never download the console: it is fetched from the network when a supervisor opens it.
+        globIgnores: ['**/console-*'],
       },
       manifest: {
         id: '/',

@@ -6,6 +6,8 @@ import { HazardListPage } from './features/hazards/HazardListPage';
 import { HazardPage } from './features/hazards/HazardPage';
 import { InspectionPage } from './features/inspection/InspectionPage';
 import { LoginPage } from './features/login/LoginPage';
+import { LazyPublicApp } from './features/public/LazyPublicApp';
+import { isPublicOnlyPath, isPublicPath } from './features/public/paths';
 import { OutboxPage } from './features/outbox/OutboxPage';
 import { QrPage } from './features/site/QrPage';
 import { SitePage } from './features/site/SitePage';
@@ -13,6 +15,8 @@ import { SiteListPage } from './features/sites/SiteListPage';
 import { SnapPage } from './features/snap/SnapPage';
 import { TodayPage } from './features/today/TodayPage';
 import { appRole } from './features/hazards/logic';
+import { canUseConsole } from './features/console/access';
+import { ConsoleRoute } from './features/console/ConsoleRoute';
 import { UNSENT_STATES } from './outbox/outbox';
 import { match, useLocation } from './router';
 import { useStore } from './store';
@@ -54,11 +58,18 @@ export function App(props: { warnings: string[] }) {
   const items = useStore(outboxStore);
   const sync = useStore(syncStore);
 
+  // 我要举报, progress and 曝光台 are public for everyone, logged in or not.
+  if (isPublicOnlyPath(path)) return <LazyPublicApp />;
   if (!session || path === '/login') {
+    // A visitor without a session on a QR poster's address gets the public site page.
+    if (!session && isPublicPath(path)) return <LazyPublicApp />;
     const next = path === '/login' ? query.get('next') : path + location.search;
     return <LoginPage next={next} expired={expired} />;
   }
   const enterprise = appRole(session.user.grants) === 'enterprise';
+  const supervises = canUseConsole(session.user.grants);
+  // 监管台: its own full-width frame, loaded as a separate chunk.
+  if (supervises && (path === '/console' || path.startsWith('/console/'))) return <ConsoleRoute path={path} query={query} />;
   const screen = route(path, query, enterprise);
   const unsent = items.filter((i) => UNSENT_STATES.includes(i.state)).length;
   const badge = reachable === false
@@ -73,7 +84,7 @@ export function App(props: { warnings: string[] }) {
         {props.warnings.map((w) => <Banner key={w}>{w}</Banner>)}
         {screen.body}
       </main>
-      <TabBar path={path} unsent={unsent} enterprise={enterprise} />
+      <TabBar path={path} unsent={unsent} enterprise={enterprise} console={supervises} />
     </div>
   );
 }

@@ -12,13 +12,14 @@ export function TopBar(props: { title: string; back?: string; right?: ComponentC
   );
 }
 
-export function TabBar(props: { path: string; unsent: number; enterprise?: boolean }) {
+export function TabBar(props: { path: string; unsent: number; enterprise?: boolean; console?: boolean }) {
   const tabs = [
     { href: '/', label: props.enterprise ? '首页' : '今日任务', active: props.path === '/' },
     { href: '/hazards', label: '隐患', active: props.path.startsWith('/hazards') },
     { href: '/sites', label: '场所', active: props.path.startsWith('/sites') || props.path.startsWith('/drafts') },
     ...(props.enterprise ? [] : [{ href: '/snap', label: '随手拍', active: props.path.startsWith('/snap') }]),
     { href: '/outbox', label: props.unsent ? `待发送 ${props.unsent}` : '待发送', active: props.path.startsWith('/outbox') },
+    ...(props.console ? [{ href: '/console', label: '监管', active: props.path.startsWith('/console') }] : []),
   ];
   return (
     <nav class="tabbar" aria-label="主导航" style={{ gridTemplateColumns: `repeat(${tabs.length}, 1fr)` }}>

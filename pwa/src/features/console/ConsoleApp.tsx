@@ -1,0 +1,96 @@
+/**
+ * 监管台 (supervisor console): its own full-width frame for a desk screen (still usable on a tablet), with
+ * the overview, 超期督办, 风险地图, 挂牌督办, 通报 and 黑名单. Loaded lazily; needs the network.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { authExpiredStore, sessionStore } from '../../app-state';
+import { match } from '../../router';
+import { useStore } from '../../store';
+import { Banner } from '../../ui/components';
+import { HazardPage } from '../hazards/HazardPage';
+import { BlacklistCasePage, BlacklistPage } from './BlacklistPage';
+import { CircularListPage, CircularPage } from './CircularsPage';
+import { OverduePage } from './OverduePage';
+import { OverviewPage } from './OverviewPage';
+import { SupervisedPage } from './SupervisedPage';
+import './console.css';
+
+type MapPage = typeof import('./RiskMapPage').RiskMapPage;
+let riskMapPage: MapPage | null = null;
+
+/** The risk map brings ECharts' geo code: loaded when first opened, not with the overview. */
+function LazyRiskMap(props: { query: URLSearchParams }) {
+  const [Page, setPage] = useState<MapPage | null>(() => riskMapPage);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    if (Page) return;
+    import('./RiskMapPage').then((m) => {
+      riskMapPage = m.RiskMapPage;
+      setPage(() => m.RiskMapPage);
+    }).catch(() => setFailed(true));
+  }, [Page]);
+  if (failed) return <Banner kind="error">地图模块加载失败，请检查网络后刷新。</Banner>;
+  return Page ? <Page query={props.query} /> : <p class="muted">正在加载地图…</p>;
+}
+
+const NAV: { href: string; label: string; prefix: string }[] = [
+  { href: '/console', label: '总览', prefix: '/console' },
+  { href: '/console/overdue', label: '超期督办', prefix: '/console/overdue' },
+  { href: '/console/map', label: '风险地图', prefix: '/console/map' },
+  { href: '/console/supervised', label: '挂牌督办', prefix: '/console/supervised' },
+  { href: '/console/circulars', label: '通报', prefix: '/console/circulars' },
+  { href: '/console/blacklist', label: '黑名单', prefix: '/console/blacklist' },
+];
+
+function screen(path: string, query: URLSearchParams): preact.JSX.Element {
+  let p: Record<string, string> | null;
+  if (path === '/console' || path === '/console/') return <OverviewPage query={query} />;
+  if (path === '/console/overdue') return <OverduePage query={query} />;
+  if (path === '/console/map') return <LazyRiskMap query={query} />;
+  if (path === '/console/supervised') return <SupervisedPage query={query} />;
+  if (path === '/console/circulars') return <CircularListPage query={query} />;
+  if ((p = match('/console/circulars/:id', path))) return <CircularPage key={p.id} id={Number(p.id)} />;
+  if (path === '/console/blacklist') return <BlacklistPage query={query} />;
+  if ((p = match('/console/blacklist/:id', path))) return <BlacklistCasePage key={p.id} id={Number(p.id)} />;
+  if ((p = match('/console/hazards/:id', path))) {
+    // 隐患详情: the field app's page already shows the timeline with actors and times, before/after photos
+    // side by side, the documents and the 三标 references; the console shows it in its own frame.
+    return (
+      <div class="console-hazard" data-testid="console-hazard">
+        <div class="page-head"><h1>隐患详情</h1>
+          <button type="button" class="btn small" onClick={() => history.back()}>返回</button></div>
+        <HazardPage key={p.id} id={Number(p.id)} />
+      </div>
+    );
+  }
+  return <p>页面不存在。<a href="/console">返回总览</a></p>;
+}
+
+export function ConsoleApp(props: { path: string; query: URLSearchParams }) {
+  const session = useStore(sessionStore);
+  const expired = useStore(authExpiredStore);
+  const active = props.path === '/console' || props.path === '/console/' ? NAV[0]
+    : NAV.slice(1).find((n) => props.path === n.prefix || props.path.startsWith(`${n.prefix}/`));
+  return (
+    <div class="console" data-testid="console">
+      <header class="console-top">
+        <b class="console-brand">隐患排查治理 · 监管台</b>
+        <span class="console-user">{session?.user.display_name}</span>
+        <a href="/" class="console-exit">返回现场端</a>
+      </header>
+      <div class="console-body">
+        <nav class="console-nav" aria-label="监管台导航">
+          <div class="console-nav-links">
+            {NAV.map((n) => (
+              <a key={n.href} href={n.href} aria-current={n === active ? 'page' : undefined}>{n.label}</a>
+            ))}
+          </div>
+        </nav>
+        <main class="console-main">
+          {expired && <Banner kind="error">登录已过期。<a href={`/login?next=${encodeURIComponent(props.path)}`}>重新登录</a></Banner>}
+          {screen(props.path, props.query)}
+        </main>
+      </div>
+    </div>
+  );
+}
