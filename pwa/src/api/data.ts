@@ -2,7 +2,9 @@
 import { getCached, putCached, touchCached } from '../db/cache';
 import type { CacheEntry } from '../db/types';
 import { apiPath, request } from './http';
-import type { ChecklistSummary, ChecklistVersion, Hazard, HazardDetail, HazardPage, Page, Site } from './types';
+import type {
+  ChecklistSummary, ChecklistVersion, Hazard, HazardDetail, HazardPage, Page, PatrolPlan, Site,
+} from './types';
 
 /** GET `path`, sending the cached ETag; a 304 keeps the cached data and marks it fresh. */
 async function revalidate<T>(key: string, path: string): Promise<CacheEntry<T>> {
@@ -99,4 +101,32 @@ export function refreshHazard(id: number): Promise<CacheEntry<HazardDetail>> {
 /** Keep the server's answer to a transition as the freshest copy of that hazard. */
 export function storeHazard(detail: HazardDetail): Promise<CacheEntry<HazardDetail>> {
   return putCached(hazardKey(detail.id), detail, null);
+}
+
+export const PATROLS_KEY = 'patrols:due';
+
+/**
+ * The patrol plan of my grids' sites, those already patrolled this period included (so an offline phone can
+ * tell when they fall due again), ETag-revalidated.
+ */
+export function refreshPatrols(): Promise<CacheEntry<PatrolPlan>> {
+  return revalidate<PatrolPlan>(PATROLS_KEY, apiPath('/patrols/due?include_done=true'));
+}
+
+/**
+ * Ask for photo files (same-origin URLs) so the service worker keeps copies for offline use (see sw.ts);
+ * returns how many came back. Stops at the first network failure: offline, the rest would fail too.
+ */
+export async function warmPhotoFiles(paths: string[]): Promise<number> {
+  let fetched = 0;
+  for (const path of paths) {
+    try {
+      const response = await fetch(path, { credentials: 'same-origin' });
+      await response.arrayBuffer(); // read to the end, so the worker's copy is complete
+      if (response.ok) fetched += 1;
+    } catch {
+      break;
+    }
+  }
+  return fetched;
 }

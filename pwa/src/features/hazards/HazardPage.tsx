@@ -18,10 +18,14 @@ import {
   type ActionSpec, type FormValues,
 } from './logic';
 
-/** A photo: this phone's copy when it has one (taken here, maybe not yet sent), else the server's thumbnail. */
+/**
+ * A photo: this phone's copy when it has one (taken here, maybe not yet sent), else the server's thumbnail;
+ * a tap shows the watermarked evidence copy (kept offline by the service worker for hazards awaiting 复查).
+ */
 export function HazardPhoto(props: { id: string | null; alt: string }) {
   const [blob, setBlob] = useState<Blob | null | undefined>(undefined);
   const [failed, setFailed] = useState(false);
+  const [large, setLarge] = useState(false);
   useEffect(() => {
     if (!props.id) return;
     void getPhoto(props.id).then((p) => setBlob(p?.blob ?? null));
@@ -31,7 +35,11 @@ export function HazardPhoto(props: { id: string | null; alt: string }) {
   if (blob === undefined) return <span class="muted">照片</span>;
   // Offline, or not (yet) visible to me: say so instead of a broken image.
   if (failed) return <span class="muted photo-missing">照片暂不可见（需联网或无权查看）</span>;
-  return <img src={apiPath(`/photos/${props.id}/thumbnail`)} alt={props.alt} onError={() => setFailed(true)} />;
+  return (
+    <img src={apiPath(`/photos/${props.id}/${large ? 'evidence' : 'thumbnail'}`)} alt={props.alt}
+      title={large ? '点按缩小' : '点按查看大图'} data-size={large ? 'evidence' : 'thumbnail'}
+      onClick={() => setLarge(!large)} onError={() => (large ? setLarge(false) : setFailed(true))} />
+  );
 }
 
 function References(props: { item: HazardItemReference }) {

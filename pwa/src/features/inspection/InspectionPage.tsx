@@ -1,9 +1,9 @@
 /** The inspection form, rendered from the checklist version; every change is a draft write. */
-import { useEffect, useRef, useState } from 'preact/hooks';
-import { loadChecklistVersion } from '../../api/data';
-import type { ChecklistContent, ChecklistItem } from '../../api/types';
+import { Component } from 'preact';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import type { ChecklistContent, ChecklistItem, ChecklistSection } from '../../api/types';
 import { refreshOutbox, syncLoop } from '../../app-state';
-import { getDraft, saveDraft } from '../../db/drafts';
+import { saveDraft } from '../../db/drafts';
 import { getPhoto } from '../../db/photos';
 import type { AnswerDraft, InspectionDraft, PhotoRecord, Position } from '../../db/types';
 import { enqueue } from '../../outbox/outbox';
@@ -13,7 +13,16 @@ import {
   MODES, RESULTS, allItems, answerRestCompliant, emptyAnswer, isFailed, isoWithOffset, photoIdsOf,
   toPayload, unansweredCount, updateAnswer, validate, type FormIssue,
 } from './form';
+import { openDraft } from './open';
 import { capturePhoto, currentPosition, storeCanvas } from './photos';
+import { IDLE_STEP_ITEMS, ITEM_REM, firstPassItems, itemCount, itemsThrough, whenIdle } from './sections';
+
+/** 「09:30:05」 of an ISO time, on the device clock (Intl formatters cost a frame to build on a slow phone). */
+function clock(iso: string): string {
+  const d = new Date(iso);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
 
 function Thumb(props: { id: string }) {
   const [photo, setPhoto] = useState<PhotoRecord | null>(null);
@@ -54,9 +63,36 @@ function CameraButton(props: { label: string; onPhoto: (p: PhotoRecord) => void;
   );
 }
 
-function ItemCard(props: { item: ChecklistItem; answer: AnswerDraft | undefined;
-  onChange: (change: Partial<AnswerDraft>, position?: Position | null) => void; onError: (m: string) => void; issue: boolean }) {
+type AnswerHandler = (item: ChecklistItem, change: Partial<AnswerDraft>, position?: Position | null) => void;
+
+interface ItemCardProps {
+  item: ChecklistItem;
+  answer: AnswerDraft | undefined;
+  issue: boolean;
+  /** Stable across renders, so an unchanged card is skipped (see ItemCardMemo). */
+  onAnswer: AnswerHandler;
+  onError: (m: string) => void;
+}
+
+/**
+ * A card re-renders only when its own answer (or issue flag) changed: answering one of 100 items then costs
+ * one card, not a hundred. updateAnswer keeps the other answers' objects, so identity comparison suffices.
+ */
+class ItemCardMemo extends Component<ItemCardProps> {
+  shouldComponentUpdate(next: ItemCardProps): boolean {
+    const p = this.props;
+    return next.item !== p.item || next.answer !== p.answer || next.issue !== p.issue
+      || next.onAnswer !== p.onAnswer || next.onError !== p.onError;
+  }
+
+  render() {
+    return <ItemCard {...this.props} />;
+  }
+}
+
+function ItemCard(props: ItemCardProps) {
   const { item } = props;
+  const onChange = (change: Partial<AnswerDraft>, position?: Position | null) => props.onAnswer(item, change, position);
   const a = props.answer ?? emptyAnswer();
   const failed = isFailed(item, props.answer);
   const spec = item.answer;
@@ -70,7 +106,7 @@ function ItemCard(props: { item: ChecklistItem; answer: AnswerDraft | undefined;
         <div class="seg" role="group" aria-label="检查结果">
           {RESULTS.map((r) => (
             <button key={r} type="button" class={resultClass(r)} aria-pressed={a.result === r}
-              onClick={() => props.onChange({ result: r })}>{r}</button>
+              onClick={() => onChange({ result: r })}>{r}</button>
           ))}
         </div>
       )}
@@ -84,7 +120,7 @@ function ItemCard(props: { item: ChecklistItem; answer: AnswerDraft | undefined;
           <input type="number" inputMode="decimal" step="any" value={a.value ?? ''}
             onInput={(e) => {
               const raw = (e.target as HTMLInputElement).value;
-              props.onChange({ value: raw === '' ? undefined : Number(raw) });
+              onChange({ value: raw === '' ? undefined : Number(raw) });
             }} />
         </div>
       )}
@@ -92,7 +128,7 @@ function ItemCard(props: { item: ChecklistItem; answer: AnswerDraft | undefined;
         <div class="choices" role="group" aria-label="检查结果">
           {spec.options.map((o) => (
             <button key={o.value} type="button" aria-pressed={a.choice === o.value}
-              onClick={() => props.onChange({ choice: o.value })}>{o.label}</button>
+              onClick={() => onChange({ choice: o.value })}>{o.label}</button>
           ))}
         </div>
       )}
@@ -100,31 +136,59 @@ function ItemCard(props: { item: ChecklistItem; answer: AnswerDraft | undefined;
         <div>
           <label for={`finding-${item.code}`}>隐患描述</label>
           <textarea id={`finding-${item.code}`} data-testid="finding" value={a.finding}
-            onInput={(e) => props.onChange({ finding: (e.target as HTMLTextAreaElement).value })} />
+            onInput={(e) => onChange({ finding: (e.target as HTMLTextAreaElement).value })} />
           <label for={`count-${item.code}`}>处数</label>
           <input id={`count-${item.code}`} type="number" inputMode="numeric" min={1} step={1} value={a.count}
-            style="max-width:8rem" onInput={(e) => props.onChange({ count: Math.max(1, parseInt((e.target as HTMLInputElement).value, 10) || 1) })} />
+            style="max-width:8rem" onInput={(e) => onChange({ count: Math.max(1, parseInt((e.target as HTMLInputElement).value, 10) || 1) })} />
           <div class="photos" data-testid="photos">{a.photoIds.map((id) => <Thumb key={id} id={id} />)}</div>
           <CameraButton label={item.photo_required_on_fail ? '拍照（必须）' : '拍照'} testid="camera"
             onError={props.onError}
-            onPhoto={(p) => props.onChange({ photoIds: [...a.photoIds, p.id] }, p.position)} />
+            onPhoto={(p) => onChange({ photoIds: [...a.photoIds, p.id] }, p.position)} />
           {props.issue && <div class="banner error">请补全本项</div>}
           <label class="toggle">
             <input type="checkbox" checked={a.fixedOnSite}
-              onChange={(e) => props.onChange({ fixedOnSite: (e.target as HTMLInputElement).checked })} />
+              onChange={(e) => onChange({ fixedOnSite: (e.target as HTMLInputElement).checked })} />
             当场整改
           </label>
           {a.fixedOnSite && (
             <div>
               <div class="photos">{a.afterPhotoIds.map((id) => <Thumb key={id} id={id} />)}</div>
               <CameraButton label="拍整改后照片" onError={props.onError}
-                onPhoto={(p) => props.onChange({ afterPhotoIds: [...a.afterPhotoIds, p.id] }, p.position)} />
+                onPhoto={(p) => onChange({ afterPhotoIds: [...a.afterPhotoIds, p.id] }, p.position)} />
             </div>
           )}
         </div>
       )}
     </div>
   );
+}
+
+/** Items not rendered yet: about their final height; rendering reaches ``until`` items when it comes near. */
+function Pending(props: { count: number; until: number; onReach: (until: number) => void }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const { until, onReach } = props;
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || typeof IntersectionObserver === 'undefined') return undefined;
+    const observer = new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting)) onReach(until);
+    }, { rootMargin: '400px 0px' });
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [until, onReach]);
+  return <div ref={ref} data-pending="true" class="muted" style={{ minHeight: `${props.count * ITEM_REM}rem` }}>
+    {props.count} 项</div>;
+}
+
+/** Each section with how many of its items are rendered, given ``rendered`` items in document order. */
+function sectionsWithShown(content: ChecklistContent, rendered: number)
+  : { section: ChecklistSection; first: number; shown: number }[] {
+  let first = 0;
+  return content.sections.map((section) => {
+    const entry = { section, first, shown: Math.max(0, Math.min(section.items.length, rendered - first)) };
+    first += section.items.length;
+    return entry;
+  });
 }
 
 export function InspectionPage(props: { id: string }) {
@@ -135,18 +199,25 @@ export function InspectionPage(props: { id: string }) {
   const [issues, setIssues] = useState<FormIssue[]>([]);
   const [signing, setSigning] = useState(false);
   const [submitting, setSubmitting] = useState(false);
+  /** Items rendered so far, in document order: the first screen at once, the rest when idle or within reach. */
+  const [rendered, setRendered] = useState(0);
+  const [scrollTo, setScrollTo] = useState<string | null>(null);
   const latest = useRef<InspectionDraft | null>(null);
 
-  useEffect(() => {
+  // A layout effect starts the read right after the first render; a plain effect would wait for a painted frame.
+  useLayoutEffect(() => {
     void (async () => {
-      const d = (await getDraft(props.id)) ?? null;
+      const opened = await openDraft(props.id);
+      const d = opened.draft;
       latest.current = d;
+      // Draft and checklist arrive together: one render of the whole form, not three.
       setDraft(d);
       if (!d) return;
       setSavedAt(d.updatedAt);
-      try {
-        setContent((await loadChecklistVersion(d.checklistId, d.checklistVersion)).content);
-      } catch {
+      if (opened.content) {
+        setRendered(firstPassItems(opened.content.sections));
+        setContent(opened.content);
+      } else {
         setError('本机没有这张检查表的离线副本，请联网后再打开。');
       }
       if (!d.position) {
@@ -155,6 +226,23 @@ export function InspectionPage(props: { id: string }) {
       }
     })();
   }, [props.id]);
+
+  // The remaining items, a few per idle moment, so scrolling down later finds them ready.
+  useEffect(() => {
+    const total = content ? itemCount(content.sections) : 0;
+    if (rendered >= total) return undefined;
+    const idle = whenIdle(() => setRendered((n) => Math.min(n + IDLE_STEP_ITEMS, total)));
+    return () => idle.cancel();
+  }, [content, rendered]);
+
+  const reach = useCallback((until: number) => setRendered((n) => Math.max(n, until)), []);
+
+  // A validation issue in a section not rendered yet: render up to it, then scroll.
+  useEffect(() => {
+    if (!scrollTo) return;
+    document.getElementById(`item-${scrollTo}`)?.scrollIntoView({ block: 'center' });
+    setScrollTo(null);
+  }, [scrollTo, rendered]);
 
   function update(fn: (d: InspectionDraft) => InspectionDraft) {
     const next = fn(latest.current!);
@@ -167,19 +255,20 @@ export function InspectionPage(props: { id: string }) {
   }
 
   /** An answer changed; a photo's position (taken with it) becomes the inspection's position. */
-  function onAnswer(item: ChecklistItem, change: Partial<AnswerDraft>, position?: Position | null) {
+  const onAnswer = useCallback<AnswerHandler>((item, change, position) => {
     update((d) => {
       const next = updateAnswer(d, item, change);
       return position ? { ...next, position } : next;
     });
-  }
+  }, []);
 
   async function submit() {
     const d = latest.current!;
     const found = validate(d, content!);
     setIssues(found);
     if (found.length) {
-      document.getElementById(`item-${found[0].itemCode}`)?.scrollIntoView({ block: 'center' });
+      reach(itemsThrough(content!.sections, found[0].itemCode));
+      setScrollTo(found[0].itemCode);
       return;
     }
     setSubmitting(true);
@@ -208,7 +297,7 @@ export function InspectionPage(props: { id: string }) {
     <div>
       <div class="savebar" data-testid="savebar">
         <span>{draft.siteName}</span>
-        <span data-testid="saved-at">{savedAt ? `已保存 ${formatTime(savedAt).slice(-8)}` : '未保存'}</span>
+        <span data-testid="saved-at">{savedAt ? `已保存 ${clock(savedAt)}` : '未保存'}</span>
       </div>
       <h2>{draft.checklistTitle}</h2>
       {draft.replaces && <Banner kind="info">这是对一条已部分发送记录的修改，提交后作为新版本替代原记录。</Banner>}
@@ -222,16 +311,19 @@ export function InspectionPage(props: { id: string }) {
         {draft.position ? `定位：±${draft.position.accuracy_m} 米` : '未获取定位（拍照时会再次尝试）'}
         {draft.qrScan ? ' · 已扫码到场' : ''}
       </p>
-      {content?.sections.map((section) => (
-        <section key={section.code}>
+      {content && sectionsWithShown(content, rendered).map(({ section, first, shown }) => (
+        <section key={section.code} data-testid="section">
           <h2>{section.code}. {section.title}</h2>
-          {section.items.map((item) => (
-            <ItemCard key={item.code} item={item} answer={draft.answers[item.code]} issue={issueCodes.has(item.code)}
-              onError={setError} onChange={(change, position) => onAnswer(item, change, position)} />
+          {section.items.slice(0, shown).map((item) => (
+            <ItemCardMemo key={item.code} item={item} answer={draft.answers[item.code]} issue={issueCodes.has(item.code)}
+              onError={setError} onAnswer={onAnswer} />
           ))}
-          <button type="button" class="btn small" onClick={() => update((d) => answerRestCompliant(d, section.items))}>
-            本节其余全部符合
-          </button>
+          {shown < section.items.length
+            ? <Pending count={section.items.length - shown} until={first + section.items.length} onReach={reach} />
+            : (
+              <button type="button" class="btn small"
+                onClick={() => update((d) => answerRestCompliant(d, section.items))}>本节其余全部符合</button>
+            )}
         </section>
       ))}
       {content && <>

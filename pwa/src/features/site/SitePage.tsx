@@ -6,12 +6,11 @@ import { useStore } from '../../store';
 import { HazardRow } from '../hazards/HazardListPage';
 import { cachedHazards } from '../hazards/data';
 import { appRole, byUrgency } from '../hazards/logic';
-import { listDrafts, saveDraft } from '../../db/drafts';
+import { listDrafts } from '../../db/drafts';
 import type { Draft } from '../../db/types';
 import { navigate } from '../../router';
 import { Banner, ago, formatTime } from '../../ui/components';
-import { loadChecklistVersion } from '../../api/data';
-import { newInspectionDraft } from '../inspection/form';
+import { startInspection } from '../inspection/start';
 import { cachedSite, checklistsForSite, refreshSite } from '../sites/data';
 
 export function SitePage(props: { id: number; qr: { token: string; scanned_at: string } | null }) {
@@ -48,18 +47,12 @@ export function SitePage(props: { id: number; qr: { token: string; scanned_at: s
   async function start(c: ChecklistSummary) {
     setError(null);
     try {
-      await loadChecklistVersion(c.id, c.version);
-    } catch {
-      setError('本机没有这张检查表的离线副本，请联网后再试。');
-      return;
+      const draft = await startInspection(site!, c, {
+        qr: props.qr, mode: appRole(session?.user.grants) === 'enterprise' ? 'self' : 'routine' });
+      navigate(`/drafts/${draft.id}`);
+    } catch (e) {
+      setError((e as Error).message);
     }
-    const draft = newInspectionDraft({
-      id: crypto.randomUUID(), siteId: site!.id, siteName: site!.name, checklistId: c.id,
-      checklistVersion: c.version, checklistTitle: c.title, qrScan: props.qr,
-      mode: appRole(session?.user.grants) === 'enterprise' ? 'self' : 'routine',
-    });
-    await saveDraft(draft);
-    navigate(`/drafts/${draft.id}`);
   }
 
   if (site === undefined) return <p>正在加载…</p>;

@@ -1,8 +1,9 @@
 /** Sites and checklists for the screens: the cached copy at once, revalidated in the background. */
 import { listCached, getCached } from '../../db/cache';
 import type { CacheEntry } from '../../db/types';
-import { checklistsKey, loadChecklistVersion, refreshChecklists, refreshSite, refreshSites, siteKey, SITES_KEY }
-  from '../../api/data';
+import {
+  checklistsKey, loadChecklistVersion, refreshChecklists, refreshPatrols, refreshSite, refreshSites, siteKey, SITES_KEY,
+} from '../../api/data';
 import type { ChecklistSummary, Site } from '../../api/types';
 import { createStore } from '../../store';
 import { prefetchHazards } from '../hazards/data';
@@ -62,7 +63,7 @@ let prefetching: Promise<void> | null = null;
 
 /**
  * After login and on app open (when reachable): fetch my sites, every current checklist in full,
- * site details (for QR codes offline) and my open hazards, so the field work needs no signal.
+ * site details (for QR codes offline), the patrol plan and my open hazards, so the field work needs no signal.
  */
 export function prefetchForOffline(): Promise<void> {
   prefetching ??= (async () => {
@@ -73,7 +74,8 @@ export function prefetchForOffline(): Promise<void> {
       for (const site of sites.data.slice(0, 300)) {
         if (!(await getCached(siteKey(site.id)))) await refreshSite(site.id);
       }
-      // Hazards are a bonus for offline reading: their failure must not hold back the offline copy.
+      // The patrol plan and hazards are a bonus for offline reading: their failure must not hold back the rest.
+      await refreshPatrols().catch(() => undefined);
       await prefetchHazards().catch(() => undefined);
       offlineDataStore.set({ running: false, completedAt: new Date().toISOString() });
     } catch {

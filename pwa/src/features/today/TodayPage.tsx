@@ -1,18 +1,23 @@
-/** 今日任务: 待复查 hazards of my grids, my open hazards against their deadlines, drafts and unsent work. */
+/** 今日任务: 待复查 hazards of my grids, my open hazards against their deadlines, drafts, unsent work and 待巡查 sites. */
 import { useEffect, useState } from 'preact/hooks';
-import type { Hazard } from '../../api/types';
+import { PATROLS_KEY, refreshPatrols } from '../../api/data';
+import type { Hazard, PatrolPlan, Site } from '../../api/types';
 import { hazardsChanged, outboxStore, sessionStore } from '../../app-state';
+import { getCached } from '../../db/cache';
 import { listDrafts } from '../../db/drafts';
-import type { Draft } from '../../db/types';
+import type { CacheEntry, Draft, OutboxItem } from '../../db/types';
 import { UNSENT_STATES } from '../../outbox/outbox';
+import { navigate } from '../../router';
 import { useStore } from '../../store';
-import { ago, formatTime } from '../../ui/components';
+import { Banner, ago, formatTime } from '../../ui/components';
 import { HazardRow } from '../hazards/HazardListPage';
 import { cachedHazards } from '../hazards/data';
 import { appRole, gridIds, todayLists } from '../hazards/logic';
+import { startInspection } from '../inspection/start';
 import { ScanButton } from '../scan/ScanButton';
-import { cachedSites, offlineDataStore } from '../sites/data';
+import { cachedSites, checklistsForSite, offlineDataStore } from '../sites/data';
 import { EnterpriseHome } from './EnterpriseHome';
+import { patrolRows, patrolledCount, type LocalWork } from './patrols';
 
 export function TodayPage() {
   const session = useStore(sessionStore);
@@ -59,6 +64,8 @@ function OfficialToday() {
       </p>
       <ScanButton />
 
+      <PatrolSection drafts={drafts} outbox={items} refreshedAt={offline.completedAt} />
+
       <h2>待复查 {lists ? `（${lists.toVerify.length}）` : ''}</h2>
       {!lists ? <p>正在加载…</p> : lists.toVerify.length === 0 ? <p class="muted">本网格没有等待复查的隐患。</p> : (
         <ul class="list" data-testid="to-verify">{lists.toVerify.map((h) => <HazardRow key={h.id} hazard={h} now={now} />)}</ul>
@@ -84,8 +91,94 @@ function OfficialToday() {
         </ul>
       )}
 
-      <h2>待巡查场所</h2>
-      <p class="muted">巡查计划（每个场所按周期巡查、逾期优先）将在巡查计划接口上线后显示。现在请从“场所”进入。</p>
     </div>
+  );
+}
+
+const PATROL_ROWS = 20;
+const LOCAL_WORK: Record<Exclude<LocalWork, null>, string> = {
+  draft: '有未完成的检查', unsent: '已检查，待发送', sent: '已检查，已发送',
+};
+
+/** 待巡查: the cached patrol plan (overdue first), revalidated when reachable; a row starts the patrol. */
+function PatrolSection(props: { drafts: Draft[]; outbox: OutboxItem[]; refreshedAt: string | null }) {
+  const [entry, setEntry] = useState<CacheEntry<PatrolPlan> | null | undefined>(undefined);
+  const [all, setAll] = useState(false);
+  const [busy, setBusy] = useState<number | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    void getCached<PatrolPlan>(PATROLS_KEY).then((cached) => {
+      if (live) setEntry((current) => current ?? cached ?? null);
+    });
+    // Offline or logged out: the cached copy stays, with its age shown.
+    void refreshPatrols().then((fresh) => live && setEntry(fresh)).catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [props.refreshedAt]);
+
+  /** One checklist applies: straight into the form; several: the site page lets the user choose. */
+  async function begin(site: Site) {
+    setError(null);
+    setBusy(site.id);
+    try {
+      const { items } = await checklistsForSite(site);
+      if (items.length !== 1) {
+        navigate(`/sites/${site.id}`);
+        return;
+      }
+      const draft = await startInspection(site, items[0], { mode: 'routine' });
+      navigate(`/drafts/${draft.id}`);
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  const now = Date.now();
+  const rows = patrolRows(entry?.data, entry?.fetchedAt ?? null, props.drafts, props.outbox, now);
+  const count = patrolledCount(entry?.data, now);
+  const overdue = rows.filter((r) => r.overdue && (r.local === null || r.local === 'draft')).length;
+  const shown = all ? rows : rows.slice(0, PATROL_ROWS);
+  return (
+    <>
+      <h2>待巡查场所 {entry ? `（${rows.length}${overdue ? `，逾期 ${overdue}` : ''}）` : ''}</h2>
+      {entry === undefined ? <p>正在加载…</p> : entry === null
+        ? <p class="muted">本机还没有巡查计划，联网后自动下载。</p> : <>
+          <p class="muted" data-testid="patrol-freshness">
+            本期已巡查 {count.done} / {count.total} · 巡查计划更新于 {ago(entry.fetchedAt)}
+          </p>
+          {error && <Banner kind="error">{error}</Banner>}
+          {rows.length === 0 ? <p class="muted">本期所有场所均已巡查。</p> : (
+            <ul class="list" data-testid="patrols-due">
+              {shown.map((r) => (
+                <li key={r.status.site.id} data-testid="patrol-due" data-site={r.status.site.id}
+                  data-overdue={r.overdue ? 'true' : 'false'}>
+                  <div class="row" style="display:flex;gap:.5rem;align-items:center">
+                    <a href={`/sites/${r.status.site.id}`} style="flex:1;text-decoration:none;color:inherit">
+                      <b>{r.status.site.name}</b>
+                      {r.overdue && <> <span class="badge level-major">逾期</span></>}
+                      <br /><small>{r.status.site.grid_name ? `${r.status.site.grid_name} · ` : ''}
+                        {r.status.period_label}巡查 · {r.last}</small>
+                      <br /><span class={`deadline${r.overdue ? ' urgent' : ''}`}>{r.due}</span>
+                      {r.local && <small> · {LOCAL_WORK[r.local]}</small>}
+                    </a>
+                    <button type="button" class="btn small" data-testid="start-patrol" disabled={busy !== null}
+                      onClick={() => void begin(r.status.site)}>
+                      {busy === r.status.site.id ? '正在打开…' : '开始巡查'}
+                    </button>
+                  </div>
+                </li>
+              ))}
+            </ul>
+          )}
+          {!all && rows.length > PATROL_ROWS && (
+            <button type="button" class="btn block" onClick={() => setAll(true)}>显示全部 {rows.length} 个场所</button>
+          )}
+        </>}
+    </>
   );
 }

@@ -1,0 +1,69 @@
+/** 待巡查 rows for 今日任务, pure: the cached plan re-judged on the device clock, and work done on this phone. */
+import type { PatrolPlan, PatrolStatus } from '../../api/types';
+import type { Draft, OutboxItem } from '../../db/types';
+
+/** What this phone holds for the site since the plan was fetched (the server does not know it yet). */
+export type LocalWork = 'draft' | 'unsent' | 'sent' | null;
+
+export interface PatrolRow {
+  status: PatrolStatus;
+  overdue: boolean;
+  due: string;
+  last: string;
+  local: LocalWork;
+}
+
+const DAY = 86_400_000;
+
+function monthDay(date: Date): string {
+  return `${date.getMonth() + 1}月${date.getDate()}日`;
+}
+
+/** 「11月30日前」 for a due instant (the midnight that ends a period), 「已逾期 3 天」 once it passed. */
+export function dueText(dueAt: string, now: number): string {
+  const due = new Date(dueAt).getTime();
+  if (due <= now) return `已逾期 ${Math.max(1, Math.floor((now - due) / DAY))} 天`;
+  return `${monthDay(new Date(due - 1))}前`;
+}
+
+function localWork(siteId: number, since: string | null, drafts: Draft[], outbox: OutboxItem[]): LocalWork {
+  const after = since ? new Date(since).getTime() : 0;
+  const done = outbox.filter((i) => i.kind === 'inspection' && i.siteId === siteId
+    && i.state !== 'superseded' && i.state !== 'needs_attention' && new Date(i.createdAt).getTime() >= after);
+  if (done.some((i) => i.state === 'sent' || i.state === 'acknowledged')) return 'sent';
+  if (done.length) return 'unsent';
+  return drafts.some((d) => d.siteId === siteId) ? 'draft' : null;
+}
+
+/**
+ * Whether the site still needs its patrol this period, judged now: the cached answer may be days old, and a
+ * site patrolled in a period that has since ended is due again.
+ */
+export function needsPatrol(status: PatrolStatus, now: number): boolean {
+  return !status.patrolled_this_period || new Date(status.period_ends_at).getTime() <= now;
+}
+
+/**
+ * 待巡查 from the cached plan: overdue first (most overdue at the top), then by due time; sites inspected on this
+ * phone since the plan was fetched go to the end, since the next refresh will drop them.
+ */
+export function patrolRows(plan: PatrolPlan | undefined, fetchedAt: string | null, drafts: Draft[],
+  outbox: OutboxItem[], now: number): PatrolRow[] {
+  const rows = (plan?.items ?? []).filter((s) => needsPatrol(s, now)).map((status): PatrolRow => ({
+    status,
+    overdue: status.overdue || new Date(status.due_at).getTime() <= now,
+    due: dueText(status.due_at, now),
+    last: status.last_patrolled_at ? `上次巡查 ${monthDay(new Date(status.last_patrolled_at))}` : '从未巡查',
+    local: localWork(status.site.id, fetchedAt, drafts, outbox),
+  }));
+  const done = (r: PatrolRow) => (r.local === 'sent' || r.local === 'unsent' ? 1 : 0);
+  return rows.sort((a, b) => done(a) - done(b) || Number(b.overdue) - Number(a.overdue)
+    || new Date(a.status.due_at).getTime() - new Date(b.status.due_at).getTime()
+    || a.status.site.name.localeCompare(b.status.site.name, 'zh-CN') || a.status.site.id - b.status.site.id);
+}
+
+/** 「本期已巡查 12 / 40」: sites whose current period already has a patrol, as of now. */
+export function patrolledCount(plan: PatrolPlan | undefined, now: number): { done: number; total: number } {
+  const items = plan?.items ?? [];
+  return { done: items.filter((s) => !needsPatrol(s, now)).length, total: items.length };
+}
