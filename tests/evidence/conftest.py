@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from tests.system.test_cli_and_worker import cli_env  # noqa: F401
+
 
 def upload(client: Any, data: bytes, filename: str = "IMG_0001.jpg", **fields: str) -> Any:
     """POST /api/v1/photos as multipart, the way the PWA sends a photo."""

@@ -54,7 +54,7 @@ def test_corrupt_scan_data_is_rejected_when_decoding():
     data[start:start + 200] = b"\xff\x00" * 100  # keeps the structure, destroys the entropy code
     data[start + 1] = 0xC8  # an illegal marker inside the scan
     with pytest.raises(images.ImageRejected) as caught:
-        images.make_derivatives(bytes(data), max_pixels=LIMIT, zone=ZONE, watermark=lambda im, facts: im)
+        images.make_derivatives(bytes(data), max_pixels=LIMIT, zone=ZONE, watermark=lambda im, facts: im.height)
     assert caught.value.code in ("photo_corrupt", "photo_truncated")
 
 
@@ -101,7 +101,7 @@ ORIENTED_CORNER = {  # where the red top-left marker ends up once the orientatio
 @pytest.mark.parametrize("orientation", range(1, 9))
 def test_exif_orientation_is_applied_to_derivatives(orientation):
     data = f.jpeg(80, 40, exif=f.exif_block(orientation=orientation))
-    made = images.make_derivatives(data, max_pixels=LIMIT, zone=ZONE, watermark=lambda im, facts: im)
+    made = images.make_derivatives(data, max_pixels=LIMIT, zone=ZONE, watermark=lambda im, facts: im.height)
     im = Image.open(io.BytesIO(made.public)).convert("RGB")
     assert im.size == ((40, 80) if orientation >= 5 else (80, 40))
     w, h = im.size
@@ -120,7 +120,7 @@ def test_exif_time_and_place_are_read_with_the_offset():
 
 def test_derivative_sizes():
     made = images.make_derivatives(f.jpeg(2400, 1800), max_pixels=LIMIT, zone=ZONE,
-                                   watermark=lambda im, facts: im)
+                                   watermark=lambda im, facts: im.height)
     assert Image.open(io.BytesIO(made.evidence)).size == (1600, 1200)
     assert Image.open(io.BytesIO(made.thumbnail)).size == (320, 240)
 
@@ -131,3 +131,74 @@ def test_an_mpo_gain_map_after_the_jpeg_is_not_a_polyglot():
     out = io.BytesIO()
     first.save(out, "MPO", save_all=True, append_images=[second])
     assert inspect(out.getvalue()).media_type == "jpeg"
+
+
+@pytest.mark.parametrize(("name", "make"), [
+    ("truncated JPEG", f.truncated_jpeg),
+    ("illegal marker in the scan", lambda: _with_corrupt_scan(f.jpeg(160, 120))),
+])
+def test_the_uploads_cheap_decode_alone_refuses_damaged_pixel_data(name, make):
+    """Independent of the container walk: the 1/8-scale decode at upload reads every coded block."""
+    with pytest.raises(images.ImageRejected) as caught:
+        images.check_decodes(Image.open(io.BytesIO(make())))
+    assert caught.value.code in ("photo_corrupt", "photo_truncated"), name
+
+
+def _with_corrupt_scan(data: bytes) -> bytes:
+    damaged = bytearray(data)
+    start = damaged.index(b"\xff\xda") + 20
+    damaged[start:start + 200] = b"\xff\x00" * 100
+    damaged[start + 1] = 0xC8
+    return bytes(damaged)
+
+
+def test_the_upload_check_decodes_a_jpeg_at_one_eighth_scale():
+    im, _ = images.inspect(f.jpeg(800, 600), max_pixels=LIMIT, zone=ZONE)
+    images.check_decodes(im)
+    assert im.size == (100, 75)
+
+
+def test_the_thumbnail_is_an_exact_box_reduce_of_the_evidence_base():
+    made = images.make_derivatives(f.jpeg(1600, 1200), max_pixels=LIMIT, zone=ZONE,
+                                   watermark=lambda im, facts: im.height)
+    assert Image.open(io.BytesIO(made.thumbnail)).size == (320, 240)
+    assert images.fit(Image.new("RGB", (1600, 1200)), 320).size == (320, 240)
+    assert images.fit(Image.new("RGB", (2000, 1500)), 1600).size == (1600, 1200)
+    assert images.fit(Image.new("RGB", (1599, 1000)), 320).size == (320, 200)
+
+
+def _scene(width: int, height: int) -> Image.Image:
+    return Image.effect_noise((width, height), 40).convert("RGB").resize((width, height))
+
+
+@pytest.mark.parametrize(("size", "first_row"), [
+    ((1600, 1200), 1050), ((1600, 1200), 1056), ((1200, 1600), 1500), ((1599, 1067), 1000), ((320, 240), 5),
+    ((1600, 1200), 0), ((1600, 1200), 1200),
+])
+def test_replacing_the_bottom_rows_gives_exactly_the_whole_encode(size, first_row):
+    """The evidence copy reuses the public copy's coded rows above the strip: byte for byte the full encode."""
+    from PIL import ImageDraw
+
+    image = _scene(*size)
+    public = images.encode_jpeg(image, restarts=True)
+    ImageDraw.Draw(image).rectangle((0, first_row, size[0], size[1]), fill=(0, 0, 0))
+    spliced = images.with_bottom_replaced(public, image, first_row)
+    assert spliced == images.encode_jpeg(image, restarts=True)
+    decoded = Image.open(io.BytesIO(spliced))
+    decoded.load()
+    assert decoded.size == size
+
+
+def test_the_evidence_copy_is_the_public_copy_with_the_strip_burnt_in():
+    from PIL import ImageChops
+
+    def strip(im: Image.Image, facts: images.ImageFacts) -> int:
+        im.paste((0, 0, 0), (0, 1100, im.width, im.height))
+        return 1100
+
+    made = images.make_derivatives(f.jpeg(2400, 1800), max_pixels=LIMIT, zone=ZONE, watermark=strip)
+    evidence, public = (Image.open(io.BytesIO(b)).convert("RGB") for b in (made.evidence, made.public))
+    # Identical above the MCU row holding the strip's edge (a decoder blends chroma across one row).
+    above = (0, 0, 1600, 1080)
+    assert ImageChops.difference(evidence.crop(above), public.crop(above)).getbbox() is None
+    assert max(evidence.crop((0, 1104, 1600, 1200)).convert("L").getextrema()) < 20

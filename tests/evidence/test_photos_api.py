@@ -271,3 +271,30 @@ def test_rebuild_command_remakes_lost_derivatives(app, db, inspector_client):
     assert result.exit_code == 0, result.output
     assert "已重建 1 张" in result.output
     assert storage().exists(photo.thumbnail_key)
+
+
+def test_a_body_that_is_not_a_multipart_form_is_refused(inspector_client):
+    response = inspector_client.post("/api/v1/photos", data=b"\xff\xd8\xff raw bytes", content_type="image/jpeg")
+    body = assert_problem(response, 422, "validation_failed")
+    assert body["errors"][0]["code"] == "malformed"
+
+
+def test_corrupt_pixel_data_is_refused_at_upload(app, db, inspector_client):
+    """The structure is intact, the entropy-coded data is not: the upload's cheap decode finds it."""
+    data = bytearray(f.jpeg(160, 120))
+    start = data.index(b"\xff\xda") + 20
+    data[start:start + 200] = b"\xff\x00" * 100
+    data[start + 1] = 0xC8  # an illegal marker inside the scan
+    before = files_under(app)
+    response = upload(inspector_client, bytes(data))
+    assert response.status_code == 422 and response.get_json()["code"] in ("photo_corrupt", "photo_truncated")
+    assert db.session.query(Photo).count() == 0
+    assert files_under(app) == before
+
+
+def test_the_spooled_upload_becomes_the_original_and_leaves_nothing_behind(app, inspector_client):
+    data = f.jpeg(color=(3, 4, 5))
+    photo_id = upload(inspector_client, data).get_json()["id"]
+    incoming = Path(app.config["STORAGE_DIR"], ".incoming")
+    assert list(incoming.iterdir()) == []
+    assert Path(app.config["STORAGE_DIR"], services.original_key(photo_id)).read_bytes() == data

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -101,3 +102,29 @@ def test_s3_backend_against_an_s3_server(s3_endpoint):
     store.delete("originals/ab/abc")
     with pytest.raises(FileNotFoundError):
         store.get("originals/ab/abc")
+
+
+def test_local_put_file_renames_the_spooled_upload_into_place(tmp_path):
+    store = LocalStorage(tmp_path)
+    spooled = Path(store.incoming_dir()) / ".upload-test"
+    spooled.write_bytes(b"\xff\xd8\xff original bytes")
+    inode = spooled.stat().st_ino
+    store.put_file("originals/ab/abc", str(spooled), "image/jpeg")
+    assert not spooled.exists()  # consumed
+    assert store.get("originals/ab/abc") == b"\xff\xd8\xff original bytes"
+    assert store.path("originals/ab/abc").stat().st_ino == inode  # moved, not copied
+
+
+def test_s3_put_file_uploads_and_consumes_the_spooled_file(s3_endpoint, tmp_path):
+    import boto3
+
+    boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1", aws_access_key_id="test",
+                 aws_secret_access_key="test").create_bucket(Bucket="spooled")
+    store = S3Storage(bucket="spooled", endpoint_url=s3_endpoint, region="us-east-1", access_key_id="test",
+                      secret_access_key="test")
+    assert store.incoming_dir() is None  # spooled in the system's temporary directory
+    spooled = tmp_path / "upload"
+    spooled.write_bytes(b"\xff\xd8\xff photo")
+    store.put_file("originals/cd/cde", str(spooled), "image/jpeg")
+    assert not spooled.exists()
+    assert store.get("originals/cd/cde") == b"\xff\xd8\xff photo"

@@ -37,10 +37,10 @@ def rebuild_command(photo_ids: tuple[str, ...], missing_only: bool) -> None:
             services.rebuild_derivatives(photo)
             db.session.commit()
             done += 1
-        except (ApiError, FileNotFoundError) as exc:
+        except (ApiError, services.DerivativesFailed) as exc:
             db.session.rollback()
             failed += 1
-            click.echo(f"{photo_id}: {getattr(exc, 'detail', None) or '原图缺失'}", err=True)
+            click.echo(f"{photo_id}: {getattr(exc, 'detail', None) or exc}", err=True)
     click.echo(f"已重建 {done} 张，跳过 {skipped} 张，失败 {failed} 张。")
     if failed:
         raise click.ClickException(f"{failed} 张照片重建失败。")

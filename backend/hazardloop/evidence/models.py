@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hazardloop.database import UTCDateTime, utcnow
@@ -34,6 +34,17 @@ _ROLES = ", ".join(f"'{r.value}'" for r in LinkRole)
 _MEDIA = "'jpeg', 'png', 'webp', 'heif'"
 
 
+class DerivativesStatus(enum.StrEnum):
+    """Whether the derivative files of a photo's current keys have been made."""
+
+    PENDING = "pending"  # the upload's background job has not run yet; a request needing one makes it
+    READY = "ready"
+    FAILED = "failed"  # the job failed its last attempt (original missing or unreadable): `hazardloop jobs failed`
+
+
+_DERIVATIVES = ", ".join(f"'{s.value}'" for s in DerivativesStatus)
+
+
 class Photo(db.Model):  # type: ignore[name-defined]
     """照片证据: one original, identified by the SHA-256 of its bytes, and its derivatives.
 
@@ -47,6 +58,7 @@ class Photo(db.Model):  # type: ignore[name-defined]
         CheckConstraint("orientation BETWEEN 1 AND 8", name="orientation_range"),
         CheckConstraint("recorded_lat IS NULL OR (recorded_lat BETWEEN -90 AND 90)", name="lat_range"),
         CheckConstraint("recorded_lng IS NULL OR (recorded_lng BETWEEN -180 AND 180)", name="lng_range"),
+        CheckConstraint(f"derivatives_status IN ({_DERIVATIVES})", name="derivatives_status_known"),
     )
 
     # Hex SHA-256 of the original bytes: the same file uploaded twice is the same photo.
@@ -77,6 +89,12 @@ class Photo(db.Model):  # type: ignore[name-defined]
     evidence_key: Mapped[str | None] = mapped_column(String(200))
     thumbnail_key: Mapped[str | None] = mapped_column(String(200))
     public_key: Mapped[str | None] = mapped_column(String(200))
+    # The keys are set at upload; the files are made by a background job (outbox "photo.derivatives").
+    # Rows from before the job existed had their files made in the upload request: "ready".
+    derivatives_status: Mapped[str] = mapped_column(String(12), default=DerivativesStatus.PENDING,
+                                                    server_default=DerivativesStatus.READY.value)
+    derivatives_made_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    derivatives_error: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     uploads: Mapped[list[PhotoUpload]] = relationship(

@@ -12,8 +12,10 @@ from hazardloop.accounts.auth import current_user, public
 from hazardloop.apitools import blueprint
 from hazardloop.errors import NotFound, ValidationFailed
 from hazardloop.evidence import services
+from hazardloop.evidence.incoming import IncomingFile, MalformedUpload, UploadTooLarge, receive_multipart
 from hazardloop.evidence.models import Photo
 from hazardloop.evidence.schemas import PhotoSchema, PhotoUploadFormSchema
+from hazardloop.evidence.storage import storage
 from hazardloop.policy import Action
 
 blp = blueprint("photos", __name__, "/photos", "照片证据")
@@ -25,23 +27,25 @@ FILE_ACTIONS = {"thumbnail": Action.PHOTO_VIEW, "evidence": Action.PHOTO_VIEW,
                 "original": Action.PHOTO_ORIGINAL}
 
 
-def _upload() -> tuple[bytes, str | None]:
-    """The file's bytes, refusing an oversize body before reading it where the length is declared."""
+def _upload() -> tuple[IncomingFile, str | None]:
+    """The file, streamed to a temporary file while hashed; an oversize body is refused as it arrives.
+
+    A declared Content-Length over the limit is refused before anything is read.
+    """
     limit = current_app.config["PHOTO_MAX_BYTES"]
     if request.content_length is not None and request.content_length > limit + MULTIPART_SLACK:
         raise services.too_large(limit)
     request.max_content_length = limit + MULTIPART_SLACK  # also bounds a chunked body
     try:
-        file = request.files.get("file")
-        declared = request.form.get("sha256") or None
-    except RequestEntityTooLarge as exc:
+        form = receive_multipart(request.stream.read, request.headers.get("Content-Type", ""), file_field="file",
+                                 directory=storage().incoming_dir(), limit=limit)
+    except (RequestEntityTooLarge, UploadTooLarge) as exc:
         raise services.too_large(limit) from exc
-    if file is None:
+    except MalformedUpload as exc:
+        raise ValidationFailed.field("file", "上传内容不是有效的 multipart/form-data 表单。", "malformed") from exc
+    if form.file is None:
         raise ValidationFailed.field("file", "请选择要上传的照片（表单字段 file）。", "required")
-    data = file.stream.read(limit + 1)
-    if len(data) > limit:
-        raise services.too_large(limit)
-    return data, declared
+    return form.file, form.fields.get("sha256") or None
 
 
 @blp.route("", methods=["POST"])
@@ -52,8 +56,8 @@ def _upload() -> tuple[bytes, str | None]:
 @blp.alt_response(422, description="不是可接受的照片（空文件、非图片、损坏、截断、夹带内容、动图、像素过多）")
 def upload_photo() -> Any:
     """Upload a photo; the id is the SHA-256 of its bytes, so a repeated upload is harmless."""
-    data, declared = _upload()
-    photo, created = services.receive_photo(data, uploader=current_user(), declared_sha256=declared)
+    incoming, declared = _upload()
+    photo, created = services.receive_photo(incoming, uploader=current_user(), declared_sha256=declared)
     return photo, 201 if created else 200
 
 

@@ -22,7 +22,7 @@ def _file_url(kind: str) -> ma.fields.Function:
     def url(photo: Any) -> str | None:
         key = getattr(photo, f"{kind}_key")
         if key is None:
-            return None  # not made yet: the client shows a placeholder
+            return None  # a row from before keys were set at upload
         from hazardloop.evidence.services import key_version
 
         return url_for("photos.photo_file", photo_id=photo.id, kind=kind, v=key_version(key))
@@ -49,6 +49,8 @@ class PhotoSchema(ma.Schema):
     exif_time_offset_s = ma.fields.Integer(allow_none=True)
     exif_distance_m = ma.fields.Float(allow_none=True)
     exif_mismatch = ma.fields.Boolean(metadata={"description": "照片 EXIF 与检查记录的时间或位置相差过大"})
+    derivatives_status = ma.fields.String(metadata={
+        "description": "缩略图和副本：pending 后台生成中（此时请求文件会立即生成）、ready 已生成、failed 生成失败"})
     published = ma.fields.Function(lambda p: p.published_at is not None)
     links = ma.fields.List(ma.fields.Nested(PhotoLinkSchema))
     thumbnail_url = _file_url("thumbnail")

@@ -6,7 +6,6 @@ import dataclasses
 import datetime as dt
 import hashlib
 import re
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -18,14 +17,15 @@ from hazardloop.accounts.models import User
 from hazardloop.database import utcnow
 from hazardloop.errors import ApiError, NotFound, ValidationFailed
 from hazardloop.evidence import images, watermark
-from hazardloop.evidence.models import LinkRole, Photo, PhotoLink, PhotoUpload, SubjectType
+from hazardloop.evidence.incoming import IncomingFile
+from hazardloop.evidence.models import DerivativesStatus, LinkRole, Photo, PhotoLink, PhotoUpload, SubjectType
 from hazardloop.evidence.storage import Storage, storage
 from hazardloop.extensions import db
 from hazardloop.geo import distance_m
 from hazardloop.sites.models import Site
 
 # Bump when the derivative pipeline changes: new keys, and `hazardloop photos rebuild` remakes them.
-DERIVATIVE_VERSION = "1"
+DERIVATIVE_VERSION = "2"  # 2: area-average (box) resize, colour transform after the resize
 KINDS = ("evidence", "thumbnail", "public")
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 
@@ -113,12 +113,6 @@ def _coords(lat: float, lng: float) -> str:
     return f"{abs(lat):.6f}°{'N' if lat >= 0 else 'S'} {abs(lng):.6f}°{'E' if lng >= 0 else 'W'}"
 
 
-def _watermarker(lines: tuple[str, ...]) -> Any:
-    font = _font_path()
-    text = watermark.WatermarkText(lines)
-    return lambda im, facts: watermark.burn(im, text, font)
-
-
 # --- receiving ---------------------------------------------------------------------------
 
 def get_photo(photo_id: str) -> Photo:
@@ -128,44 +122,67 @@ def get_photo(photo_id: str) -> Photo:
     return photo
 
 
-def receive_photo(data: bytes, *, uploader: User | None, declared_sha256: str | None = None) -> tuple[Photo, bool]:
+def receive_photo(upload: bytes | IncomingFile, *, uploader: User | None,
+                  declared_sha256: str | None = None) -> tuple[Photo, bool]:
     """Take an uploaded original; returns (photo, created). Uploading the same bytes again is a no-op.
 
+    ``upload`` is the file the route streamed to disk while hashing (see incoming.py), or bytes.
+    Only the checks run here and the original is kept; the derivatives are made after commit by
+    the outbox job "photo.derivatives" (or by the first request that needs one, see read_file).
     Raises PhotoTooLarge (413), PhotoRejected (422: empty, not an image, truncated, corrupt,
-    polyglot, animated, decompression bomb) and ValidationFailed when the client's hash
-    does not match the bytes. Records the uploader (once per user); ``None`` is an anonymous
-    public report (群众举报), whose photo nobody holds until it is linked.
+    polyglot, animated, decompression bomb) and ValidationFailed when the client's hash does
+    not match the bytes. Records the uploader (once per user); ``None`` is an anonymous public
+    report (群众举报), whose photo nobody holds until it is linked.
     """
+    if isinstance(upload, IncomingFile):
+        incoming, data = upload, upload.read() if 0 < upload.size <= current_app.config["PHOTO_MAX_BYTES"] else b""
+        size, photo_id = upload.size, upload.sha256
+    else:
+        incoming, data, size, photo_id = None, upload, len(upload), hashlib.sha256(upload).hexdigest()
+    try:
+        return _receive(data, size, photo_id, incoming, uploader, declared_sha256)
+    finally:
+        if incoming is not None:
+            incoming.discard()  # a no-op once the storage took the file
+
+
+def _receive(data: bytes, size: int, photo_id: str, incoming: IncomingFile | None, uploader: User | None,
+             declared_sha256: str | None) -> tuple[Photo, bool]:
     limit = current_app.config["PHOTO_MAX_BYTES"]
-    if not data:
+    if size == 0:
         raise PhotoRejected("照片文件为空（0 字节），请重新选择照片。", code="photo_empty")
-    if len(data) > limit:
+    if size > limit:
         raise too_large(limit)
-    photo_id = hashlib.sha256(data).hexdigest()
     if declared_sha256 and declared_sha256.lower() != photo_id:
         raise ValidationFailed.field(
             "sha256", "照片内容与客户端提供的 SHA-256 不一致，可能传输中损坏，请重新上传。", "hash_mismatch")
     photo = db.session.get(Photo, photo_id)
     created = photo is None
     if photo is None:
-        photo = _create(photo_id, data, uploader)
+        photo = _create(photo_id, data, incoming, uploader)
     elif not storage().exists(original_key(photo_id)):
-        storage().put(original_key(photo_id), data, images.MIME[photo.media_type])
-    if photo.thumbnail_key is None or photo.evidence_key is None or photo.public_key is None:
-        rebuild_derivatives(photo, data=data)
+        _store_original(photo_id, data, incoming, photo.media_type)  # the upload restores a lost original
+    if photo.derivatives_status != DerivativesStatus.READY or photo.thumbnail_key is None:
+        _schedule_derivatives(photo)  # again after a failure: the original may be back
     _record_upload(photo, uploader)
     db.session.flush()
     return photo, created
 
 
-def _create(photo_id: str, data: bytes, uploader: User | None) -> Photo:
+def _create(photo_id: str, data: bytes, incoming: IncomingFile | None, uploader: User | None) -> Photo:
+    try:
+        facts = images.check_upload(data, max_pixels=current_app.config["PHOTO_MAX_PIXELS"], zone=_zone())
+    except images.ImageRejected as exc:
+        raise PhotoRejected(exc.message, code=exc.code) from exc
     photo = Photo(id=photo_id, byte_size=len(data), uploaded_by_id=uploader.id if uploader else None,
-                  created_at=utcnow(), orientation=1)
+                  created_at=utcnow(), orientation=1, derivatives_status=DerivativesStatus.PENDING)
     photo.uploaded_by = uploader
-    made, lines = _derive(photo, data)
+    _apply_facts(photo, facts)
+    _apply_mismatch(photo)
+    # The keys name the files before they exist: clients get their final URLs at once.
+    photo.evidence_key, photo.thumbnail_key, photo.public_key = _current_keys(photo)
     # The original first: a row must never point at a file that is not there.
-    storage().put(original_key(photo_id), data, images.MIME[photo.media_type])
-    _store_derivatives(photo, made, lines)
+    _store_original(photo_id, data, incoming, photo.media_type)
     try:
         with db.session.begin_nested():
             db.session.add(photo)
@@ -178,23 +195,11 @@ def _create(photo_id: str, data: bytes, uploader: User | None) -> Photo:
     return photo
 
 
-def _derive(photo: Photo, data: bytes) -> tuple[images.Derivatives, tuple[str, ...]]:
-    """Check the original and make its derivatives; the watermark's words need the EXIF facts."""
-    font = _font_path()
-    used: list[tuple[str, ...]] = []
-
-    def burn(im: Image.Image, facts: images.ImageFacts) -> Image.Image:
-        _apply_facts(photo, facts)
-        _apply_mismatch(photo)
-        used.append(watermark_lines(photo))
-        return watermark.burn(im, watermark.WatermarkText(used[0]), font)
-
-    try:
-        made = images.make_derivatives(data, max_pixels=current_app.config["PHOTO_MAX_PIXELS"],
-                                       zone=_zone(), watermark=burn)
-    except images.ImageRejected as exc:
-        raise PhotoRejected(exc.message, code=exc.code) from exc
-    return made, used[0]
+def _store_original(photo_id: str, data: bytes, incoming: IncomingFile | None, media_type: str) -> None:
+    if incoming is not None:
+        storage().put_file(original_key(photo_id), incoming.path, images.MIME[media_type])
+    else:
+        storage().put(original_key(photo_id), data, images.MIME[media_type])
 
 
 def _apply_facts(photo: Photo, facts: images.ImageFacts) -> None:
@@ -203,6 +208,119 @@ def _apply_facts(photo: Photo, facts: images.ImageFacts) -> None:
     photo.orientation = facts.orientation
     photo.exif_taken_at = facts.exif_taken_at
     photo.exif_lat, photo.exif_lng = facts.exif_lat, facts.exif_lng
+
+
+def _record_upload(photo: Photo, uploader: User | None) -> None:
+    if uploader is not None and uploader.id not in photo.uploader_ids:
+        photo.uploads.append(PhotoUpload(user_id=uploader.id, uploaded_at=utcnow()))
+
+
+# --- derivatives: made in the background, or on demand -----------------------------------
+
+class DerivativesFailed(RuntimeError):
+    """The original is missing or cannot be decoded: no derivative can be made (message in Chinese)."""
+
+
+def _current_keys(photo: Photo) -> tuple[str, str, str]:
+    """(evidence, thumbnail, public) keys for the photo's present record and watermark words."""
+    return (_derived_key(photo.id, "evidence", "\n".join(watermark_lines(photo))),
+            _derived_key(photo.id, "thumbnail", ""), _derived_key(photo.id, "public", ""))
+
+
+def _schedule_derivatives(photo: Photo) -> None:
+    """Mark the derivatives pending and write the job into the outbox, in the caller's transaction."""
+    from hazardloop.outbox.services import enqueue_after_commit, retry_message
+
+    photo.derivatives_status = DerivativesStatus.PENDING
+    photo.derivatives_error = None
+    version = key_version(photo.evidence_key) if photo.evidence_key else "none"
+    message = enqueue_after_commit("photo.derivatives", {"photo_id": photo.id},
+                                   dedupe_key=f"photo.derivatives:{photo.id}:{version}")
+    if message.status != "pending":  # the same state was made (or failed) before: run that message again
+        retry_message(message.id)
+
+
+def make_photo_derivatives(photo_id: str) -> str:
+    """The outbox job "photo.derivatives": make whatever derivative of the photo is missing.
+
+    Idempotent: a second run, or a run after a request made the files on demand, changes
+    nothing. Raises DerivativesFailed (the outbox retries, then lists it as failed).
+    """
+    photo = db.session.get(Photo, photo_id)
+    if photo is None:
+        return "photo deleted"
+    return "made" if ensure_derivatives(photo) else "already made"
+
+
+def photo_derivatives_failed(photo_id: str, error: str | None = None) -> None:
+    """The job failed its last attempt: show it on the photo (the outbox lists the message as failed)."""
+    photo = db.session.get(Photo, photo_id)
+    if photo is not None and photo.derivatives_status != DerivativesStatus.READY:
+        photo.derivatives_status = DerivativesStatus.FAILED
+        photo.derivatives_error = (error or "")[:2000]
+
+
+def _all_present(photo: Photo, store: Storage) -> bool:
+    keys = (photo.evidence_key, photo.thumbnail_key, photo.public_key)
+    return all(keys) and all(store.exists(k) for k in keys if k)
+
+
+def ensure_derivatives(photo: Photo) -> bool:
+    """Make the photo's missing derivatives; returns whether anything was made.
+
+    Guarded by the photo row's lock (PostgreSQL: FOR NO KEY UPDATE, which leaves uploads and
+    links free): a request and the job, or two requests, that both find a file missing make it
+    once; the later one waits and then finds the files. Each file is written atomically, so
+    even unguarded (SQLite has no row locks) a reader never sees half a file.
+    Raises DerivativesFailed.
+    """
+    store = storage()
+    if not _all_present(photo, store):
+        db.session.flush()  # the refresh below must not drop unflushed changes
+        db.session.execute(select(Photo.id).where(Photo.id == photo.id).with_for_update(key_share=True))
+        db.session.refresh(photo, ["evidence_key", "thumbnail_key", "public_key", "derivatives_status"])
+        if not _all_present(photo, store):
+            _make_derivatives(photo, store, structure_checked=True)
+            return True
+    if photo.derivatives_status != DerivativesStatus.READY:
+        photo.derivatives_status, photo.derivatives_error = DerivativesStatus.READY, None
+        photo.derivatives_made_at = photo.derivatives_made_at or utcnow()
+        db.session.flush()
+    return False
+
+
+def _make_derivatives(photo: Photo, store: Storage, *, structure_checked: bool) -> None:
+    try:
+        data = store.get(original_key(photo.id))
+    except FileNotFoundError as exc:
+        raise DerivativesFailed(f"原图缺失（{original_key(photo.id)}），无法生成缩略图和副本。") from exc
+    try:
+        made, lines = _derive(photo, data, structure_checked=structure_checked)
+    except PhotoRejected as exc:
+        raise DerivativesFailed(f"原图无法解码，无法生成缩略图和副本：{exc.detail}") from exc
+    _store_derivatives(photo, made, lines)
+    photo.derivatives_status, photo.derivatives_error = DerivativesStatus.READY, None
+    photo.derivatives_made_at = utcnow()
+    db.session.flush()
+
+
+def _derive(photo: Photo, data: bytes, *, structure_checked: bool) -> tuple[images.Derivatives, tuple[str, ...]]:
+    """Decode the original and make its derivatives; the watermark's words need the EXIF facts."""
+    font = _font_path()
+    used: list[tuple[str, ...]] = []
+
+    def burn(im: Image.Image, facts: images.ImageFacts) -> int:
+        _apply_facts(photo, facts)
+        _apply_mismatch(photo)
+        used.append(watermark_lines(photo))
+        return watermark.burn(im, watermark.WatermarkText(used[0]), font)
+
+    try:
+        made = images.make_derivatives(data, max_pixels=current_app.config["PHOTO_MAX_PIXELS"], zone=_zone(),
+                                       watermark=burn, structure_checked=structure_checked)
+    except images.ImageRejected as exc:
+        raise PhotoRejected(exc.message, code=exc.code) from exc
+    return made, used[0]
 
 
 def _store_derivatives(photo: Photo, made: images.Derivatives, lines: tuple[str, ...]) -> None:
@@ -218,17 +336,12 @@ def _store_derivatives(photo: Photo, made: images.Derivatives, lines: tuple[str,
         keys["evidence"], keys["thumbnail"], keys["public"])
 
 
-def _record_upload(photo: Photo, uploader: User | None) -> None:
-    if uploader is not None and uploader.id not in photo.uploader_ids:
-        photo.uploads.append(PhotoUpload(user_id=uploader.id, uploaded_at=utcnow()))
+def rebuild_derivatives(photo: Photo) -> Photo:
+    """Make every derivative again from the stored original (after a pipeline change or a loss).
 
-
-def rebuild_derivatives(photo: Photo, *, data: bytes | None = None) -> Photo:
-    """Make every derivative again from the stored original (after a pipeline change or a loss)."""
-    data = data if data is not None else storage().get(original_key(photo.id))
-    made, lines = _derive(photo, data)
-    _store_derivatives(photo, made, lines)
-    db.session.flush()
+    Raises DerivativesFailed.
+    """
+    _make_derivatives(photo, storage(), structure_checked=False)
     return photo
 
 
@@ -236,22 +349,34 @@ def derivatives_current(photo: Photo, store: Storage) -> bool:
     """Are all derivatives made by this pipeline version and present in storage?"""
     if photo.thumbnail_key != _derived_key(photo.id, "thumbnail", "") or photo.evidence_key is None:
         return False
-    return all(store.exists(k) for k in (photo.evidence_key, photo.thumbnail_key, photo.public_key) if k)
+    return photo.derivatives_status == DerivativesStatus.READY and _all_present(photo, store)
 
 
 def read_file(photo: Photo, kind: str) -> tuple[bytes, str, str]:
-    """(bytes, MIME type, ETag) of the original or a derivative; NotFound while not made."""
+    """(bytes, MIME type, ETag) of the original or a derivative.
+
+    A derivative asked for before the background job made it is made now, in this request
+    (the caller's transaction records it). NotFound when the original is missing or unreadable.
+    """
     if kind == "original":
-        key, mime, etag = original_key(photo.id), images.MIME[photo.media_type], photo.id
-    else:
-        key = getattr(photo, f"{kind}_key")
-        if key is None:
-            raise NotFound("照片的缩略图/副本尚未生成，请稍后再试。", code="photo_not_ready")
-        mime, etag = "image/jpeg", f"{photo.id[:16]}-{key_version(key)}"
+        try:
+            return storage().get(original_key(photo.id)), images.MIME[photo.media_type], photo.id
+        except FileNotFoundError as exc:
+            raise NotFound("照片文件缺失，请联系管理员重建。", code="photo_file_missing") from exc
+    key = getattr(photo, f"{kind}_key")
     try:
-        return storage().get(key), mime, etag
-    except FileNotFoundError as exc:
-        raise NotFound("照片文件缺失，请联系管理员重建。", code="photo_file_missing") from exc
+        data = storage().get(key) if key else None
+    except FileNotFoundError:
+        data = None
+    if data is None:
+        try:
+            ensure_derivatives(photo)
+            key = getattr(photo, f"{kind}_key")
+            data = storage().get(key)
+        except (DerivativesFailed, FileNotFoundError) as exc:
+            raise NotFound(str(exc) if isinstance(exc, DerivativesFailed) else "照片文件缺失，请联系管理员重建。",
+                           code="photo_file_missing") from exc
+    return data, "image/jpeg", f"{photo.id[:16]}-{key_version(key)}"
 
 
 # --- the capture record and its check against EXIF --------------------------------------
@@ -269,7 +394,7 @@ class CaptureRecord:
 
 
 def apply_capture_record(photo: Photo, record: CaptureRecord) -> Photo:
-    """Set the photo's capture record, flag a large EXIF mismatch and rebuild the watermarked copy.
+    """Set the photo's capture record, flag a large EXIF mismatch and schedule the new watermarked copy.
 
     Called by the inspection/hazard services (issue 4). Raises ValidationFailed for an
     impossible record; the EXIF values are kept as they were.
@@ -293,16 +418,11 @@ def apply_capture_record(photo: Photo, record: CaptureRecord) -> Photo:
     photo.inspector_id = record.inspector.id if record.inspector is not None else None
     photo.hazard_number = record.hazard_number
     _apply_mismatch(photo)
-    lines = watermark_lines(photo)
-    try:
-        evidence = images.make_evidence(storage().get(original_key(photo.id)),
-                                        max_pixels=current_app.config["PHOTO_MAX_PIXELS"], zone=_zone(),
-                                        watermark=_watermarker(lines))
-    except images.ImageRejected as exc:  # the original was accepted once; only a pipeline change
-        raise PhotoRejected(exc.message, code=exc.code) from exc
-    key = _derived_key(photo.id, "evidence", "\n".join(lines))
-    storage().put(key, evidence, "image/jpeg")
-    photo.evidence_key = key
+    # The strip's words changed: a new evidence key, made by the background job (or on demand).
+    evidence_key = _current_keys(photo)[0]
+    if evidence_key != photo.evidence_key or photo.derivatives_status != DerivativesStatus.READY:
+        photo.evidence_key = evidence_key
+        _schedule_derivatives(photo)
     db.session.flush()
     return photo
 

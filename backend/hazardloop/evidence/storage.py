@@ -7,6 +7,7 @@ atomic in both backends: a reader sees the whole file or no file, never a half-w
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -25,6 +26,12 @@ class Storage(Protocol):
 
     def get(self, key: str) -> bytes:
         """The bytes under ``key``; raises FileNotFoundError."""
+
+    def put_file(self, key: str, path: str, content_type: str) -> None:
+        """Store the file at ``path`` under ``key`` atomically; the file is consumed (moved or removed)."""
+
+    def incoming_dir(self) -> str | None:
+        """Where to spool an upload so put_file() can take it without copying (None: the system's temp)."""
 
     def exists(self, key: str) -> bool: ...
 
@@ -59,6 +66,29 @@ class LocalStorage:
                 os.unlink(tmp)
             raise
         _fsync_dir(target.parent)
+
+    def put_file(self, key: str, path: str, content_type: str) -> None:
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with open(path, "rb") as f:
+                os.fsync(f.fileno())
+            # Spooled in incoming_dir(), on the same filesystem: the rename is atomic and copies nothing.
+            os.replace(path, target)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
+                raise
+            self.put(key, Path(path).read_bytes(), content_type)  # another filesystem: copy
+            os.unlink(path)
+            return
+        _fsync_dir(target.parent)
+
+    def incoming_dir(self) -> str:
+        directory = self.root / ".incoming"
+        directory.mkdir(parents=True, exist_ok=True)
+        return str(directory)
 
     def get(self, key: str) -> bytes:
         return self.path(key).read_bytes()
@@ -113,6 +143,16 @@ class S3Storage:
         md5 = base64.b64encode(hashlib.md5(data, usedforsecurity=False).digest()).decode()
         self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data,
                                ContentType=content_type, ContentMD5=md5)
+
+    def put_file(self, key: str, path: str, content_type: str) -> None:
+        try:
+            self.put(key, Path(path).read_bytes(), content_type)  # at most PHOTO_MAX_BYTES: one PUT
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+
+    def incoming_dir(self) -> str | None:
+        return None
 
     def get(self, key: str) -> bytes:
         try:

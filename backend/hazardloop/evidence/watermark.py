@@ -14,8 +14,9 @@ DEFAULT_FONT_PATHS = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
 )
-STRIP_BACKGROUND = (0, 0, 0)
 STRIP_TEXT = (255, 255, 255)
+STRIP_OPACITY = 0.72  # of the black strip over the scene
+_DARKEN = [round(v * (1 - STRIP_OPACITY)) for v in range(256)]
 
 
 class FontMissing(RuntimeError):
@@ -64,23 +65,23 @@ def _padding(width: int, height: int) -> int:
     return max(4, _font_size(width, height) // 2)
 
 
-def burn(image: Image.Image, text: WatermarkText, font_path: str) -> Image.Image:
-    """Draw the strip at the bottom of ``image`` (in place) and return it."""
+def burn(image: Image.Image, text: WatermarkText, font_path: str) -> int:
+    """Draw the strip at the bottom of ``image``, in place; returns the strip's top row."""
     width, height = image.size
     size = _font_size(width, height)
     strip = strip_height(width, height, len(text.lines))
     top = height - strip
-    overlay = Image.new("RGB", (width, strip), STRIP_BACKGROUND)
-    # A translucent strip keeps the scene under it faintly visible; the text stays opaque.
+    # A translucent black strip keeps the scene under it faintly visible; the text stays opaque.
+    # Blending with black is a scaling of every value: one lookup table, no overlay image.
     region = image.crop((0, top, width, height))
-    image.paste(Image.blend(region, overlay, 0.72), (0, top))
+    image.paste(region.point(_DARKEN * len(region.getbands())), (0, top))
     draw = ImageDraw.Draw(image)
     font = _font(font_path, size)
     pad, line = _padding(width, height), _line_height(width, height)
     for i, value in enumerate(text.lines):
         draw.text((pad, top + pad + i * line), _fit(draw, value, font, width - 2 * pad), font=font,
                   fill=STRIP_TEXT)
-    return image
+    return top
 
 
 def _fit(draw: ImageDraw.ImageDraw, value: str, font: ImageFont.FreeTypeFont, room: int) -> str:
