@@ -106,7 +106,7 @@ def run_command(host: str, port: int, workers: int, threads: int) -> None:
 
 
 def worker_app() -> Flask:
-    """The app each job's work-horse process and the cron scheduler build (the worker checked the schema)."""
+    """The app the cron scheduler child (`flask rq cron`) builds; the worker checked the schema."""
     from hazardloop import create_app
     from hazardloop.schedule import register_periodic_jobs
 
@@ -122,8 +122,9 @@ def _supervise_cron(stop: threading.Event) -> None:
     and exits when Redis goes away; the worker itself waits for Redis and carries on.
     """
     delay = 1.0
+    env = {**os.environ, "FLASK_APP": "hazardloop.cli:worker_app"}
     while not stop.is_set():
-        child = subprocess.Popen([sys.executable, "-m", "flask", "rq", "cron"], env=os.environ)
+        child = subprocess.Popen([sys.executable, "-m", "flask", "rq", "cron"], env=env)
         while child.poll() is None and not stop.wait(0.5):
             pass
         if child.poll() is None:
@@ -139,17 +140,26 @@ def _supervise_cron(stop: threading.Event) -> None:
 
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Run the jobs waiting now, then exit.")
-@click.option("--name", default=None, help="Worker name (unique per Redis).")
+@click.option("--name", default=None, help="Worker name (unique per Redis; default: random).")
 @click.option("--queue", "queues", multiple=True, help="Queues to watch (default: all configured).")
 @click.option("--cron/--no-cron", default=True, show_default=True,
               help="Also run RQ's cron scheduler with the periodic jobs of hazardloop.schedule (not with --burst).")
+@click.option("--fork/--no-fork", default=True, show_default=True,
+              help="Run each job in a forked work-horse (default) or in the worker process itself.")
 @with_appcontext
-def worker_command(burst: bool, name: str | None, queues: tuple[str, ...], cron: bool) -> None:
-    """Run an RQ worker with RQ's own scheduler, and the cron scheduler beside it, in the app context."""
+def worker_command(burst: bool, name: str | None, queues: tuple[str, ...], cron: bool, fork: bool) -> None:
+    """Run an RQ worker with RQ's own scheduler, and the cron scheduler beside it.
+
+    The worker imports the application once and forks a work-horse per job (milliseconds), which
+    runs the job in its own app context with its own database connections.
+    """
     require_current_schema()
-    # Each job runs in a fresh `python -m flask rq work-horse` process that loads this app.
-    os.environ["FLASK_APP"] = "hazardloop.cli:worker_app"
-    worker = current_app.extensions["rq"].make_worker(list(queues) or None, name=name)
+    from hazardloop.outbox.worker import make_worker
+    from hazardloop.schedule import register_periodic_jobs
+
+    register_periodic_jobs()
+    worker = make_worker(current_app._get_current_object(), list(queues), fork=fork,  # type: ignore[attr-defined]
+                         name=name)
     stop = threading.Event()
     supervisor = threading.Thread(target=_supervise_cron, args=(stop,), name="cron", daemon=True)
     if cron and not burst:

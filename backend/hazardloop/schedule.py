@@ -12,12 +12,14 @@ from typing import Any
 def periodic_jobs() -> list[tuple[Any, int | str]]:
     from hazardloop.escalation.jobs import escalate_overdue_hazards
     from hazardloop.outbox.jobs import relay_outbox
-    from hazardloop.reports.jobs import snapshot_daily_metrics
+    from hazardloop.reports.jobs import draft_monthly_circulars, draft_weekly_circulars, snapshot_daily_metrics
 
     return [
         (relay_outbox, 10),                     # outbox rows Redis does not hold (lost or never handed over)
         (escalate_overdue_hazards, 300),        # reminders and the escalation ladder, from the database
         (snapshot_daily_metrics, "5 0 * * *"),  # yesterday's counts per region and department
+        (draft_weekly_circulars, "0 6 * * 1"),  # 周通报 drafts of last week, Monday morning
+        (draft_monthly_circulars, "30 6 1 * *"),  # 月通报 drafts of last month, on the 1st
     ]
 
 

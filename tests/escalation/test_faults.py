@@ -171,14 +171,14 @@ def test_a_worker_killed_mid_escalation_is_retried_and_nothing_doubles(fault_app
 
 
 def wait_for_horse(pid: int, timeout: float) -> int:
-    """The pid of the worker's work-horse process (the job runs there)."""
+    """The pid of the worker's work-horse: the forked child that leads its own process group (the job runs there)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
             try:
-                if b"work-horse" in Path(f"/proc/{child}/cmdline").read_bytes():
+                if os.getpgid(int(child)) == int(child):
                     return int(child)
-            except FileNotFoundError:
+            except ProcessLookupError:
                 continue
-        time.sleep(0.05)
+        time.sleep(0.01)
     raise TimeoutError("the worker started no work-horse")

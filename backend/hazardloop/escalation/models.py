@@ -60,3 +60,18 @@ class EscalationCase(db.Model):  # type: ignore[name-defined]
     escalation_id: Mapped[int] = mapped_column(ForeignKey("escalations.id"))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReportEscalation(db.Model):  # type: ignore[name-defined]
+    """群众举报 not triaged in time: one rung of the report ladder fired for one report; unique, so once ever."""
+
+    __tablename__ = "report_escalations"
+    __table_args__ = (UniqueConstraint("report_id", "rung"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("public_reports.id", ondelete="RESTRICT"))
+    rung: Mapped[str] = mapped_column(String(32))
+    triage_due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    overdue_working_days: Mapped[int] = mapped_column(Integer)
+    recipients: Mapped[list[int]] = mapped_column(JSON, default=list)
+    fired_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

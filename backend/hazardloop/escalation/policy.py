@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from hazardloop.notifications.services import RECIPIENT_GROUPS
+from hazardloop.notifications.services import RECIPIENT_GROUPS, REPORT_RECIPIENT_GROUPS
 
 DEFAULT_POLICY = Path(__file__).resolve().parents[3] / "config" / "escalation.yaml"
 CASE_KINDS = ("supervision_proposal", "blacklist_candidate")
@@ -48,15 +48,16 @@ class Rung:
 class Ladder:
     reminders: tuple[Reminder, ...]
     rungs: tuple[Rung, ...]
+    report_rungs: tuple[Rung, ...] = ()  # 群众举报 past their triage deadline
 
 
 class PolicyError(ValueError):
     """The policy file is malformed; the message names the entry."""
 
 
-def _groups(entry: dict[str, Any], where: str) -> tuple[str, ...]:
+def _groups(entry: dict[str, Any], where: str, known: tuple[str, ...] = RECIPIENT_GROUPS) -> tuple[str, ...]:
     groups = tuple(entry.get("notify") or ())
-    unknown = set(groups) - set(RECIPIENT_GROUPS)
+    unknown = set(groups) - set(known)
     if unknown:
         raise PolicyError(f"{where}: unknown recipients {sorted(unknown)}")
     return groups
@@ -71,9 +72,17 @@ def parse_ladder(data: dict[str, Any]) -> Ladder:
         if not entry.get("kind") or not isinstance(days, int) or days < 0:
             raise PolicyError(f"{where}: needs kind and working_days_before >= 0")
         reminders.append(Reminder(entry["kind"], entry.get("label") or entry["kind"], days, _groups(entry, where)))
+    rungs = _parse_rungs(data.get("rungs") or [], "rung", RECIPIENT_GROUPS)
+    report_rungs = _parse_rungs(data.get("report_rungs") or [], "report rung", REPORT_RECIPIENT_GROUPS)
+    if any(r.open_cases for r in report_rungs):
+        raise PolicyError("report_rungs: open_cases apply to hazards only")
+    return Ladder(tuple(sorted(reminders, key=lambda r: -r.working_days_before)), rungs, report_rungs)
+
+
+def _parse_rungs(entries: list[dict[str, Any]], what: str, known: tuple[str, ...]) -> tuple[Rung, ...]:
     rungs, seen = [], set()
-    for entry in data.get("rungs") or []:
-        where = f"rung {entry.get('rung')!r}"
+    for entry in entries:
+        where = f"{what} {entry.get('rung')!r}"
         if not entry.get("rung") or entry["rung"] in seen or not entry.get("when"):
             raise PolicyError(f"{where}: needs a unique name and at least one condition")
         seen.add(entry["rung"])
@@ -87,8 +96,8 @@ def parse_ladder(data: dict[str, Any]) -> Ladder:
         if set(cases) - set(CASE_KINDS):
             raise PolicyError(f"{where}: open_cases must be among {CASE_KINDS}")
         rungs.append(Rung(entry["rung"], entry.get("label") or entry["rung"], tuple(conditions),
-                          _groups(entry, where), cases))
-    return Ladder(tuple(sorted(reminders, key=lambda r: -r.working_days_before)), tuple(rungs))
+                          _groups(entry, where, known), cases))
+    return tuple(rungs)
 
 
 @lru_cache(maxsize=8)

@@ -17,24 +17,30 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import exists, select, text, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Integer, and_, any_, bindparam, exists, or_, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import joinedload, load_only
 
-from hazardloop.bulk import insert_ignoring_duplicates, insert_rows, update_by_id
+from hazardloop.bulk import insert_ignoring_duplicates, insert_rows
 from hazardloop.database import utcnow
-from hazardloop.escalation.models import DeadlineReminder, Escalation, EscalationCase
+from hazardloop.escalation.models import DeadlineReminder, Escalation, EscalationCase, ReportEscalation
 from hazardloop.escalation.policy import Ladder, Reminder, Rung, load_ladder
 from hazardloop.extensions import db
 from hazardloop.hazards import deadlines
 from hazardloop.hazards.events import BatchEvent, append_events
 from hazardloop.hazards.models import AuditChainHead, Hazard
 from hazardloop.hazards.states import DEADLINE_STATUSES, LEVEL_LABELS, HazardLevel
-from hazardloop.notifications.services import Notice, notify_many, prefetch_recipients, recipients_for
+from hazardloop.notifications.services import (
+    Notice,
+    notify_many,
+    prefetch_recipients,
+    recipients_for,
+    report_recipients,
+)
+from hazardloop.regions.models import Region
 from hazardloop.sites.models import Site
 
 SWEEP_LOCK_KEY = 0x6861_7A65  # "haze": one PostgreSQL advisory lock for the deadline sweep
-# A reminder window opens at most this many calendar days before a deadline (long holidays included).
-REMINDER_HORIZON = dt.timedelta(days=15)
 
 
 @dataclass
@@ -42,11 +48,13 @@ class SweepResult:
     reminders: list[tuple[int, str]] = field(default_factory=list)
     escalations: list[tuple[int, str]] = field(default_factory=list)
     cases: list[tuple[int, str]] = field(default_factory=list)
+    reports: list[tuple[int, str]] = field(default_factory=list)  # (report id, rung) of untriaged 群众举报
     examined: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {"examined": self.examined, "reminders": len(self.reminders),
-                "escalations": len(self.escalations), "cases": len(self.cases)}
+                "escalations": len(self.escalations), "cases": len(self.cases),
+                "report_escalations": len(self.reports)}
 
 
 def previous_working_day(day: dt.date, count: int) -> dt.date:
@@ -57,14 +65,77 @@ def previous_working_day(day: dt.date, count: int) -> dt.date:
     return day
 
 
-def candidates_query(now: dt.datetime, last_rung: str | None) -> Any:
-    """Open hazards with a running deadline that is near or past, minus those whose ladder is complete."""
-    query = (select(Hazard).options(joinedload(Hazard.site).joinedload(Site.grid))
-             .where(Hazard.status.in_([s.value for s in DEADLINE_STATUSES]),
-                    Hazard.deadline_at.is_not(None), Hazard.deadline_at <= now + REMINDER_HORIZON))
-    if last_rung is not None:
-        query = query.where(~exists().where(Escalation.hazard_id == Hazard.id, Escalation.rung == last_rung))
-    return query.order_by(Hazard.id)
+def _midnight_after(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone).astimezone(dt.UTC)
+
+
+def overdue_before(now: dt.datetime, working_days: int, zone: ZoneInfo) -> dt.datetime:
+    """Deadlines earlier than this instant are overdue by at least ``working_days`` at ``now``.
+
+    The inverse of ``deadlines.working_days_overdue`` (working days counted after the deadline's
+    local day, up to today), so the database can select exactly the hazards a rung is due for.
+    """
+    if working_days == 0:
+        return now
+    day, counted = now.astimezone(zone).date(), 0
+    while counted < working_days:  # walk back until the deadline day has ``working_days`` after it
+        counted += deadlines.is_workday(day)[0]
+        day -= dt.timedelta(days=1)
+    return _midnight_after(day, zone)
+
+
+def reminder_window_ends(now: dt.datetime, reminders: tuple[Reminder, ...],
+                         zone: ZoneInfo) -> list[tuple[Reminder, dt.datetime, dt.datetime]]:
+    """For each reminder, the deadlines it is the due one for at ``now``: ``[from, until)``.
+
+    A reminder ``w`` working days ahead is open for deadline days up to the ``w``-th working day
+    after today; of the open ones the nearest to the deadline is sent (see ``_due_reminder``).
+    """
+    today, lower, windows = now.astimezone(zone).date(), now, []
+    for reminder in reversed(reminders):  # nearest window first
+        last_day = deadlines.add_working_days(today, reminder.working_days_before)[0]
+        upper = max(lower, _midnight_after(last_day, zone))
+        windows.append((reminder, lower, upper))
+        lower = upper
+    return windows
+
+
+def candidates_query(now: dt.datetime, ladder: Ladder, zone: ZoneInfo) -> Any:
+    """The open hazards with a running deadline for which a reminder or a rung is due at ``now`` and not yet recorded.
+
+    Exactly those: the calendar is worked out here once (as deadline bounds per rung and reminder),
+    and ``NOT EXISTS`` probes of the unique keys leave out what earlier sweeps recorded. The range on
+    ``deadline_at`` lets PostgreSQL read ``ix_hazards_status_deadline`` for only the overdue and
+    nearly due hazards. Loads only the columns the sweep uses.
+    """
+    branches = []
+    for rung in ladder.rungs:
+        fired = exists().where(Escalation.hazard_id == Hazard.id, Escalation.rung == rung.rung)
+        due = [and_(Hazard.deadline_at < overdue_before(now, c.overdue_working_days, zone),
+                    *([Hazard.level == c.level] if c.level else [])) for c in rung.when]
+        branches.append(and_(or_(*due), ~fired))
+    bound = now
+    for reminder, lower, upper in reminder_window_ends(now, ladder.reminders, zone):
+        if upper <= lower:
+            continue
+        sent = exists().where(DeadlineReminder.hazard_id == Hazard.id, DeadlineReminder.kind == reminder.kind,
+                              DeadlineReminder.deadline_at == Hazard.deadline_at)
+        branches.append(and_(Hazard.deadline_at >= lower, Hazard.deadline_at < upper, ~sent))
+        bound = max(bound, upper)
+    if not branches:
+        return None
+    # A hazard whose ladder reached the top (挂牌督办 proposed) is the supervisors' case now: no lower rung follows.
+    top = exists().where(Escalation.hazard_id == Hazard.id, Escalation.rung == ladder.rungs[-1].rung) \
+        if ladder.rungs else None
+    return (select(Hazard)
+            .options(load_only(Hazard.id, Hazard.number, Hazard.site_id, Hazard.level, Hazard.status,
+                               Hazard.deadline_at, Hazard.department_id, Hazard.description, Hazard.version),
+                     joinedload(Hazard.site).load_only(Site.id, Site.name, Site.grid_id)
+                     .joinedload(Site.grid).load_only(Region.id, Region.path, Region.level))
+            .where(Hazard.status.in_([s.value for s in DEADLINE_STATUSES]),
+                   Hazard.deadline_at.is_not(None), Hazard.deadline_at < bound, or_(*branches),
+                   *([~top] if top is not None else []))
+            .order_by(Hazard.id))
 
 
 def sweep_deadlines(now: dt.datetime | None = None, *, ladder: Ladder | None = None) -> SweepResult:
@@ -78,17 +149,20 @@ def sweep_deadlines(now: dt.datetime | None = None, *, ladder: Ladder | None = N
     _serialize_sweeps()
     zone = ZoneInfo(current_app.config["TIMEZONE"])
     result = SweepResult()
-    last_rung = ladder.rungs[-1].rung if ladder.rungs else None
-    hazards = db.session.scalars(candidates_query(now, last_rung)).unique().all()
+    _escalate_untriaged_reports(now, ladder, result)
+    query = candidates_query(now, ladder, zone)
+    hazards = db.session.scalars(query).unique().all() if query is not None else []
     result.examined = len(hazards)
     if not hazards:
+        db.session.flush()
         return result
     ids = [h.id for h in hazards]
+    # The query already left these out; read again under the sweep lock, the decision stays with the policy.
     fired = {tuple(r) for r in db.session.execute(
-        select(Escalation.hazard_id, Escalation.rung).where(Escalation.hazard_id.in_(ids)))}
+        select(Escalation.hazard_id, Escalation.rung).where(_among(Escalation.hazard_id, ids)))}
     reminded = {tuple(r) for r in db.session.execute(
         select(DeadlineReminder.hazard_id, DeadlineReminder.kind, DeadlineReminder.deadline_at)
-        .where(DeadlineReminder.hazard_id.in_(ids)))}
+        .where(_among(DeadlineReminder.hazard_id, ids)))}
     reminders: list[tuple[Hazard, Reminder]] = []
     rungs: list[tuple[Hazard, Rung, int]] = []
     for hazard in hazards:
@@ -109,6 +183,13 @@ def sweep_deadlines(now: dt.datetime | None = None, *, ladder: Ladder | None = N
     _fire_rungs(rungs, now, cache, result)
     db.session.flush()
     return result
+
+
+def _among(column: Any, ids: list[int]) -> Any:
+    """``column IN ids``; on PostgreSQL as one array parameter (thousands of placeholders cost more than the query)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam("ids", ids, type_=ARRAY(Integer)))
+    return column.in_(ids)
 
 
 def _serialize_sweeps() -> None:
@@ -165,20 +246,22 @@ def _fire_rungs(due: list[tuple[Hazard, Rung, int]], now: dt.datetime, cache: di
     if not due:
         return
     by_key = {(h.id, r.rung): (h, r, overdue, recipients_for(h, list(r.notify), cache)) for h, r, overdue in due}
-    rows = [{"hazard_id": h.id, "rung": r.rung, "deadline_at": h.deadline_at, "overdue_working_days": overdue,
-             "recipients": users, "fired_at": now} for h, r, overdue, users in by_key.values()]
-    # Sweeps are serialized, and ``fired`` was read under that lock; so a duplicate here means a
-    # sweep bypassed the lock, and the unique (hazard_id, rung) fails this one rather than fire twice.
-    ids = insert_rows(Escalation, rows)
-    won = [SimpleNamespace(id=i, hazard_id=row["hazard_id"], rung=row["rung"])
-           for i, row in zip(ids, rows, strict=True)]
+    fired = list(by_key.values())
     events = append_events([
         BatchEvent(hazard=hazard, kind="escalated", note=rung.label,
                    payload={"rung": rung.rung, "overdue_working_days": overdue,
                             "deadline": hazard.deadline_at.isoformat(),  # type: ignore[union-attr]
                             "recipients": users})
-        for hazard, rung, overdue, users in (by_key[(w.hazard_id, w.rung)] for w in won)])
-    update_by_id(Escalation, {w.id: {"event_id": e} for w, e in zip(won, events, strict=True)})
+        for hazard, rung, overdue, users in fired])
+    # In the same transaction as the events: the unique (hazard_id, rung) fails the whole sweep rather
+    # than let a rung fire twice (sweeps are serialized and ``fired`` was read under that lock, so a
+    # duplicate here means a sweep bypassed the lock).
+    rows = [{"hazard_id": h.id, "rung": r.rung, "deadline_at": h.deadline_at, "overdue_working_days": overdue,
+             "recipients": users, "event_id": event_id, "fired_at": now}
+            for (h, r, overdue, users), event_id in zip(fired, events, strict=True)]
+    ids = insert_rows(Escalation, rows)
+    won = [SimpleNamespace(id=i, hazard_id=row["hazard_id"], rung=row["rung"])
+           for i, row in zip(ids, rows, strict=True)]
     cases, notices = [], []
     for w in won:
         hazard, rung, overdue, users = by_key[(w.hazard_id, w.rung)]
@@ -195,3 +278,45 @@ def _fire_rungs(due: list[tuple[Hazard, Rung, int]], now: dt.datetime, cache: di
                                             [EscalationCase.hazard_id, EscalationCase.kind])
         result.cases.extend((row.hazard_id, row.kind) for row in opened)
     notify_many(notices, new_keys=True)
+
+
+def _escalate_untriaged_reports(now: dt.datetime, ladder: Ladder, result: SweepResult) -> None:
+    """群众举报 past their triage deadline climb ``report_rungs`` like an overdue hazard, each rung once.
+
+    The unique (report_id, rung) skips a rung another sweep recorded; only the rows this sweep
+    inserted are notified.
+    """
+    from hazardloop.public.services import domain_label, untriaged_overdue
+
+    if not ladder.report_rungs:
+        return
+    reports = untriaged_overdue(now)
+    if not reports:
+        return
+    fired = {tuple(r) for r in db.session.execute(select(ReportEscalation.report_id, ReportEscalation.rung)
+                                                  .where(_among(ReportEscalation.report_id, [r.id for r in reports])))}
+    tz = current_app.config["TIMEZONE"]
+    cache: dict[Any, list[int]] = {}
+    due = []
+    for report in reports:
+        overdue = deadlines.working_days_overdue(report.triage_due_at, now, tz)
+        due.extend((report, rung, overdue, report_recipients(report.region, list(rung.notify), cache))
+                   for rung in ladder.report_rungs
+                   if (report.id, rung.rung) not in fired and rung.due("general", overdue))
+    if not due:
+        return
+    rows = [{"report_id": report.id, "rung": rung.rung, "triage_due_at": report.triage_due_at,
+             "overdue_working_days": overdue, "recipients": users, "fired_at": now}
+            for report, rung, overdue, users in due]
+    inserted = {(row.report_id, row.rung) for row in insert_ignoring_duplicates(
+        ReportEscalation, rows, ["report_id", "rung"], [ReportEscalation.report_id, ReportEscalation.rung])}
+    notices = []
+    for report, rung, overdue, users in due:
+        if (report.id, rung.rung) not in inserted:
+            continue
+        notices.append(Notice(users, f"report.{rung.rung}", f"{rung.label}（举报 {report.public_id}）",
+                              f"{domain_label(report.category)}：{report.description[:200]}\n"
+                              f"受理期限：{_local(report.triage_due_at)}，已逾期 {overdue} 个工作日。",
+                              None, f"report:{report.id}:{rung.rung}"))
+        result.reports.append((report.id, rung.rung))
+    notify_many(notices)

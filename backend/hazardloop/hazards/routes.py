@@ -158,3 +158,13 @@ def publish_circular(args: dict[str, Any]) -> Any:
         policy.authorize(user, Action.HAZARD_PUBLISH_CIRCULAR, hazard)
     return services.publish_circular(title=args["title"], hazards=hazards, actor=user,
                                      commentary=args.get("commentary")), 201
+
+
+# Stored circulars (drafts, review, publish, archive, files): handlers in reports.circular_routes.
+def _add_stored_circular_routes() -> None:
+    from hazardloop.reports.circular_routes import add_routes
+
+    add_routes(circulars_blp)
+
+
+_add_stored_circular_routes()

@@ -375,15 +375,16 @@ def _already_recorded(client_event_id: str, hazard: Hazard) -> bool:
 # --- 通报 ---------------------------------------------------------------------------------------
 
 def publish_circular(*, title: str, hazards: list[Hazard], actor: User, commentary: str | None = None,
-                     region_id: int | None = None) -> Circular:
-    """通报: record the circular and a ``reported`` event on every hazard it names, in any state."""
-    if not hazards:
+                     region_id: int | None = None, draft: Circular | None = None) -> Circular:
+    """通报: record the circular (or publish ``draft``) and a ``reported`` event on every hazard it names."""
+    if not hazards and draft is None:
         raise ValidationFailed.field("hazard_ids", "通报至少要点名一项隐患。")
-    circular = Circular(title=title.strip(), commentary=commentary, region_id=region_id,
-                        published_by_id=actor.id, hazard_ids=[h.id for h in hazards])
+    now = utcnow()
+    circular = draft or Circular(title=title.strip(), commentary=commentary, region_id=region_id)
+    circular.status, circular.published_by_id, circular.published_at = "published", actor.id, now
+    circular.hazard_ids = [h.id for h in hazards]
     db.session.add(circular)
     db.session.flush()
-    now = utcnow()
     for hazard in hazards:
         role = policy.acting_role(actor, Action.HAZARD_PUBLISH_CIRCULAR, hazard)
         if role is None:

@@ -209,7 +209,7 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
 # Steps the system records itself (never fired through the API).
 SYSTEM_EVENTS = {
     "found": "发现", "observed_again": "再次发现", "reported": "通报", "level_raised": "隐患升级",
-    "order_issued": "出具整改通知书", "escalated": "逾期升级",
+    "order_issued": "出具整改通知书", "escalated": "逾期升级", "reminded": "催办",
 }
 
 

@@ -78,7 +78,9 @@ class WebhookSubscription(db.Model):  # type: ignore[name-defined]
     secret_rotated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     event_kinds: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: every kind
     active: Mapped[bool] = mapped_column(default=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class MetricsSnapshot(db.Model):  # type: ignore[name-defined]

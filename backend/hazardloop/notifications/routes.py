@@ -1,4 +1,5 @@
-"""/api/v1/notifications: my inbox, unread count, marking read, and my channel preferences."""
+"""/api/v1/notifications: my inbox, unread count, marking read, and my channel preferences;
+/api/v1/webhooks: the administrator's signed-webhook subscribers."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from typing import Any
 from flask.views import MethodView
 from sqlalchemy import select
 
+from hazardloop import policy
 from hazardloop.accounts.auth import current_user
 from hazardloop.apitools import blueprint, paginate
+from hazardloop.errors import Forbidden, NotFound
 from hazardloop.extensions import db
-from hazardloop.notifications import services
-from hazardloop.notifications.models import ChannelPreference
+from hazardloop.notifications import services, webhooks
+from hazardloop.notifications.models import ChannelPreference, WebhookSubscription
 from hazardloop.notifications.schemas import (
     ChannelPreferenceSchema,
     MarkedSchema,
@@ -19,9 +22,16 @@ from hazardloop.notifications.schemas import (
     NotificationQueryArgsSchema,
     NotificationSchema,
     UnreadCountSchema,
+    WebhookCreateSchema,
+    WebhookPingSchema,
+    WebhookSecretSchema,
+    WebhookSubscriptionSchema,
+    WebhookUpdateSchema,
 )
+from hazardloop.policy import Action
 
 blp = blueprint("notifications", __name__, "/notifications", "站内消息与通知渠道")
+webhooks_blp = blueprint("webhooks", __name__, "/webhooks", "对外事件推送（签名 Webhook 订阅方，管理员）")
 
 
 @blp.route("")
@@ -71,3 +81,82 @@ class Preferences(MethodView):
     def put(self, args: dict[str, Any]) -> Any:
         """Set one channel for one event kind (address: e-mail, robot webhook URL or mobile)."""
         return services.set_preference(current_user(), **args)
+
+
+def _administrator() -> Any:
+    user = current_user()
+    if not policy.can_anywhere(user, Action.WEBHOOK_MANAGE):
+        raise Forbidden("只有管理员可以管理 Webhook 订阅方。")
+    return user
+
+
+def _with_secret(subscription: WebhookSubscription, *, previous_valid: bool) -> dict[str, Any]:
+    fields = WebhookSubscriptionSchema().fields
+    return {**{name: getattr(subscription, name) for name in fields}, "secret": subscription.secret,
+            "previous_secret_valid": previous_valid}
+
+
+def _subscription(subscription_id: int) -> WebhookSubscription:
+    subscription = db.session.get(WebhookSubscription, subscription_id)
+    if subscription is None:
+        raise NotFound("订阅方不存在。")
+    policy.authorize(current_user(), Action.WEBHOOK_MANAGE, subscription)
+    return subscription
+
+
+@webhooks_blp.route("")
+class Subscribers(MethodView):
+    @webhooks_blp.response(200, WebhookSubscriptionSchema(many=True))
+    @webhooks_blp.alt_response(403, description="非管理员")
+    def get(self) -> Any:
+        """Every subscriber (without secrets), newest first."""
+        _administrator()
+        return db.session.scalars(select(WebhookSubscription).order_by(WebhookSubscription.id.desc())).all()
+
+    @webhooks_blp.arguments(WebhookCreateSchema)
+    @webhooks_blp.response(201, WebhookSecretSchema)
+    @webhooks_blp.alt_response(403, description="非管理员")
+    def post(self, args: dict[str, Any]) -> Any:
+        """Register a subscriber for some event kinds (none: all); the answer holds its secret, shown once."""
+        subscription = webhooks.register_subscriber(actor=_administrator(), **args)
+        return _with_secret(subscription, previous_valid=False), 201
+
+
+@webhooks_blp.route("/<int:subscription_id>")
+class Subscriber(MethodView):
+    @webhooks_blp.response(200, WebhookSubscriptionSchema)
+    @webhooks_blp.alt_response(404, description="订阅方不存在")
+    def get(self, subscription_id: int) -> Any:
+        """One subscriber."""
+        return _subscription(subscription_id)
+
+    @webhooks_blp.arguments(WebhookUpdateSchema)
+    @webhooks_blp.response(200, WebhookSubscriptionSchema)
+    @webhooks_blp.alt_response(404, description="订阅方不存在")
+    def patch(self, args: dict[str, Any], subscription_id: int) -> Any:
+        """Change name, URL or event kinds; ``active: false`` disables it, ``true`` enables it again."""
+        return webhooks.update_subscriber(_subscription(subscription_id), **args)
+
+
+@webhooks_blp.route("/<int:subscription_id>/rotate-secret", methods=["POST"])
+@webhooks_blp.response(200, WebhookSecretSchema)
+@webhooks_blp.alt_response(404, description="订阅方不存在")
+def rotate_subscriber_secret(subscription_id: int) -> Any:
+    """New signing secret (shown once); the old one stays valid for verifying until the next rotation."""
+    subscription = _subscription(subscription_id)
+    webhooks.rotate_secret(subscription)
+    return _with_secret(subscription, previous_valid=True)
+
+
+@webhooks_blp.route("/<int:subscription_id>/ping", methods=["POST"])
+@webhooks_blp.response(202, WebhookPingSchema)
+@webhooks_blp.alt_response(404, description="订阅方不存在")
+@webhooks_blp.alt_response(409, description="订阅方已停用")
+def ping_subscriber(subscription_id: int) -> Any:
+    """Send a signed ``ping`` event to check the subscriber's endpoint and secret."""
+    from hazardloop.errors import Conflict
+
+    subscription = _subscription(subscription_id)
+    if not subscription.active:
+        raise Conflict("订阅方已停用，请先启用。", code="subscriber_disabled")
+    return {"message_id": webhooks.ping(subscription)}, 202

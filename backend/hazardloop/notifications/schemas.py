@@ -39,3 +39,48 @@ class ChannelPreferenceSchema(ma.Schema):
     address = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=500))
     event_kind = ma.fields.String(load_default="*", validate=ma.validate.Length(min=1, max=32))
     enabled = ma.fields.Boolean(load_default=True)
+
+
+# --- webhook subscribers (admin) -------------------------------------------------------------------
+
+WEBHOOK_EVENT_KINDS = ("hazard.transitioned", "circular.published")
+
+
+class WebhookSubscriptionSchema(ma.Schema):
+    """A subscriber as listed: never its secret."""
+
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    url = ma.fields.String()
+    event_kinds = ma.fields.List(ma.fields.String(), metadata={"description": "为空表示全部事件"})
+    active = ma.fields.Boolean()
+    created_at = LocalDateTime()
+    disabled_at = LocalDateTime(allow_none=True)
+    secret_rotated_at = LocalDateTime(allow_none=True)
+
+
+class WebhookSecretSchema(WebhookSubscriptionSchema):
+    """Returned once, on registering and on rotating: the signing secret to give the subscriber."""
+
+    secret = ma.fields.String()
+    previous_secret_valid = ma.fields.Boolean(
+        metadata={"description": "旧密钥在下次轮换前仍可用于验签（订阅方可平滑切换）"})
+
+
+class WebhookCreateSchema(ma.Schema):
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=2, max=100))
+    url = ma.fields.URL(required=True, require_tld=False, schemes={"http", "https"},
+                        validate=ma.validate.Length(max=500))
+    event_kinds = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(WEBHOOK_EVENT_KINDS)),
+                                 load_default=list, metadata={"description": "订阅的事件类型；为空表示全部"})
+
+
+class WebhookUpdateSchema(ma.Schema):
+    name = ma.fields.String(validate=ma.validate.Length(min=2, max=100))
+    url = ma.fields.URL(require_tld=False, schemes={"http", "https"}, validate=ma.validate.Length(max=500))
+    event_kinds = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(WEBHOOK_EVENT_KINDS)))
+    active = ma.fields.Boolean(metadata={"description": "false 停用（不再投递），true 重新启用"})
+
+
+class WebhookPingSchema(ma.Schema):
+    message_id = ma.fields.Integer(metadata={"description": "待办消息编号（hazardloop jobs failed 可查）"})

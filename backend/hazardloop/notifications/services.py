@@ -23,6 +23,8 @@ from hazardloop.taxonomy import RegionLevel, Role
 # --- recipients ----------------------------------------------------------------------------------
 
 RECIPIENT_GROUPS = ("enterprise", "grid_worker", "street_supervisor", "district_office", "responsible_department")
+# Around a 群众举报, which has a region (its grid, or the district) but no site or department yet.
+REPORT_RECIPIENT_GROUPS = ("report_triagers", "street_supervisor", "district_office")
 
 
 def _group_clause(group: str, hazard: Hazard) -> Any:
@@ -78,24 +80,63 @@ def prefetch_recipients(hazards: list[Hazard], groups: list[str], cache: dict[An
                | ((RoleGrant.role == Role.GRID_WORKER.value) & RoleGrant.region_id.in_(grids))
                | ((RoleGrant.role == Role.SUPERVISOR.value) & RoleGrant.region_id.in_(above))
                | ((RoleGrant.role == Role.INSPECTOR.value) & RoleGrant.department_id.in_(departments)))).all()
-    street_levels = (RegionLevel.STREET.value, RegionLevel.PARK.value)
-    for hazard in hazards:
+    # Recipients depend on the site (and its grid) and the department only: match once per pair,
+    # against the grants bucketed by what each group is keyed on.
+    by_key: dict[tuple[str, Any], list[Any]] = {}
+    for g in grants:
+        if g.role == Role.ENTERPRISE_USER.value:
+            by_key.setdefault(("enterprise", g.site_id), []).append(g)
+        elif g.role == Role.GRID_WORKER.value:
+            by_key.setdefault(("grid_worker", g.region_id), []).append(g)
+        elif g.role == Role.SUPERVISOR.value:
+            group = "street_supervisor" if g.level in _STREET_LEVELS else "district_office" \
+                if g.level == RegionLevel.DISTRICT.value else None
+            if group:
+                by_key.setdefault((group, g.region_id), []).append(g)
+        elif g.role == Role.INSPECTOR.value:
+            by_key.setdefault(("responsible_department", g.department_id), []).append(g)
+    places = {(h.site_id, h.department_id): h for h in hazards}
+    for (site_id, department_id), hazard in places.items():
         grid = hazard.site.grid
-        ancestors = set(grid.ancestor_ids)
-        match = {
-            "enterprise": lambda g, h=hazard: g.role == Role.ENTERPRISE_USER.value and g.site_id == h.site_id,
-            "grid_worker": lambda g, grid=grid: g.role == Role.GRID_WORKER.value and g.region_id == grid.id,
-            "street_supervisor": lambda g, a=ancestors: (g.role == Role.SUPERVISOR.value and g.region_id in a
-                                                          and g.level in street_levels),
-            "district_office": lambda g, a=ancestors: (g.role == Role.SUPERVISOR.value and g.region_id in a
-                                                        and g.level == RegionLevel.DISTRICT.value),
-            "responsible_department": lambda g, h=hazard: (g.role == Role.INSPECTOR.value and h.department_id
-                                                            is not None and g.department_id == h.department_id),
-        }
+        keyed_on = {"enterprise": [site_id], "grid_worker": [grid.id], "street_supervisor": grid.ancestor_ids,
+                    "district_office": grid.ancestor_ids,
+                    "responsible_department": [department_id] if department_id is not None else []}
         for group in groups:
-            key = (group, hazard.site_id, hazard.department_id)
+            key = (group, site_id, department_id)
             if key not in cache:
-                cache[key] = sorted({g.user_id for g in grants if match[group](g)})
+                cache[key] = sorted({g.user_id for k in keyed_on[group] for g in by_key.get((group, k), [])})
+
+
+_STREET_LEVELS = (RegionLevel.STREET.value, RegionLevel.PARK.value)
+
+
+def report_recipients(region: Region, groups: list[str], cache: dict[Any, list[int]] | None = None) -> list[int]:
+    """Ids of the active supervisors in the named groups above a 群众举报's region (sorted, without repeats).
+
+    ``report_triagers``: those of the street or park it lies in, else of the district (who triage it).
+    """
+    cache = {} if cache is None else cache
+    key = ("report", region.id)
+    if key not in cache:
+        cache[key] = [tuple(row) for row in db.session.execute(
+            select(RoleGrant.user_id, Region.level).join(User, User.id == RoleGrant.user_id)
+            .join(Region, Region.id == RoleGrant.region_id)
+            .where(User.active.is_(True), RoleGrant.role == Role.SUPERVISOR.value,
+                   RoleGrant.region_id.in_(region.ancestor_ids)))]
+    supervisors: list[tuple[int, str]] = cache[key]  # type: ignore[assignment]
+    street = {u for u, level in supervisors if level in _STREET_LEVELS}
+    district = {u for u, level in supervisors if level == RegionLevel.DISTRICT.value}
+    ids: set[int] = set()
+    for group in groups:
+        if group == "report_triagers":
+            ids |= street or district
+        elif group == "street_supervisor":
+            ids |= street
+        elif group == "district_office":
+            ids |= district
+        else:
+            raise ValueError(f"unknown recipient group for a report: {group}")
+    return sorted(ids)
 
 
 # --- writing notifications -----------------------------------------------------------------------

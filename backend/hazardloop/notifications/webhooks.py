@@ -42,6 +42,41 @@ def rotate_secret(subscription: WebhookSubscription) -> str:
     return subscription.secret
 
 
+def register_subscriber(*, name: str, url: str, event_kinds: list[str], actor: Any) -> WebhookSubscription:
+    """A new subscriber with a fresh secret (returned once, by the API that calls this). Records the row."""
+    subscription = WebhookSubscription(name=name.strip(), url=url, secret=secrets.token_hex(32),
+                                       event_kinds=sorted(set(event_kinds)), active=True,
+                                       created_by_id=actor.id if actor else None, created_at=utcnow())
+    db.session.add(subscription)
+    db.session.flush()
+    return subscription
+
+
+def update_subscriber(subscription: WebhookSubscription, **changes: Any) -> WebhookSubscription:
+    """Rename, move, refilter, disable (``active=False``: nothing more is delivered) or enable again."""
+    for key in ("name", "url"):
+        if changes.get(key) is not None:
+            setattr(subscription, key, changes[key].strip())
+    if changes.get("event_kinds") is not None:
+        subscription.event_kinds = sorted(set(changes["event_kinds"]))
+    if changes.get("active") is not None and changes["active"] != subscription.active:
+        subscription.active = changes["active"]
+        subscription.disabled_at = None if subscription.active else utcnow()
+    db.session.flush()
+    return subscription
+
+
+def ping(subscription: WebhookSubscription) -> int:
+    """Queue a signed ``ping`` event (through the outbox, so it is retried); returns the outbox message id."""
+    from hazardloop.outbox.services import enqueue_after_commit
+
+    event_id = f"ping-{subscription.id}-{secrets.token_hex(4)}"
+    message = enqueue_after_commit("webhook.deliver", {"subscription_id": subscription.id, "event_id": event_id,
+                                                       "body": {"type": "ping", "subscription_id": subscription.id}},
+                                   dedupe_key=f"webhook:{subscription.id}:{event_id}")
+    return message.id
+
+
 def subscribers_for(kind: str) -> list[WebhookSubscription]:
     rows = db.session.scalars(select(WebhookSubscription).where(WebhookSubscription.active.is_(True))).all()
     return [s for s in rows if not s.event_kinds or kind in s.event_kinds]
@@ -71,4 +106,5 @@ def _post_raw(url: str, raw: bytes, headers: dict[str, str]) -> None:
         raise DeliveryFailed(f"{url}: {exc}") from exc
 
 
-__all__ = ["deliver_webhook", "post_json", "rotate_secret", "sign", "subscribers_for", "verify"]
+__all__ = ["deliver_webhook", "ping", "post_json", "register_subscriber", "rotate_secret", "sign", "subscribers_for",
+           "update_subscriber", "verify"]

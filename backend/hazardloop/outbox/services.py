@@ -37,6 +37,12 @@ HANDLERS: dict[str, str] = {
     "hazard.transitioned": "hazardloop.notifications.services:notify_transition",
     "notification.deliver": "hazardloop.notifications.services:deliver_notification",
     "webhook.deliver": "hazardloop.notifications.webhooks:deliver_webhook",
+    "photo.derivatives": "hazardloop.evidence.services:make_photo_derivatives",
+}
+# What to call, in the transaction that marks a message "failed" for good, so the feature can show
+# the failure on its own object; "module:function", called with the payload and ``error``.
+ON_FAILED: dict[str, str] = {
+    "photo.derivatives": "hazardloop.evidence.services:photo_derivatives_failed",
 }
 
 _PENDING_KEY = "outbox_pending"
@@ -178,6 +184,8 @@ def _record_failure(message_id: int, exc: BaseException) -> None:
     message.last_error = "".join(traceback.format_exception_only(exc)).strip()[:2000]
     if message.attempts >= max_attempts():
         message.status = "failed"
+        if message.kind in ON_FAILED:
+            resolve_name(ON_FAILED[message.kind])(error=message.last_error, **message.payload)
     db.session.commit()
 
 

@@ -16,3 +16,29 @@ def snapshot_daily_metrics(day: str | None = None) -> dict[str, Any]:
     count = snapshot_metrics(dt.date.fromisoformat(day) if day else None)
     db.session.commit()
     return {"rows": count}
+
+
+@rq.job
+def draft_weekly_circulars(day: str | None = None) -> dict[str, Any]:
+    """周通报 drafts of last week for every street and department (``day``: local date of the run); idempotent."""
+    return _draft_periodic("week", day)
+
+
+@rq.job
+def draft_monthly_circulars(day: str | None = None) -> dict[str, Any]:
+    """月通报 drafts of last month for every street and department; idempotent."""
+    return _draft_periodic("month", day)
+
+
+def _draft_periodic(kind: str, day: str | None) -> dict[str, Any]:
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app
+
+    from hazardloop.database import utcnow
+    from hazardloop.reports.circulars import draft_periodic
+
+    today = dt.date.fromisoformat(day) if day else utcnow().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    made = draft_periodic(kind, today)
+    db.session.commit()
+    return {"drafts": made}

@@ -16,6 +16,7 @@ from hazardloop.reports.services import draft_circular, render_html
 from hazardloop.taxonomy import Role
 
 blp = blueprint("circular_drafts", __name__, "/circular-drafts", "通报草稿")
+blp.template_folder = "templates"  # circulars/circular.html (reports.circular_files)
 
 
 @blp.route("")

@@ -33,3 +33,94 @@ class CircularDraftSchema(ma.Schema):
     worst_grids = ma.fields.List(ma.fields.Dict())
     generated_at = LocalDateTime()
     html = ma.fields.String()
+
+
+# --- stored circulars (通报) ----------------------------------------------------------------------
+
+class CircularScopeSchema(ma.Schema):
+    kind = ma.fields.String(metadata={"description": "street / department / district"})
+    region_id = ma.fields.Integer(allow_none=True)
+    department_id = ma.fields.Integer(allow_none=True)
+    name = ma.fields.String()
+
+
+class CircularPeriodSchema(ma.Schema):
+    kind = ma.fields.String(metadata={"description": "week / month / custom"})
+    start = LocalDateTime(allow_none=True)
+    end = LocalDateTime(allow_none=True, metadata={"description": "不含（次日零点）"})
+    title = ma.fields.String(allow_none=True)
+
+
+class CircularTotalsSchema(ma.Schema):
+    found = ma.fields.Integer(allow_none=True)
+    rectified = ma.fields.Integer(allow_none=True)
+    overdue = ma.fields.Integer(allow_none=True)
+    on_time = ma.fields.Integer(allow_none=True)
+    on_time_rate = ma.fields.Float(allow_none=True)
+    major = ma.fields.Integer(allow_none=True)
+    supervised = ma.fields.Integer(allow_none=True)
+
+
+class StoredCircularSchema(ma.Schema):
+    """One circular in the list."""
+
+    id = ma.fields.Integer()
+    title = ma.fields.String()
+    status = ma.fields.String(metadata={"description": "draft / published / archived"})
+    scope = ma.fields.Nested(CircularScopeSchema)
+    period = ma.fields.Nested(CircularPeriodSchema)
+    created_at = LocalDateTime()
+    published_at = LocalDateTime(allow_none=True)
+    archived_at = LocalDateTime(allow_none=True)
+    totals = ma.fields.Nested(CircularTotalsSchema)
+
+
+class CircularDetailSchema(StoredCircularSchema):
+    """The whole circular: figures, lists with responsible units, commentary and what may be done with it."""
+
+    commentary = ma.fields.String(allow_none=True)
+    version = ma.fields.Integer()
+    hazard_ids = ma.fields.List(ma.fields.Integer())
+    counts = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
+    list_query = ma.fields.Dict(metadata={"description": "GET /api/v1/hazards 的同口径查询参数"})
+    overdue = ma.fields.List(ma.fields.Dict(), metadata={"description": "逾期未整改隐患及责任单位"})
+    major = ma.fields.List(ma.fields.Dict())
+    supervised = ma.fields.List(ma.fields.Dict())
+    repeat_offenders = ma.fields.List(ma.fields.Dict())
+    best_grids = ma.fields.List(ma.fields.Dict())
+    worst_grids = ma.fields.List(ma.fields.Dict())
+    generated_at = ma.fields.String(allow_none=True)
+    published_by_id = ma.fields.Integer(allow_none=True)
+    allowed_actions = ma.fields.List(ma.fields.String(), metadata={"description": "edit / publish / archive"})
+
+
+class CircularPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(StoredCircularSchema))
+    next_cursor = ma.fields.String(allow_none=True)
+    total = ma.fields.Integer()
+
+
+class CircularListArgsSchema(ma.Schema):
+    status = ma.fields.String(validate=ma.validate.OneOf(["draft", "published", "archived"]))
+    cursor = ma.fields.String()
+    limit = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=100))
+
+
+class CircularDraftCreateSchema(ma.Schema):
+    scope_kind = ma.fields.String(required=True, validate=ma.validate.OneOf(["street", "department", "district"]))
+    region_id = ma.fields.Integer(load_default=None, allow_none=True)
+    department_id = ma.fields.Integer(load_default=None, allow_none=True)
+    period_kind = ma.fields.String(required=True, validate=ma.validate.OneOf(["week", "month", "custom"]))
+    start = ma.fields.Date(load_default=None, allow_none=True,
+                           metadata={"description": "周、月：周期内任一天（默认今天）；自定义：开始日期"})
+    end = ma.fields.Date(load_default=None, allow_none=True, metadata={"description": "自定义周期的结束日期（含）"})
+
+
+class CircularUpdateSchema(ma.Schema):
+    title = ma.fields.String(validate=ma.validate.Length(min=2, max=200))
+    commentary = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=20000))
+    version = ma.fields.Integer(required=True)
+
+
+class CircularPublishSchema(ma.Schema):
+    version = ma.fields.Integer(load_default=None, allow_none=True)

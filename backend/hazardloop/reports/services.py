@@ -54,13 +54,30 @@ def draft_circular(user: User, *, period: str, day: dt.date, region_id: int | No
                    department_id: int | None = None) -> dict[str, Any]:
     """The circular's numbers and lists for ``user``'s scope narrowed to a street/region or department.
 
-    Raises ValidationFailed for an unknown period. Records nothing (a draft; publishing is POST /circulars).
+    Raises ValidationFailed for an unknown period. Records nothing (stored drafts: reports.circulars).
     """
     found_from, found_to, period_title = period_bounds(period, day)
+    scope_name = (db.session.get(Region, region_id).name if region_id and db.session.get(Region, region_id)
+                  else db.session.get(Department, department_id).name if department_id
+                  and db.session.get(Department, department_id) else "全部")
+    return {
+        "title": f"{scope_name}{period_title}安全隐患排查治理情况通报（草稿）", "period": period,
+        **figures(user, region_id=region_id, department_id=department_id, found_from=found_from, found_to=found_to),
+    }
+
+
+def figures(reader: Any, *, region_id: int | None, department_id: int | None, found_from: dt.datetime,
+            found_to: dt.datetime) -> dict[str, Any]:
+    """Every figure and list of a circular, each a query over the hazard list's filters as ``reader`` sees them.
+
+    Found, rectified and on time count the hazards found in [found_from, found_to); the overdue list is
+    every hazard overdue now; 重大 items are those found in the period. ``list_query`` is the
+    GET /api/v1/hazards query giving the same hazards.
+    """
     scope: dict[str, Any] = {"region": region_id, "department": department_id}
     scope = {k: v for k, v in scope.items() if v is not None}
     in_period = {**scope, "found_from": found_from, "found_to": found_to}
-    where = filters(user, in_period)
+    where = filters(reader, in_period)
     by_status = dict(db.session.execute(select(Hazard.status, func.count()).where(*where)
                                         .group_by(Hazard.status)).all())
     found = sum(by_status.values())
@@ -68,9 +85,9 @@ def draft_circular(user: User, *, period: str, day: dt.date, region_id: int | No
     on_time = int(db.session.scalar(select(func.count()).select_from(Hazard).where(
         *where, Hazard.status == HazardStatus.CLOSED.value,
         (Hazard.deadline_at.is_(None)) | (Hazard.closed_at <= Hazard.deadline_at))) or 0)
-    overdue_rows = db.session.scalars(select(Hazard).where(*filters(user, {**scope, "overdue": True}))
+    overdue_rows = db.session.scalars(select(Hazard).where(*filters(reader, {**scope, "overdue": True}))
                                       .order_by(Hazard.deadline_at, Hazard.id)).all()
-    major_rows = db.session.scalars(select(Hazard).where(*filters(user, {**in_period, "level": "major"}))
+    major_rows = db.session.scalars(select(Hazard).where(*filters(reader, {**in_period, "level": "major"}))
                                     .order_by(Hazard.id)).all()
     repeat = Counter(db.session.scalars(select(Hazard.site_id).where(*where)))
     offenders = [(site_id, n) for site_id, n in repeat.most_common() if n >= 2]
@@ -82,12 +99,8 @@ def draft_circular(user: User, *, period: str, day: dt.date, region_id: int | No
                    key=lambda r: (-(r["closed_rate"] or 0), -r["found"], r["grid_id"]))
     names = _names({h.site_id for h in (*overdue_rows, *major_rows)} | {s for s, _ in offenders},
                    {g["grid_id"] for g in grids}, {h.department_id for h in overdue_rows if h.department_id})
-    scope_name = (db.session.get(Region, region_id).name if region_id and db.session.get(Region, region_id)
-                  else db.session.get(Department, department_id).name if department_id
-                  and db.session.get(Department, department_id) else "全部")
     return {
-        "title": f"{scope_name}{period_title}安全隐患排查治理情况通报（草稿）",
-        "period": period, "found_from": found_from, "found_to": found_to,
+        "found_from": found_from, "found_to": found_to,
         "list_query": {**scope, "found_from": found_from.isoformat(), "found_to": found_to.isoformat()},
         "found": found, "counts": {s.value: by_status.get(s.value, 0) for s in HazardStatus},
         "rectified": closed, "on_time": on_time,
@@ -111,8 +124,9 @@ def _names(site_ids: set[int], grid_ids: set[int], department_ids: set[int]) -> 
 
 
 def _line(hazard: Hazard, names: dict[str, dict[int, str]]) -> dict[str, Any]:
-    return {"id": hazard.id, "number": hazard.number, "site": names["site"].get(hazard.site_id),
-            "level": LEVEL_LABELS[HazardLevel(hazard.level)], "status": hazard.status,
+    return {"id": hazard.id, "number": hazard.number, "site_id": hazard.site_id,
+            "site": names["site"].get(hazard.site_id),
+            "level": LEVEL_LABELS[HazardLevel(hazard.level)], "status": hazard.status, "supervised": hazard.supervised,
             "deadline_at": hazard.deadline_at.isoformat() if hazard.deadline_at else None,
             "responsible_department": names["department"].get(hazard.department_id or 0),
             "description": hazard.description}
