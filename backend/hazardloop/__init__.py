@@ -22,6 +22,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("HAZARDLOOP_INSTANCE_PATH") or None)
     app.config.update(config_module.from_environment(Path(app.instance_path)))
     app.config.update(config or {})
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config_module.engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS"))
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
@@ -52,11 +54,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _import_models() -> None:
     """Every feature's models, so the metadata (migrations, tests) knows all tables."""
     from hazardloop.accounts import models as _accounts  # noqa: F401
+    from hazardloop.blacklist import models as _blacklist  # noqa: F401
     from hazardloop.checklists import models as _checklists  # noqa: F401
+    from hazardloop.console import models as _console  # noqa: F401
     from hazardloop.escalation import models as _escalation  # noqa: F401
     from hazardloop.evidence import models as _evidence  # noqa: F401
     from hazardloop.hazards import models as _hazards  # noqa: F401
     from hazardloop.inspections import models as _inspections  # noqa: F401
+    from hazardloop.inspections import patrols as _patrols  # noqa: F401  (its index on inspections)
     from hazardloop.notifications import models as _notifications  # noqa: F401
     from hazardloop.outbox import models as _outbox  # noqa: F401
     from hazardloop.public import models as _public  # noqa: F401
@@ -66,13 +71,18 @@ def _import_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from hazardloop.accounts.routes import auth_blp, users_blp
+    from hazardloop.blacklist.routes import blp as blacklist_blp
+    from hazardloop.blacklist.routes import export_blp as blacklist_export_blp
     from hazardloop.checklists.routes import blp as checklists_blp
+    from hazardloop.console.routes import blp as console_blp
     from hazardloop.evidence.routes import blp as photos_blp
     from hazardloop.hazards.document_routes import documents_blp, ledger_blp
     from hazardloop.hazards.routes import blp as hazards_blp
     from hazardloop.hazards.routes import circulars_blp
+    from hazardloop.inspections.patrol_routes import blp as patrols_blp
     from hazardloop.inspections.routes import blp as inspections_blp
     from hazardloop.notifications.routes import blp as notifications_blp
+    from hazardloop.notifications.routes import webhooks_blp
     from hazardloop.public.routes import open311_blp, public_blp, publication_blp, reports_blp
     from hazardloop.regions.routes import blp as regions_blp
     from hazardloop.regions.routes import departments_blp, taxonomy_blp
@@ -85,6 +95,10 @@ def _register_blueprints(app: Flask) -> None:
                 checklists_blp, photos_blp, inspections_blp, hazards_blp, circulars_blp, documents_blp, ledger_blp,
                 posters_blp, notifications_blp, circular_drafts_blp, public_blp, open311_blp, reports_blp,
                 publication_blp):
+        api.register_blueprint(blp)
+    api.register_blueprint(patrols_blp)
+    api.register_blueprint(webhooks_blp)
+    for blp in (console_blp, blacklist_blp, blacklist_export_blp):
         api.register_blueprint(blp)
 
     import swagger_ui_bundle

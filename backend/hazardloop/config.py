@@ -32,6 +32,17 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def engine_options(database_url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """SQLAlchemy engine options for the database actually used (the URL may come from a test's config)."""
+    options = {"pool_pre_ping": True, **(options or {})}
+    if database_url.startswith("postgresql"):
+        # psycopg prepares a statement from its 5th run; PostgreSQL may then keep one generic plan, which
+        # for scoped lists and aggregates is up to 1000× slower than a plan for the actual values.
+        connect_args = options.setdefault("connect_args", {})
+        connect_args["options"] = (connect_args.get("options", "") + " -c plan_cache_mode=force_custom_plan").strip()
+    return options
+
+
 def from_environment(instance_path: Path) -> dict[str, Any]:
     """Build the configuration mapping from environment variables."""
     instance_path.mkdir(parents=True, exist_ok=True)
@@ -44,7 +55,6 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
     return {
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,
         "STORAGE_DIR": os.environ.get("STORAGE_DIR") or str(instance_path / "storage"),
         "TIMEZONE": os.environ.get("TIMEZONE") or "Asia/Shanghai",
@@ -73,6 +83,10 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         # Sessions: offline phones keep working for 30 days; each use slides the expiry.
         "SESSION_LIFETIME_DAYS": int(os.environ.get("SESSION_LIFETIME_DAYS") or 30),
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
+        # Supervisor console: an optional map tile server (its tiles are in GCJ-02), 黑名单 rules file.
+        "TILE_URL_TEMPLATE": os.environ.get("TILE_URL_TEMPLATE") or None,
+        "TILE_ATTRIBUTION": os.environ.get("TILE_ATTRIBUTION") or "",
+        "BLACKLIST_RULES": os.environ.get("BLACKLIST_RULES") or None,
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT") or "5 per 15 minutes",
         "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS") or "30 per 15 minutes",
         "RATELIMIT_STORAGE_URI": redis_url,

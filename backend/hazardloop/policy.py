@@ -15,11 +15,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, false, or_, select, true
 
 from hazardloop.accounts.models import RoleGrant, User
+from hazardloop.blacklist.models import BlacklistEntry
 from hazardloop.errors import Forbidden, NotFound
 from hazardloop.evidence.models import Photo, PhotoLink, PhotoUpload, SubjectType
-from hazardloop.hazards.models import Hazard
+from hazardloop.hazards.models import Circular, Hazard
 from hazardloop.hazards.states import HazardStatus, Transition
 from hazardloop.inspections.models import Inspection, InspectionMode
+from hazardloop.notifications.models import WebhookSubscription
 from hazardloop.public.models import PublicReport
 from hazardloop.regions.models import Department, Region
 from hazardloop.regions.services import grid_ids_under, in_subtree, is_within
@@ -47,6 +49,18 @@ class Action(enum.StrEnum):
     HAZARD_PUBLISH = "hazard.publish"  # 曝光台: show a hazard and its photos to the public
     REPORT_VIEW = "report.view"  # 群众举报, with the reporter's phone
     REPORT_TRIAGE = "report.triage"  # accept / reject / 举报奖励
+    CONSOLE_VIEW = "console.view"  # 监管驾驶舱 of a region: overview, overdue tracker, risk map
+    HAZARD_REMIND = "hazard.remind"  # 催办: remind the enterprise and grid worker of a deadline
+    HAZARD_ESCALATE = "hazard.escalate"  # fire the next rung of the escalation ladder by hand
+    BLACKLIST_VIEW = "blacklist.view"
+    BLACKLIST_REVIEW = "blacklist.review"  # 采集、会审、异议受理、不予列入
+    BLACKLIST_APPROVE = "blacklist.approve"  # 报批、公布、异议决定、移出 (district level: see blacklist.states)
+    # 巡查计划: when each site was last patrolled and is next due; not for enterprises, since it
+    # would reveal the dates of 暗访.
+    SITE_PATROL_PLAN = "site.patrol_plan"
+    CIRCULAR_VIEW = "circular.view"  # 通报 of a street, department or district: read, download
+    CIRCULAR_MANAGE = "circular.manage"  # draft, review, publish and archive 通报
+    WEBHOOK_MANAGE = "webhook.manage"  # outside systems subscribed to signed hazard events
 
 
 class Reach(enum.Enum):
@@ -78,6 +92,16 @@ RULES: dict[Action, dict[Role, Reach]] = {
     Action.HAZARD_PUBLISH:    {SV: S, AD: A},
     Action.REPORT_VIEW:       {SV: S, AD: A},
     Action.REPORT_TRIAGE:     {SV: S, AD: A},
+    Action.CONSOLE_VIEW:      {IN: S, SV: S, AD: A},
+    Action.HAZARD_REMIND:     {IN: S, SV: S, AD: A},
+    Action.HAZARD_ESCALATE:   {SV: S, AD: A},
+    Action.BLACKLIST_VIEW:    {IN: S, SV: S, AD: A},
+    Action.BLACKLIST_REVIEW:  {SV: S, AD: A},
+    Action.BLACKLIST_APPROVE: {SV: S, AD: A},
+    Action.SITE_PATROL_PLAN:  {G: S, IN: S, SV: S, AD: A},
+    Action.CIRCULAR_VIEW:     {IN: S, SV: S, AD: A},
+    Action.CIRCULAR_MANAGE:   {SV: S, AD: A},
+    Action.WEBHOOK_MANAGE:    {AD: A},
 }
 # Who may fire each hazard transition is declared in hazards.states.TRANSITIONS (roles);
 # can_fire() below applies the same scope rules as HAZARD_VIEW.
@@ -92,6 +116,9 @@ VIEW_ACTION: dict[type, Action] = {
     Hazard: Action.HAZARD_VIEW,
     Inspection: Action.INSPECTION_VIEW,
     PublicReport: Action.REPORT_VIEW,
+    BlacklistEntry: Action.BLACKLIST_VIEW,
+    Circular: Action.CIRCULAR_VIEW,
+    WebhookSubscription: Action.WEBHOOK_MANAGE,
 }
 
 
@@ -165,6 +192,21 @@ def _report_in(grant: RoleGrant, report: PublicReport) -> bool:
     return grant.role == Role.SUPERVISOR and is_within(report.region.path, grant.region.path)
 
 
+def _blacklist_in(grant: RoleGrant, entry: BlacklistEntry) -> bool:
+    """A 黑名单 entry is within scope where its enterprise's site is."""
+    return grant.role in (Role.SUPERVISOR, Role.INSPECTOR) and _site_in(grant, entry.site)
+
+
+def _circular_in(grant: RoleGrant, circular: Circular) -> bool:
+    """A 通报 is within scope where its region (a street, or the district of a department's) lies in the
+    grant's subtree; for an inspector, only a region-wide one or their own department's."""
+    if grant.role not in (Role.SUPERVISOR, Role.INSPECTOR) or circular.region is None:
+        return False
+    if not is_within(circular.region.path, grant.region.path):
+        return False
+    return grant.role == Role.SUPERVISOR or circular.department_id in (None, grant.department_id)
+
+
 def _get(model: type, key: Any) -> Any:
     from hazardloop.extensions import db
 
@@ -180,6 +222,9 @@ IN_SCOPE: dict[type, Callable[[RoleGrant, Any], bool]] = {
     Hazard: _hazard_in,
     Inspection: _inspection_in,
     PublicReport: _report_in,
+    BlacklistEntry: _blacklist_in,
+    Circular: _circular_in,
+    WebhookSubscription: lambda grant, subscription: False,
 }
 
 
@@ -269,6 +314,21 @@ def _report_clause(grant: RoleGrant) -> ColumnElement[bool]:
     return PublicReport.region_id.in_(select(Region.id).where(in_subtree(Region.path, grant.region.path)))
 
 
+def _blacklist_clause(grant: RoleGrant) -> ColumnElement[bool]:
+    if grant.role not in (Role.SUPERVISOR, Role.INSPECTOR):
+        return false()
+    return BlacklistEntry.site_id.in_(_sites_of(grant))
+
+
+def _circular_clause(grant: RoleGrant) -> ColumnElement[bool]:
+    if grant.role not in (Role.SUPERVISOR, Role.INSPECTOR):
+        return false()
+    inside = Circular.region_id.in_(select(Region.id).where(in_subtree(Region.path, grant.region.path)))
+    if grant.role == Role.INSPECTOR:
+        return inside & (Circular.department_id.is_(None) | (Circular.department_id == grant.department_id))
+    return inside
+
+
 _PHOTO_SUBJECTS: dict[SubjectType, tuple[type, Callable[[RoleGrant, Any], bool]]] = {
     SubjectType.SITE: (Site, _site_in),
     SubjectType.HAZARD: (Hazard, _hazard_in),
@@ -286,6 +346,9 @@ SCOPE_CLAUSE: dict[type, Callable[[RoleGrant], ColumnElement[bool]]] = {
     Hazard: _hazard_clause,
     Inspection: _inspection_clause,
     PublicReport: _report_clause,
+    BlacklistEntry: _blacklist_clause,
+    Circular: _circular_clause,
+    WebhookSubscription: lambda grant: false(),
 }
 
 

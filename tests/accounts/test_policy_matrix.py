@@ -15,8 +15,9 @@ from sqlalchemy import select
 
 from hazardloop import policy
 from hazardloop.accounts.models import User
+from hazardloop.blacklist.models import BlacklistEntry
 from hazardloop.evidence.models import Photo
-from hazardloop.hazards.models import Hazard
+from hazardloop.hazards.models import Circular, Hazard
 from hazardloop.inspections.models import Inspection
 from hazardloop.policy import Action
 from hazardloop.public.models import PublicReport
@@ -70,6 +71,31 @@ EXPECTED: dict[str, dict[str, tuple[bool, bool]]] = {
                           "enterprise_user": (F, F), "admin": (T, T)},
     "report.triage":     {"grid_worker": (F, F), "inspector": (F, F), "supervisor": (T, F),
                           "enterprise_user": (F, F), "admin": (T, T)},
+    # 巡查计划 of a site: never the enterprise's (it would date the 暗访)
+    "site.patrol_plan":  {"grid_worker": (T, F), "inspector": (T, F), "supervisor": (T, F),
+                          "enterprise_user": (F, F), "admin": (T, T)},
+    # in = grid A1 (inside every official's scope), out = grid B1
+    "console.view":      {"grid_worker": (F, F), "inspector": (T, F), "supervisor": (T, F),
+                          "enterprise_user": (F, F), "admin": (T, T)},
+    "hazard.remind":     {"grid_worker": (F, F), "inspector": (T, F), "supervisor": (T, F),
+                          "enterprise_user": (F, F), "admin": (T, T)},
+    "hazard.escalate":   {"grid_worker": (F, F), "inspector": (F, F), "supervisor": (T, F),
+                          "enterprise_user": (F, F), "admin": (T, T)},
+    # in = a 黑名单 entry for the site in A1, out = one for the site in B1
+    "blacklist.view":    {"grid_worker": (F, F), "inspector": (T, F), "supervisor": (T, F),
+                          "enterprise_user": (F, F), "admin": (T, T)},
+    "blacklist.review":  {"grid_worker": (F, F), "inspector": (F, F), "supervisor": (T, F),
+                          "enterprise_user": (F, F), "admin": (T, T)},
+    "blacklist.approve": {"grid_worker": (F, F), "inspector": (F, F), "supervisor": (T, F),
+                          "enterprise_user": (F, F), "admin": (T, T)},
+    # in = a 通报 of street A, out = one of street B
+    "circular.view":     {"grid_worker": (F, F), "inspector": (T, F), "supervisor": (T, F),
+                          "enterprise_user": (F, F), "admin": (T, T)},
+    "circular.manage":   {"grid_worker": (F, F), "inspector": (F, F), "supervisor": (T, F),
+                          "enterprise_user": (F, F), "admin": (T, T)},
+    # webhook subscribers are the administrator's alone (in/out: two subscribers)
+    "webhook.manage":    {"grid_worker": (F, F), "inspector": (F, F), "supervisor": (F, F),
+                          "enterprise_user": (F, F), "admin": (T, T)},
 }
 
 # hazard.publish_circular is asked about a hazard.
@@ -111,7 +137,46 @@ def build_scenario() -> Scenario:
     objects[("photo", "in")], objects[("photo", "out")] = _site_photos(site_in, site_out, make_user, d)
     objects.update(_hazards_and_inspections(site_in, site_out, actors["admin"]))
     objects[("report", "in")], objects[("report", "out")] = _public_reports(d.grid_a1, d.grid_b1)
+    objects[("console", "in")], objects[("console", "out")] = d.grid_a1, d.grid_b1
+    objects[("blacklist", "in")], objects[("blacklist", "out")] = _blacklist_entries(site_in, site_out)
+    objects[("circular", "in")], objects[("circular", "out")] = _circulars(d.street_a, d.street_b)
+    objects[("webhook", "in")], objects[("webhook", "out")] = _webhooks()
     return Scenario(actors, objects)
+
+
+def _circulars(street_in: Region, street_out: Region) -> tuple[Any, Any]:
+    """A weekly 通报 draft of each street."""
+    from hazardloop.extensions import db
+    from hazardloop.hazards.models import Circular
+
+    circulars = tuple(Circular(title=f"{street.name}周通报", status="draft", scope_kind="street", region_id=street.id,
+                               period_kind="week", hazard_ids=[], content={}) for street in (street_in, street_out))
+    db.session.add_all(circulars)
+    db.session.commit()
+    return circulars[0], circulars[1]
+
+
+def _webhooks() -> tuple[Any, Any]:
+    from hazardloop.extensions import db
+    from hazardloop.notifications.models import WebhookSubscription
+
+    hooks = tuple(WebhookSubscription(name=name, url="http://127.0.0.1:9/", secret="s" * 64, event_kinds=[])
+                  for name in ("市平台", "住建局系统"))
+    db.session.add_all(hooks)
+    db.session.commit()
+    return hooks[0], hooks[1]
+
+
+def _blacklist_entries(site_in: Site, site_out: Site) -> tuple[Any, Any]:
+    """A 黑名单 candidate for each site."""
+    from hazardloop.blacklist.models import BlacklistEntry
+    from hazardloop.extensions import db
+
+    entries = tuple(BlacklistEntry(site_id=site.id, status="candidate", enterprise_name=site.name, reason="逾期未整改")
+                    for site in (site_in, site_out))
+    db.session.add_all(entries)
+    db.session.commit()
+    return entries[0], entries[1]
 
 
 def _public_reports(grid_in: Region, grid_out: Region) -> tuple[PublicReport, PublicReport]:
@@ -236,7 +301,8 @@ def test_matrix(scenario, action, role, where):
 
 
 MODELS = {"region": Region, "site": Site, "user": User, "department": Department, "photo": Photo,
-          "hazard": Hazard, "inspection": Inspection, "report": PublicReport}
+          "hazard": Hazard, "inspection": Inspection, "report": PublicReport,
+          "console": Region, "blacklist": BlacklistEntry, "circular": Circular}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -247,7 +313,7 @@ def test_list_queries_agree_with_the_matrix(scenario, action, role):
     """Which objects a user may list is answered by the same rules, in SQL."""
     user = scenario.actors[role]
     kind = action.split(".")[0]
-    listed = set(db.session.scalars(select(MODELS[kind]).where(policy.visible(user, MODELS[kind]))))
+    listed = set(db.session.scalars(select(MODELS[kind]).where(policy.visible(user, MODELS[kind], Action(action)))))
     for where, expected in zip(("in", "out"), EXPECTED[action][role], strict=True):
         obj = scenario.objects[(kind, where)]
         if kind == "user" and obj is user:

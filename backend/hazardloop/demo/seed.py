@@ -19,6 +19,7 @@ from hazardloop.accounts.services import (
     normalize_mobile,
     replace_grants,
 )
+from hazardloop.demo.hazards import seed_demo_hazards
 from hazardloop.demo.plan import (
     ADDRESS_PREFIX,
     DISTRICT_CODE,
@@ -74,6 +75,7 @@ class DemoSummary:
     departments: Tally = field(default_factory=Tally)
     sites: Tally = field(default_factory=Tally)
     users: Tally = field(default_factory=Tally)
+    hazards: Tally = field(default_factory=Tally)
     logins: list[DemoLogin] = field(default_factory=list)
 
     def tallies(self) -> list[tuple[str, Tally]]:
@@ -86,6 +88,7 @@ class DemoSummary:
             ("行业监管部门", self.departments),
             ("场所", self.sites),
             ("用户", self.users),
+            ("隐患（驾驶舱演示）", self.hazards),
         ]
 
     @property
@@ -120,7 +123,7 @@ class DemoSummary:
 
 
 def seed_demo(*, password: str = DEMO_PASSWORD) -> DemoSummary:
-    """Build the demo 拱墅区 (regions, departments, sites, users) where it is missing.
+    """Build the demo 拱墅区 (regions, departments, sites, users, hazards for the console) where it is missing.
 
     Running it again creates nothing and changes nothing. Only flushes; the caller commits.
     Raises ValidationFailed for a password too short and DemoSeedError when existing
@@ -136,6 +139,7 @@ def seed_demo(*, password: str = DEMO_PASSWORD) -> DemoSummary:
     departments = _ensure_departments(district, plan.departments, summary)
     site_ids = _ensure_sites(plan.sites, regions, summary)
     _ensure_users(plan.users, password, password_hash, regions, departments, site_ids, summary)
+    summary.hazards.created, summary.hazards.existing = seed_demo_hazards(site_ids)
     return summary
 
 

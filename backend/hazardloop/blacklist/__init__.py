@@ -1,0 +1,1 @@
+"""黑名单 (失信惩戒): candidates from the escalation ladder through review, approval, publication and removal."""

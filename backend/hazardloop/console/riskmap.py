@@ -1,0 +1,113 @@
+"""四色风险图 (红橙黄蓝): grids as polygons coloured by risk, sites as points, as one GeoJSON FeatureCollection.
+
+Drawn without any tile server; a tile layer is offered only when TILE_URL_TEMPLATE is configured.
+Chinese tile servers draw in GCJ-02, so ``crs=gcj02`` converts every coordinate on the server with
+``hazardloop.geo.wgs84_to_gcj02`` (the stored coordinates stay WGS-84).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import case, func, select
+
+from hazardloop import policy
+from hazardloop.console.services import OPEN, RUNNING, Scope, _site_filter
+from hazardloop.database import utcnow
+from hazardloop.extensions import db
+from hazardloop.geo import wgs84_to_gcj02
+from hazardloop.hazards.models import Hazard
+from hazardloop.hazards.queries import filters
+from hazardloop.hazards.states import HazardLevel
+from hazardloop.regions.models import Region
+from hazardloop.regions.services import in_subtree
+from hazardloop.sites.models import Site
+from hazardloop.taxonomy import RegionLevel, RiskLevel
+
+RISK_ORDER = [RiskLevel.BLUE, RiskLevel.YELLOW, RiskLevel.ORANGE, RiskLevel.RED]
+
+
+def grid_risk_level(*, major_open: int, overdue_open: int, open_hazards: int, site_levels: set[str]) -> RiskLevel:
+    """A grid's colour: the higher of its sites' assessed risk (四色 classification) and what its
+    open hazards show now — an open 重大 hazard is red, an overdue one orange, any open one yellow."""
+    from_hazards = (RiskLevel.RED if major_open else RiskLevel.ORANGE if overdue_open
+                    else RiskLevel.YELLOW if open_hazards else RiskLevel.BLUE)
+    from_sites = max((RiskLevel(s) for s in site_levels), key=RISK_ORDER.index, default=RiskLevel.BLUE)
+    return max(from_hazards, from_sites, key=RISK_ORDER.index)
+
+
+def _convert(geometry: dict[str, Any], point: Callable[[float, float], tuple[float, float]]) -> dict[str, Any]:
+    """The geometry with every [lng, lat] position passed through ``point(lat, lng)``."""
+    def position(p: list[float]) -> list[float]:
+        lat, lng = point(p[1], p[0])
+        return [round(lng, 7), round(lat, 7), *p[2:]]
+
+    if geometry["type"] == "Polygon":
+        coordinates: Any = [[position(p) for p in ring] for ring in geometry["coordinates"]]
+    elif geometry["type"] == "MultiPolygon":
+        coordinates = [[[position(p) for p in ring] for ring in polygon] for polygon in geometry["coordinates"]]
+    else:
+        coordinates = position(geometry["coordinates"])
+    return {"type": geometry["type"], "coordinates": coordinates}
+
+
+def tiles() -> dict[str, Any] | None:
+    template = current_app.config["TILE_URL_TEMPLATE"]
+    if not template:
+        return None
+    attribution = current_app.config["TILE_ATTRIBUTION"]
+    return {"url_template": template, "attribution": attribution, "crs": "gcj02"}
+
+
+def risk_map(scope: Scope, *, crs: str = "wgs84") -> dict[str, Any]:
+    """The FeatureCollection of the scope's grids (with a boundary) and sites (with a position)."""
+    now = utcnow()
+    point = wgs84_to_gcj02 if crs == "gcj02" else (lambda lat, lng: (lat, lng))
+    open_where = filters(scope.user, {**scope.list_args, "status": OPEN})
+    per_site = {site_id: (int(n), int(major or 0), int(late or 0)) for site_id, n, major, late in db.session.execute(
+        select(Hazard.site_id, func.count(),
+               func.sum(case((Hazard.level == HazardLevel.MAJOR.value, 1), else_=0)),
+               func.sum(case((Hazard.status.in_(RUNNING) & (Hazard.deadline_at < now), 1), else_=0)))
+        .where(*open_where).group_by(Hazard.site_id))}
+    # Hazards at a closed-down site still count in their grid; only active sites are drawn and counted.
+    sites = db.session.execute(select(Site.id, Site.name, Site.grid_id, Site.lat, Site.lng, Site.risk_level,
+                                      Site.active).where(_site_filter(scope)).order_by(Site.id)).all()
+    grid_where = [Region.level == RegionLevel.GRID.value, policy.visible(scope.user, Region)]
+    if scope.region is not None:
+        grid_where.append(in_subtree(Region.path, scope.region.path))
+    grids = db.session.execute(select(Region.id, Region.name, Region.boundary).where(*grid_where)
+                               .order_by(Region.path)).all()
+    by_grid: dict[int, dict[str, Any]] = {g.id: {"sites": 0, "open": 0, "major": 0, "late": 0, "levels": set()}
+                                          for g in grids}
+    features: list[dict[str, Any]] = []
+    site_features = []
+    for site in sites:
+        n, major, late = per_site.get(site.id, (0, 0, 0))
+        bucket = by_grid.get(site.grid_id)
+        if bucket is not None:
+            bucket["open"] += n
+            bucket["major"] += major
+            bucket["late"] += late
+            if site.active:
+                bucket["sites"] += 1
+                bucket["levels"].add(site.risk_level)
+        if site.active and site.lat is not None and site.lng is not None:
+            site_features.append({
+                "type": "Feature", "geometry": _convert({"type": "Point", "coordinates": [site.lng, site.lat]}, point),
+                "properties": {"kind": "site", "site_id": site.id, "name": site.name, "risk_level": site.risk_level,
+                               "grid_id": site.grid_id, "open_hazards": n, "major_open": major}})
+    for grid in grids:
+        if not grid.boundary:
+            continue
+        bucket = by_grid[grid.id]
+        level = grid_risk_level(major_open=bucket["major"], overdue_open=bucket["late"],
+                                open_hazards=bucket["open"], site_levels=bucket["levels"])
+        features.append({
+            "type": "Feature", "geometry": _convert(grid.boundary, point),
+            "properties": {"kind": "grid", "region_id": grid.id, "name": grid.name, "risk_level": level.value,
+                           "open_hazards": bucket["open"], "major_open": bucket["major"],
+                           "overdue_open": bucket["late"], "sites": bucket["sites"],
+                           "density": round(bucket["open"] / bucket["sites"], 4) if bucket["sites"] else 0.0}})
+    return {"type": "FeatureCollection", "crs_name": crs, "tiles": tiles(), "features": [*features, *site_features]}

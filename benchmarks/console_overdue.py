@@ -1,0 +1,68 @@
+"""Figure: latency of the supervisor console's overdue tracker, first page, over 1,000,000 hazards (PostgreSQL).
+
+The closed-loop benchmark's data set (benchmarks/hazard_list.py: 300 grids, 10,000 sites, 1,000,000
+hazards, about 32,000 of them overdue). Asks ``GET /api/v1/console/overdue`` (most days overdue
+first, 50 a page) as a district supervisor for the whole district and as a street supervisor, and the
+due-soon window; prints the median and p95 (200 requests each by default) and EXPLAIN ANALYZE of
+the page query and the total. Goal (issue 8): first page p95 < 100 ms, on 2 cores.
+
+Run:  .venv/bin/python benchmarks/console_overdue.py [--hazards 1000000] [--requests 200] [--keep]
+      [--database URL (reuse a database kept by console_overview.py or this script)]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+
+from console_overview import custom_plan_timed, data_set
+from hazard_list import captured_sql, explain, logged_in, machine, make_user, p95, timed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--hazards", type=int, default=1_000_000)
+    parser.add_argument("--sites", type=int, default=10_000)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--pg-server", default="postgresql://postgres@127.0.0.1:5432/")
+    parser.add_argument("--keep", action="store_true", help="keep the generated database")
+    parser.add_argument("--database", help="reuse a database kept by an earlier --keep run")
+    args = parser.parse_args()
+    print(machine() + " (the issue's figures are for 2 cores)")
+    with data_set(args) as (app, tree):
+        office = logged_in(app, make_user(app, "supervisor", tree["district"]))
+        street = logged_in(app, make_user(app, "supervisor", tree["streets"][0]))
+        cases = [("district, overdue, first page", office, "/api/v1/console/overdue"),
+                 ("street, overdue, first page", street, "/api/v1/console/overdue"),
+                 ("district, due soon, first page", office, "/api/v1/console/overdue?window=due_soon"),
+                 ("district, by level, first page", office, "/api/v1/console/overdue?sort=level")]
+        figures = {}
+        for label, client, path in cases:
+            body = client.get(path).get_json()
+            ms = timed(client, path, args.requests)
+            figures[label] = p95(ms)
+            print(f"  {label:<32} total {body['total']:>7,}  {args.requests} requests: median "
+                  f"{statistics.median(ms):6.1f} ms   p95 {p95(ms):6.1f} ms   max {max(ms):6.1f} ms")
+        with captured_sql(app) as statements:
+            office.get("/api/v1/console/overdue")
+        hazard_queries = [(s, p) for s, p in statements if "FROM hazards" in s]
+        page = next((s, p) for s, p in hazard_queries if "LIMIT" in s)
+        total = next((s, p) for s, p in hazard_queries if "count(*)" in s)
+        for label, (statement, parameters) in (("page query", page), ("total", total)):
+            ms = custom_plan_timed(app, statement, parameters, args.requests)
+            print(f"  SQL only, {label:<12} {args.requests}×: median {statistics.median(ms):6.2f} ms   "
+                  f"p95 {p95(ms):6.2f} ms")
+        print("\nEXPLAIN ANALYZE — page query (district, overdue):\n" + explain(app, *page))
+        print("\nEXPLAIN ANALYZE — total:\n" + explain(app, *total))
+        worst = figures["district, overdue, first page"]
+        print(f"\nwhole-district first page p95 {worst:.1f} ms — goal < 100 ms: {'met' if worst < 100 else 'NOT met'}")
+        with app.app_context():
+            from hazardloop.extensions import db
+
+            db.engine.dispose()
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
