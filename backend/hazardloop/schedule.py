@@ -10,6 +10,7 @@ from typing import Any
 
 
 def periodic_jobs() -> list[tuple[Any, int | str]]:
+    from hazardloop.blacklist.jobs import collect_blacklist_candidates
     from hazardloop.escalation.jobs import escalate_overdue_hazards
     from hazardloop.outbox.jobs import relay_outbox
     from hazardloop.reports.jobs import draft_monthly_circulars, draft_weekly_circulars, snapshot_daily_metrics
@@ -17,6 +18,7 @@ def periodic_jobs() -> list[tuple[Any, int | str]]:
     return [
         (relay_outbox, 10),                     # outbox rows Redis does not hold (lost or never handed over)
         (escalate_overdue_hazards, 300),        # reminders and the escalation ladder, from the database
+        (collect_blacklist_candidates, 600),    # the ladder's 黑名单候选 into the 黑名单 process
         (snapshot_daily_metrics, "5 0 * * *"),  # yesterday's counts per region and department
         (draft_weekly_circulars, "0 6 * * 1"),  # 周通报 drafts of last week, Monday morning
         (draft_monthly_circulars, "30 6 1 * *"),  # 月通报 drafts of last month, on the 1st

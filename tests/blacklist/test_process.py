@@ -66,6 +66,17 @@ def test_a_top_rung_case_becomes_a_candidate_with_enterprise_facts_only(world, c
     assert candidate["published_at"] is None and candidate["removable_after"] is None
 
 
+def test_the_scheduled_job_takes_candidates_in_before_anyone_looks(world, login, db):  # noqa: F811
+    from hazardloop.blacklist.jobs import collect_blacklist_candidates
+    from hazardloop.blacklist.models import BlacklistEntry
+
+    escalate_to_the_top(login(world.people.office), world.h1.id)
+    assert collect_blacklist_candidates() == {"taken": 1}
+    assert collect_blacklist_candidates() == {"taken": 0}  # a case is taken once
+    entries = db.session.scalars(select(BlacklistEntry)).all()
+    assert [(e.site_id, e.status) for e in entries] == [(world.shop_a1.id, "candidate")]
+
+
 def test_the_whole_process_is_recorded_step_by_step(world, candidate, login, db):  # noqa: F811
     from hazardloop.hazards.events import verify_chains
     from hazardloop.hazards.models import AuditEvent

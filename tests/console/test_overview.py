@@ -156,9 +156,17 @@ def test_bad_input_is_a_problem(world, login):
     assert_problem(office.get("/api/v1/console/overview?region_id=abc"), 422, "validation_failed")
 
 
-def test_overview_xlsx_has_the_three_rate_tables(world, login):
-    book = read_xlsx(login(world.people.office), "/api/v1/console/overview.xlsx")
-    assert list(book) == ["按街道", "按部门", "按领域"]
+def test_overview_xlsx_has_the_rate_tables_and_patrol_coverage(world, login):
+    office = login(world.people.office)
+    book = read_xlsx(office, "/api/v1/console/overview.xlsx")
+    assert list(book) == ["按街道", "按部门", "按领域", "巡查覆盖·网格", "巡查覆盖·网格员"]
+    coverage = office.get("/api/v1/console/overview").get_json()["patrol_coverage"]
+    assert book["巡查覆盖·网格"][0] == ("网格", "场所数", "本期已巡查", "覆盖率")
+    assert [r[:3] for r in book["巡查覆盖·网格"][1:]] == [(g["name"], g["sites"], g["patrolled"])
+                                                          for g in coverage["by_grid"]]
+    assert [(r[0], r[4]) for r in book["巡查覆盖·网格员"][1:]] == [(w["name"], w["hazards_found"])
+                                                              for w in coverage["by_inspector"]]
+    assert coverage["by_grid"], "the small district has grids to cover"
     rows = book["按街道"]
     assert rows[0] == ("街道/区域", "发现隐患", "已整改闭环", "当前逾期", "按期整改", "整改率", "按期整改率")
     assert rows[1] == ("A街道", 5, 1, 2, 1, 0.2, 1)

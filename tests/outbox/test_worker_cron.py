@@ -25,8 +25,8 @@ def test_the_schedule_is_one_list_registered_once(app):
     scheduler = rq.make_cron_scheduler()
     names = sorted(job.func_name.rsplit(".", 1)[1] for job in scheduler.get_jobs())
     assert names == sorted(job.__name__ for job, _ in periodic_jobs())
-    assert names == ["draft_monthly_circulars", "draft_weekly_circulars", "escalate_overdue_hazards", "relay_outbox",
-                     "snapshot_daily_metrics"]
+    assert names == ["collect_blacklist_candidates", "draft_monthly_circulars", "draft_weekly_circulars",
+                     "escalate_overdue_hazards", "relay_outbox", "snapshot_daily_metrics"]
 
 
 def children_named(pid: int, needle: bytes) -> list[int]:

@@ -46,9 +46,10 @@ def overview(args: dict[str, Any]) -> Any:
 
 @blp.route("/overview.xlsx")
 @blp.arguments(OverviewArgsSchema, location="query")
-@blp.response(200, BINARY, content_type=XLSX, description="整改率统计表（按街道、部门、领域三张工作表）")
+@blp.response(200, BINARY, content_type=XLSX,
+              description="整改率统计表（按街道、部门、领域）与本期巡查覆盖（按网格、网格员）")
 def overview_xlsx(args: dict[str, Any]) -> Any:
-    """The overview's rate tables as an XLSX workbook."""
+    """The overview's rate tables and patrol coverage as an XLSX workbook."""
     data = services.overview(_scope(args), period=args["period"])
     rates = data["rates"]
     columns = ["发现隐患", "已整改闭环", "当前逾期", "按期整改", "整改率", "按期整改率"]
@@ -62,6 +63,14 @@ def overview_xlsx(args: dict[str, Any]) -> Any:
         Sheet("按街道", ["街道/区域", *columns], widths, ([r["name"], *numbers(r)] for r in rates["by_street"])),
         Sheet("按部门", ["责任部门", *columns], widths, ([r["name"], *numbers(r)] for r in rates["by_department"])),
         Sheet("按领域", ["监管领域", *columns], widths, ([r["label"], *numbers(r)] for r in rates["by_domain"])),
+    ]
+    coverage = data["patrol_coverage"]
+    sheets += [
+        Sheet("巡查覆盖·网格", ["网格", "场所数", "本期已巡查", "覆盖率"], [24, 10, 10, 10],
+              ([r["name"], r["sites"], r["patrolled"], rate_cell(r["share"])] for r in coverage["by_grid"])),
+        Sheet("巡查覆盖·网格员", ["网格员", "场所数", "本期已巡查", "覆盖率", "发现隐患"], [16, 10, 10, 10, 10],
+              ([r["name"], r["sites"], r["patrolled"], rate_cell(r["share"]), r["hazards_found"]]
+               for r in coverage["by_inspector"])),
     ]
     return send_file(write_workbook(sheets), mimetype=XLSX, as_attachment=True, download_name=filename("整改率统计"))
 
