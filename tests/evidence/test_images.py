@@ -144,6 +144,14 @@ def test_the_uploads_cheap_decode_alone_refuses_damaged_pixel_data(name, make):
     assert caught.value.code in ("photo_corrupt", "photo_truncated"), name
 
 
+def test_a_truncated_photo_is_refused_even_after_weasyprint_is_imported():
+    import weasyprint  # noqa: F401  -- sets PIL.ImageFile.LOAD_TRUNCATED_IMAGES = True for the whole process
+
+    with pytest.raises(images.ImageRejected) as caught:
+        images.check_decodes(Image.open(io.BytesIO(f.truncated_jpeg())))
+    assert caught.value.code == "photo_truncated"
+
+
 def _with_corrupt_scan(data: bytes) -> bytes:
     damaged = bytearray(data)
     start = damaged.index(b"\xff\xda") + 20

@@ -18,7 +18,7 @@ import zipfile
 from collections.abc import Callable
 from typing import Any
 
-from PIL import Image, ImageCms
+from PIL import Image, ImageCms, ImageFile
 
 # Pillow hands freed image memory back to the OS by default, so each photo's ~30 MB of buffers
 # (the 2000 px decode, the 1600 px base) are page-faulted in afresh: ≈10 ms of kernel time per
@@ -269,6 +269,8 @@ def decode(im: Image.Image, long_side: int | None, *, draft: bool = True) -> Ima
         if scale < 1:
             im.draft("RGB", (max(1, round(w * scale)), max(1, round(h * scale))))
     _feed_whole(im)
+    # WeasyPrint sets this process-wide on import ("don't crash on truncated images"); evidence must.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         im.load()
     except Exception as exc:
