@@ -151,10 +151,8 @@ SEED_DRAFT = """async ([checklist, draft]) => {
 }"""
 
 LEAVE = "() => { history.pushState(null, '', '/outbox'); dispatchEvent(new PopStateEvent('popstate')); }"
-# The form renders the sections that fill the first screen at once and the rest while the phone is idle or as
-# they scroll into reach (placeholders of about their height until then). "Rendered" = every section is in
-# place and nothing in the viewport is still a placeholder, painted; the time until all 100 item cards exist
-# is reported too.
+# The figure: navigation until all 100 item cards exist and the frame after is painted. (A checklist longer than
+# the form's first pass renders the rest while idle; the time until the first screen is painted is printed too.)
 MEASURE_RENDER = """(path) => new Promise((resolve) => {
   const start = performance.now();
   history.pushState(null, '', path);
@@ -175,7 +173,11 @@ MEASURE_RENDER = """(path) => new Promise((resolve) => {
     }
     if (items >= 100) {
       result.all = performance.now() - start;
-      requestAnimationFrame(() => requestAnimationFrame(() => resolve(result)));
+      // The next frame paints them: that is when the whole checklist is on the page.
+      requestAnimationFrame(() => {
+        result.allPainted = performance.now() - start;
+        requestAnimationFrame(() => resolve(result));
+      });
     } else {
       requestAnimationFrame(check);
     }
@@ -253,13 +255,13 @@ def main() -> int:
               f"({'meets' if ok_perf else 'MISSES'} ≥ 90 / ≤ 2.5 s / ≤ 200 ms)")
     print(f"installability (Page.getInstallabilityErrors): "
           f"{'none — installable' if not installability else json.dumps(installability, ensure_ascii=False)}")
-    firsts = [t["first"] for t in timings]
-    median = statistics.median(firsts)
-    print(f"100-item checklist render, 4× CPU throttling: median {median:.0f} ms to the painted first screen "
-          f"(runs: {', '.join(f'{t:.0f}' for t in firsts)}; target < 200 ms; "
-          f"{statistics.median(t['firstItems'] for t in timings):.0f} item cards rendered by then)")
-    print(f"  all 100 item cards rendered (the rest while idle): median "
-          f"{statistics.median(t['all'] for t in timings):.0f} ms")
+    whole = [t["allPainted"] for t in timings]
+    median = statistics.median(whole)
+    print(f"100-item checklist render, 4× CPU throttling: median {median:.0f} ms until all 100 item cards are "
+          f"rendered and painted (runs: {', '.join(f'{t:.0f}' for t in whole)}; target < 200 ms: "
+          f"{'met' if median < 200 else 'NOT met'})")
+    print(f"  the first screen (every section in place, no placeholder in view) painted: median "
+          f"{statistics.median(t['first'] for t in timings):.0f} ms")
     return 0 if ok_perf and not installability and median < 200 else 1
 
 
