@@ -376,6 +376,14 @@ def can_anywhere(user: User, action: Action) -> bool:
     )
 
 
+def holds(user: User, action: Action) -> bool:
+    """Does any of ``user``'s roles carry ``action`` at all (anywhere or within its scope)?
+
+    For screens whose content is filtered by scope afterwards, e.g. the console and the 黑名单 list.
+    """
+    return user.active and any(Role(g.role) in RULES[action] for g in user.grants)
+
+
 def authorize(user: User, action: Action, obj: Any) -> None:
     """Raise NotFound when ``obj`` is outside the user's sight, Forbidden when seen but not allowed."""
     if can(user, action, obj):

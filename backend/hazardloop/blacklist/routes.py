@@ -30,7 +30,7 @@ export_blp = blueprint("blacklist_export", __name__, "/blacklist.xlsx", "黑名�
 
 def _require_any_view() -> Any:
     user = current_user()
-    if not any(r in policy.RULES[Action.BLACKLIST_VIEW] for r in {g.role for g in user.grants}):
+    if not policy.holds(user, Action.BLACKLIST_VIEW):
         raise Forbidden("您无权查看黑名单。")
     return user
 

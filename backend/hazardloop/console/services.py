@@ -72,7 +72,7 @@ class Scope:
 def console_scope(user: User, region_id: int | None, department_id: int | None) -> Scope:
     """The scope of a console request. Raises NotFound for a region outside sight or an unknown
     department, Forbidden when the caller's roles have no console."""
-    if not any(Role(g.role) in policy.RULES[Action.CONSOLE_VIEW] for g in user.grants) or not user.active:
+    if not policy.holds(user, Action.CONSOLE_VIEW):
         raise Forbidden("您的角色不能使用监管驾驶舱。")
     region = None
     if region_id is not None:

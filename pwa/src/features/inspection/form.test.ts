@@ -4,7 +4,7 @@ import {
   answerRestCompliant, isFailed, isoWithOffset, newInspectionDraft, photoIdsOf, toPayload, unansweredCount,
   updateAnswer, validate,
 } from './form';
-import { fitWithin } from './photos';
+import { fitWithin } from '../../ui/resize';
 
 const content: ChecklistContent = {
   id: 'fire-small-shop', title: '小商店消防安全检查表', version: '2026.1',

@@ -1,15 +1,7 @@
 /** Photos from the camera: resized on the phone, hashed, stored as Blobs with capture time and place. */
 import { putPhoto, sha256Hex } from '../../db/photos';
 import type { PhotoRecord, Position } from '../../db/types';
-
-export const MAX_SIDE = 1600;
-export const JPEG_QUALITY = 0.8;
-
-/** Fit (width, height) inside MAX_SIDE on the long side, never enlarging. */
-export function fitWithin(width: number, height: number, maxSide = MAX_SIDE): { width: number; height: number } {
-  const scale = Math.min(1, maxSide / Math.max(width, height));
-  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
-}
+import { resizeToJpeg } from '../../ui/resize';
 
 /** The device position now, with its accuracy; null when denied, unavailable or too slow. */
 export function currentPosition(timeoutMs = 8000): Promise<Position | null> {
@@ -29,23 +21,6 @@ export function currentPosition(timeoutMs = 8000): Promise<Position | null> {
       { enableHighAccuracy: true, timeout: timeoutMs, maximumAge: 30_000 },
     );
   });
-}
-
-async function resizeToJpeg(file: Blob): Promise<{ blob: Blob; width: number; height: number }> {
-  const bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
-  const size = fitWithin(bitmap.width, bitmap.height);
-  const canvas = document.createElement('canvas');
-  canvas.width = size.width;
-  canvas.height = size.height;
-  const ctx = canvas.getContext('2d')!;
-  ctx.fillStyle = '#fff';
-  ctx.fillRect(0, 0, size.width, size.height);
-  ctx.drawImage(bitmap, 0, 0, size.width, size.height);
-  bitmap.close();
-  const blob = await new Promise<Blob>((resolve, reject) =>
-    canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('图片压缩失败'))), 'image/jpeg', JPEG_QUALITY));
-  canvas.width = canvas.height = 0;
-  return { blob, ...size };
 }
 
 /**

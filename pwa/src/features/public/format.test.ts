@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cleanCode, localDate, localTime, plausibleMobile, stepStates } from './format';
 import { isPublicOnlyPath, isPublicPath, isQrPath } from './paths';
-import { fitWithin } from './photos';
+import { fitWithin } from '../../ui/resize';
 
 describe('public pages: words and times', () => {
   it('shows the city time the API wrote, whatever zone the phone is in', () => {
