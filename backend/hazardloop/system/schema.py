@@ -34,6 +34,10 @@ def ensure_schema_current(app: Flask) -> None:
     """Raise SchemaOutOfDate, naming the upgrade command, if the database is not at head."""
     expected, current = expected_heads(), current_heads(app)
     if current != expected:
+        with app.app_context():
+            from hazardloop.extensions import db
+
+            db.engine.dispose()  # the app will not start: close the connection the check opened
         shown = ", ".join(sorted(current)) or "空库（未建表）"
         raise SchemaOutOfDate(
             f"数据库结构版本落后（当前：{shown}；需要：{', '.join(sorted(expected))}）。"
