@@ -13,6 +13,7 @@ from flask import current_app
 from flask_smorest import Blueprint
 from sqlalchemy import Select, func, select
 
+from hazardloop.database import local_zone
 from hazardloop.extensions import db
 
 
@@ -65,13 +66,13 @@ class LocalDateTime(ma.fields.DateTime):
     def _serialize(self, value: dt.datetime | None, attr: Any, obj: Any, **kwargs: Any) -> Any:
         if value is None:
             return None
-        return local_isoformat(value, ZoneInfo(current_app.config["TIMEZONE"]))
+        return local_isoformat(value, local_zone())
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dt.datetime:
         result = super()._deserialize(value, attr, data, **kwargs)
         if result.tzinfo is None:
             # A time without an offset is read as local time in the configured zone.
-            result = result.replace(tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
+            result = result.replace(tzinfo=local_zone())
         return result.astimezone(dt.UTC)
 
 

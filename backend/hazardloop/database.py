@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import DateTime, MetaData, String, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
@@ -25,6 +27,11 @@ class Base(DeclarativeBase):
 def utcnow() -> dt.datetime:
     """The current instant, timezone-aware in UTC."""
     return dt.datetime.now(dt.UTC)
+
+
+def local_zone() -> ZoneInfo:
+    """The configured local time zone (TIMEZONE): how times are shown and local dates and periods are cut."""
+    return ZoneInfo(current_app.config["TIMEZONE"])
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import yaml
 from flask import current_app
@@ -30,7 +29,7 @@ from hazardloop.blacklist.states import (
     BlacklistStatus,
     steps_from,
 )
-from hazardloop.database import utcnow
+from hazardloop.database import local_zone, utcnow
 from hazardloop.errors import Conflict, NotFound, RuleViolation, ValidationFailed
 from hazardloop.escalation.models import EscalationCase
 from hazardloop.extensions import db
@@ -152,7 +151,7 @@ def _district_level(user: User, entry: BlacklistEntry) -> bool:
 
 
 def _context(entry: BlacklistEntry, user: User, now: dt.datetime, after: dt.datetime | None) -> dict[str, Any]:
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    zone = local_zone()
     return {"district_level": _district_level(user, entry), "now": now, "removable_after": after,
             "removable_after_label": f"{after.astimezone(zone):%Y-%m-%d %H:%M}" if after else None,
             "clean_period_days": load_rules().clean_period_days}

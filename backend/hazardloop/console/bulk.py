@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select, text
@@ -18,7 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from hazardloop import policy
 from hazardloop.accounts.models import User
 from hazardloop.bulk import insert_ignoring_duplicates
-from hazardloop.database import utcnow
+from hazardloop.database import local_zone, utcnow
 from hazardloop.errors import ApiError, Conflict, NotFound, RuleViolation
 from hazardloop.escalation.models import Escalation, EscalationCase
 from hazardloop.escalation.policy import load_ladder
@@ -47,8 +46,8 @@ def remind_hazard(hazard: Hazard, *, actor: User, note: str | None, now: dt.date
         raise RuleViolation("只有已交办、整改中的隐患可以催办。", code="not_running")
     role = policy.acting_role(actor, Action.HAZARD_REMIND, hazard)
     assert role is not None
-    today = now.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
-    deadline = hazard.deadline_at.astimezone(ZoneInfo(current_app.config["TIMEZONE"])) if hazard.deadline_at else None
+    today = now.astimezone(local_zone()).date()
+    deadline = hazard.deadline_at.astimezone(local_zone()) if hazard.deadline_at else None
     body = f"{hazard.site.name}：{hazard.description}\n整改期限：{deadline:%Y-%m-%d %H:%M}" if deadline else \
         f"{hazard.site.name}：{hazard.description}"
     if note:

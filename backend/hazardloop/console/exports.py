@@ -7,11 +7,8 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import IO, Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app
-
-from hazardloop.database import utcnow
+from hazardloop.database import local_zone, utcnow
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -28,7 +25,7 @@ def excel_time(value: dt.datetime | None) -> dt.datetime | None:
     """A naive local datetime (Excel has no time zones)."""
     if value is None:
         return None
-    return value.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).replace(tzinfo=None)
+    return value.astimezone(local_zone()).replace(tzinfo=None)
 
 
 def rate_cell(value: float | None) -> Any:
@@ -64,5 +61,5 @@ def write_workbook(sheets: list[Sheet]) -> IO[bytes]:
 
 
 def filename(stem: str) -> str:
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    zone = local_zone()
     return f"{stem}_{utcnow().astimezone(zone):%Y%m%d_%H%M}.xlsx"

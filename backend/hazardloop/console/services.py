@@ -24,7 +24,7 @@ from sqlalchemy.orm import joinedload
 from hazardloop import policy
 from hazardloop.accounts.models import User
 from hazardloop.console.models import HazardStatusCount
-from hazardloop.database import utcnow
+from hazardloop.database import local_zone, utcnow
 from hazardloop.errors import Forbidden, NotFound, ValidationFailed
 from hazardloop.escalation.models import Escalation
 from hazardloop.extensions import db
@@ -112,7 +112,7 @@ def _site_filter(scope: Scope) -> Any:
 
 
 def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
+    return local_zone()
 
 
 def _local_midnight(day: dt.date) -> dt.datetime:

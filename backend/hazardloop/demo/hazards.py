@@ -13,13 +13,11 @@ import datetime as dt
 import io
 import uuid
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import select
 
 from hazardloop.accounts.models import RoleGrant, User
-from hazardloop.database import utcnow
+from hazardloop.database import local_zone, utcnow
 from hazardloop.extensions import db
 from hazardloop.hazards.models import Hazard
 from hazardloop.hazards.services import create_hazard, transition
@@ -61,7 +59,7 @@ def _client_uuid(key: str) -> str:
 
 
 def _end_of_local_day(day: dt.date) -> dt.datetime:
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    zone = local_zone()
     return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=zone).astimezone(dt.UTC)
 
 
@@ -97,7 +95,7 @@ def seed_demo_hazards(site_ids: list[int]) -> tuple[int, int]:
         Hazard.client_uuid.in_([_client_uuid(h.key) for h in HAZARDS]))))
     created = 0
     photo_id: str | None = None
-    today = utcnow().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    today = utcnow().astimezone(local_zone()).date()
     for plan in HAZARDS:
         if _client_uuid(plan.key) in existing or plan.site >= len(site_ids):
             continue

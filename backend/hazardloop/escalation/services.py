@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import joinedload, load_only
 
 from hazardloop.bulk import insert_ignoring_duplicates, insert_rows
-from hazardloop.database import utcnow
+from hazardloop.database import local_zone, utcnow
 from hazardloop.escalation.models import DeadlineReminder, Escalation, EscalationCase, ReportEscalation
 from hazardloop.escalation.policy import Ladder, Reminder, Rung, load_ladder
 from hazardloop.extensions import db
@@ -147,7 +147,7 @@ def sweep_deadlines(now: dt.datetime | None = None, *, ladder: Ladder | None = N
     now = now or utcnow()
     ladder = ladder or load_ladder(current_app.config.get("ESCALATION_POLICY"))
     _serialize_sweeps()
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    zone = local_zone()
     result = SweepResult()
     _escalate_untriaged_reports(now, ladder, result)
     query = candidates_query(now, ladder, zone)

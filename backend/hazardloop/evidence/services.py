@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from hazardloop.accounts.models import User
-from hazardloop.database import utcnow
+from hazardloop.database import local_zone, utcnow
 from hazardloop.errors import ApiError, NotFound, ValidationFailed
 from hazardloop.evidence import images, watermark
 from hazardloop.evidence.incoming import IncomingFile
@@ -74,7 +74,7 @@ def key_version(key: str) -> str:
 # --- configuration helpers ------------------------------------------------------------
 
 def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
+    return local_zone()
 
 
 def _font_path() -> str:

@@ -6,10 +6,10 @@ import base64
 import datetime as dt
 from itertools import zip_longest
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app, render_template
+from flask import render_template
 
+from hazardloop.database import local_zone
 from hazardloop.errors import ApiError, NotFound
 from hazardloop.extensions import db
 from hazardloop.hazards.models import Hazard, RectificationOrder
@@ -39,14 +39,14 @@ def get_document(document_id: int) -> RectificationOrder:
 def _local(value: dt.datetime | None) -> str:
     if value is None:
         return "—"
-    local = value.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+    local = value.astimezone(local_zone())
     return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
 
 
 def _local_date(value: dt.datetime | None) -> str:
     if value is None:
         return "____年__月__日"
-    local = value.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+    local = value.astimezone(local_zone())
     return f"{local.year}年{local.month}月{local.day}日"
 
 

@@ -6,14 +6,12 @@ import datetime as dt
 import tempfile
 from collections.abc import Iterator
 from typing import IO, Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import Row, select
 
 from hazardloop.accounts.models import User
 from hazardloop.checklists.models import ChecklistVersion
-from hazardloop.database import utcnow
+from hazardloop.database import local_zone, utcnow
 from hazardloop.extensions import db
 from hazardloop.hazards import queries
 from hazardloop.hazards.models import Hazard
@@ -79,7 +77,7 @@ def rows(user: User, args: dict[str, Any]) -> Iterator[list[Any]]:
 
     The query is streamed in batches (a server-side cursor on PostgreSQL).
     """
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    zone = local_zone()
     now = utcnow()
     item_text = _ItemTexts()
 
@@ -133,5 +131,5 @@ def write_xlsx(user: User, args: dict[str, Any]) -> IO[bytes]:
 
 
 def filename() -> str:
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    zone = local_zone()
     return f"隐患台账_{utcnow().astimezone(zone):%Y%m%d_%H%M}.xlsx"

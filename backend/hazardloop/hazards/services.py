@@ -14,7 +14,7 @@ from hazardloop.accounts.models import User
 from hazardloop.bulk import insert_ignoring_duplicates
 from hazardloop.checklists.format import Item
 from hazardloop.checklists.models import ChecklistVersion
-from hazardloop.database import utcnow
+from hazardloop.database import local_zone, utcnow
 from hazardloop.errors import Conflict, NotFound, RuleViolation, ValidationFailed
 from hazardloop.extensions import db
 from hazardloop.hazards import deadlines
@@ -57,9 +57,8 @@ def _local_year() -> int:
 
 
 def deadlines_now_local() -> dt.datetime:
-    from zoneinfo import ZoneInfo
 
-    return utcnow().astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+    return utcnow().astimezone(local_zone())
 
 
 # --- lookups -------------------------------------------------------------------------------------
@@ -164,9 +163,8 @@ def _parse_deadline(value: Any, field: str) -> dt.datetime:
         parsed = dt.date.fromisoformat(str(value)[:10])
     except ValueError as exc:
         raise ValidationFailed.field(field, "日期格式应为 YYYY-MM-DD。") from exc
-    from zoneinfo import ZoneInfo
 
-    local = dt.datetime.combine(parsed, dt.time(23, 59, 59), tzinfo=ZoneInfo(current_app.config["TIMEZONE"]))
+    local = dt.datetime.combine(parsed, dt.time(23, 59, 59), tzinfo=local_zone())
     if local <= utcnow():
         raise ValidationFailed.field(field, "日期须晚于今天。")
     return local.astimezone(dt.UTC)

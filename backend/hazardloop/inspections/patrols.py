@@ -24,7 +24,7 @@ from sqlalchemy import ColumnElement, Index, and_, case, exists, func, select
 from sqlalchemy.orm import selectinload
 
 from hazardloop.accounts.models import RoleGrant, User
-from hazardloop.database import utcnow
+from hazardloop.database import local_zone, utcnow
 from hazardloop.extensions import db
 from hazardloop.hazards.models import Hazard
 from hazardloop.inspections.models import Inspection, InspectionMode
@@ -192,7 +192,7 @@ def patrol_plan(site_filter: ColumnElement[bool], *, now: dt.datetime | None = N
     """
     now = now or utcnow()
     plan = load_plan()
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    zone = local_zone()
     last = (select(func.max(Inspection.finished_at))
             .where(Inspection.site_id == Site.id, _counting(plan)).scalar_subquery())
     rows = db.session.execute(select(Site, last).where(site_filter, Site.active.is_(True))

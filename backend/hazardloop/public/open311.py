@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import select
 
+from hazardloop.apitools import local_isoformat
+from hazardloop.database import local_zone
 from hazardloop.errors import NotFound
 from hazardloop.extensions import db
 from hazardloop.hazards.models import Hazard
@@ -36,7 +36,7 @@ def services_list() -> list[dict[str, Any]]:
 
 
 def _time(value: dt.datetime | None) -> str | None:
-    return value.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).isoformat() if value else None
+    return local_isoformat(value, local_zone())
 
 
 def _request_from_report(report: PublicReport) -> dict[str, Any]:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from hazardloop.accounts.auth import current_user, public
 from hazardloop.apitools import PaginationArgsSchema, blueprint, paginate
+from hazardloop.database import local_zone
 from hazardloop.errors import ApiError, ValidationFailed
 from hazardloop.evidence.services import too_large
 from hazardloop.hazards.schemas import LEVEL_INPUT
@@ -198,7 +198,7 @@ def report_queue(args: dict[str, Any]) -> Any:
 @reports_blp.response(200, ReportStatsSchema)
 def report_stats(args: dict[str, Any]) -> Any:
     """Figures for the console: received, median triage time, share accepted, 办结率, by grid, for a period."""
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    zone = local_zone()
     today = dt.datetime.now(zone).date()
     end_day = args["end"] or today
     start_day = args["start"] or end_day.replace(day=1)

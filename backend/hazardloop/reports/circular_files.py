@@ -7,8 +7,9 @@ import io
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app, render_template
+from flask import render_template
 
+from hazardloop.database import local_zone
 from hazardloop.hazards.documents import FONT_FAMILY, PdfUnavailable
 from hazardloop.hazards.models import Circular
 from hazardloop.hazards.states import STATUS_LABELS, HazardStatus
@@ -16,7 +17,7 @@ from hazardloop.reports.circulars import scope_of, totals_of
 
 
 def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
+    return local_zone()
 
 
 def _local(iso: str | dt.datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:

@@ -14,15 +14,13 @@ import datetime as dt
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from hazardloop import policy
 from hazardloop.accounts.models import User
-from hazardloop.database import utcnow
+from hazardloop.database import local_zone, utcnow
 from hazardloop.errors import Conflict, NotFound, ValidationFailed
 from hazardloop.extensions import db
 from hazardloop.hazards.models import Circular, Hazard
@@ -76,7 +74,7 @@ def resolve_scope(kind: str, region_id: int | None, department_id: int | None) -
 
 def resolve_period(kind: str, start: dt.date | None, end: dt.date | None) -> Period:
     """The local week or month holding ``start`` (default today), or the days ``start``–``end`` inclusive."""
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    zone = local_zone()
     if kind in ("week", "month"):
         begin, finish, title = period_bounds(kind, start or utcnow().astimezone(zone).date())
         return Period(kind, begin, finish, title)

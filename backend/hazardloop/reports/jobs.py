@@ -31,14 +31,12 @@ def draft_monthly_circulars(day: str | None = None) -> dict[str, Any]:
 
 
 def _draft_periodic(kind: str, day: str | None) -> dict[str, Any]:
-    from zoneinfo import ZoneInfo
 
-    from flask import current_app
 
-    from hazardloop.database import utcnow
+    from hazardloop.database import local_zone, utcnow
     from hazardloop.reports.circulars import draft_periodic
 
-    today = dt.date.fromisoformat(day) if day else utcnow().astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    today = dt.date.fromisoformat(day) if day else utcnow().astimezone(local_zone()).date()
     made = draft_periodic(kind, today)
     db.session.commit()
     return {"drafts": made}

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import delete, func, select
 
-from hazardloop.database import utcnow
+from hazardloop.database import local_zone, utcnow
 from hazardloop.extensions import db
 from hazardloop.hazards.models import Hazard
 from hazardloop.hazards.states import DEADLINE_STATUSES, HazardStatus
@@ -19,7 +17,7 @@ from hazardloop.sites.models import Site
 
 def snapshot_metrics(day: dt.date | None = None) -> int:
     """Replace ``day``'s snapshot rows (one per grid and department) with current counts; returns the rows."""
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    zone = local_zone()
     now = utcnow()
     day = day or now.astimezone(zone).date()
     rows = db.session.execute(

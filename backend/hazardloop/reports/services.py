@@ -10,13 +10,11 @@ import datetime as dt
 import html
 from collections import Counter
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from hazardloop.accounts.models import User
-from hazardloop.database import utcnow
+from hazardloop.database import local_zone, utcnow
 from hazardloop.errors import ValidationFailed
 from hazardloop.extensions import db
 from hazardloop.hazards.models import Hazard
@@ -28,7 +26,7 @@ from hazardloop.sites.models import Site
 
 def period_bounds(kind: str, day: dt.date) -> tuple[dt.datetime, dt.datetime, str]:
     """The local week (Monday–Sunday) or month holding ``day``, as UTC instants [start, end), and its title."""
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    zone = local_zone()
     if kind == "week":
         first = day - dt.timedelta(days=day.weekday())
         last = first + dt.timedelta(days=7)
