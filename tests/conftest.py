@@ -8,6 +8,11 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,7 +27,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-REDIS_BASE = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
 DATABASES = ["sqlite", "postgresql"]
 
 os.environ.setdefault("SECRET_KEY", "test-secret-" + uuid.uuid4().hex)
@@ -48,32 +53,62 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = keep
 
 
-REDIS_LOCK_KEY = "hazardloop:test-run-owner"
-_OWNER = f"{os.uname().nodename}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class PrivateRedis:
+    """redis-server on its own loopback port with no persistence: a restart comes back empty.
+
+    Each test process runs its own, so no other program using the machine's Redis (and no
+    parallel test run) can see or disturb the suite's keys.
+    """
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        server = shutil.which("redis-server")
+        if server is None:
+            raise RuntimeError("缺少 redis-server：请运行 ./dev test（它会安装 Debian 的 redis-server）。")
+        self.proc = subprocess.Popen([server, "--port", str(self.port), "--bind", "127.0.0.1",
+                                      "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                if redis.Redis.from_url(self.url).ping():
+                    return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(10)
+        self.proc = None
 
 
 def reset_redis(conn: redis.Redis) -> None:
-    """Empty this process's Redis database but keep our claim on it."""
+    """Empty this process's Redis database."""
     conn.flushdb()
-    conn.set(REDIS_LOCK_KEY, _OWNER, ex=3 * 3600)
 
 
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
-    """A Redis database (1–15) claimed by this test process alone, so parallel runs never share one.
-
-    Database 0 is left to a running instance of the app.
-    """
-    for number in range(1, 16):
-        url = f"{REDIS_BASE}/{number}"
-        conn = redis.Redis.from_url(url)
-        if conn.set(REDIS_LOCK_KEY, _OWNER, nx=True, ex=3 * 3600):
-            reset_redis(conn)
-            break
-    else:
-        raise RuntimeError("没有空闲的 Redis 数据库（1–15 均被其他测试进程占用）。")
-    yield url
-    conn.flushdb()  # releases the claim too
+    """This test process's own throwaway redis-server (``TEST_REDIS_URL`` names an existing one instead)."""
+    if TEST_REDIS_URL:
+        yield TEST_REDIS_URL
+        return
+    server = PrivateRedis()
+    server.start()
+    yield server.url
+    server.stop()
 
 
 @pytest.fixture(scope="session")
