@@ -81,7 +81,7 @@ def make_app(url: str) -> Any:
               "SCHEMA_CHECK": False, "TESTING": True, "REDIS_URL": redis_url, "RQ_CONNECTION": redis_url,
               "RATELIMIT_STORAGE_URI": redis_url, "RATELIMIT_KEY_PREFIX": f"bench{uuid.uuid4().hex[:8]}",
               "PASSWORD_HASH_MEMORY_KIB": 1024, "PASSWORD_HASH_TIME_COST": 1,
-              "LOGIN_LIMIT_PER_ACCOUNT": "1000 per minute", "LOGIN_LIMIT_PER_ADDRESS": "1000 per minute"}
+              "LOGIN_FREE_FAILURES": 1000, "LOGIN_LIMIT_PER_ADDRESS": "1000 per minute"}
     app = create_app(config)
     with app.app_context():
         upgrade()

@@ -137,6 +137,9 @@ def make_test_config(database_url: str, redis_url: str, tmp: Path) -> dict[str, 
         # Cheap argon2 in tests; production cost is tested separately in test_passwords.
         "PASSWORD_HASH_MEMORY_KIB": 1024,
         "PASSWORD_HASH_TIME_COST": 1,
+        # Role-default SMS off unless a test is about it (tests/notifications/test_defaults.py).
+        "NOTIFY_ROLE_DEFAULTS": False,
+        "VAPID_PRIVATE_KEY_FILE": str(tmp / "vapid_private.pem"),
     }
 
 

@@ -30,12 +30,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api.init_app(app)
     rq.init_app(app)
 
-    from hazardloop import errors
+    from hazardloop import errors, inputs, security
     from hazardloop.accounts import auth, ratelimit
 
+    security.init_app(app)
     errors.register_error_handlers(app)
     auth.init_app(app)
     ratelimit.init_app(app)
+    inputs.init_app(app)  # before the blueprints: it installs the bounded <int:…> converter
     _import_models()
     _register_blueprints(app)
     _register_request_hooks(app)
@@ -56,10 +58,12 @@ def _import_models() -> None:
     from hazardloop.accounts import models as _accounts  # noqa: F401
     from hazardloop.blacklist import models as _blacklist  # noqa: F401
     from hazardloop.checklists import models as _checklists  # noqa: F401
+    from hazardloop.circulars import models as _circulars  # noqa: F401
     from hazardloop.console import models as _console  # noqa: F401
     from hazardloop.escalation import models as _escalation  # noqa: F401
     from hazardloop.evidence import models as _evidence  # noqa: F401
     from hazardloop.hazards import models as _hazards  # noqa: F401
+    from hazardloop.imports import models as _imports  # noqa: F401
     from hazardloop.inspections import models as _inspections  # noqa: F401
     from hazardloop.inspections import patrols as _patrols  # noqa: F401  (its index on inspections)
     from hazardloop.notifications import models as _notifications  # noqa: F401
@@ -74,11 +78,12 @@ def _register_blueprints(app: Flask) -> None:
     from hazardloop.blacklist.routes import blp as blacklist_blp
     from hazardloop.blacklist.routes import export_blp as blacklist_export_blp
     from hazardloop.checklists.routes import blp as checklists_blp
+    from hazardloop.circulars.routes import blp as circulars_blp
+    from hazardloop.circulars.routes import drafts_blp as circular_drafts_blp
     from hazardloop.console.routes import blp as console_blp
     from hazardloop.evidence.routes import blp as photos_blp
     from hazardloop.hazards.document_routes import documents_blp, ledger_blp
     from hazardloop.hazards.routes import blp as hazards_blp
-    from hazardloop.hazards.routes import circulars_blp
     from hazardloop.inspections.patrol_routes import blp as patrols_blp
     from hazardloop.inspections.routes import blp as inspections_blp
     from hazardloop.notifications.routes import blp as notifications_blp
@@ -86,7 +91,6 @@ def _register_blueprints(app: Flask) -> None:
     from hazardloop.public.routes import open311_blp, public_blp, publication_blp, reports_blp
     from hazardloop.regions.routes import blp as regions_blp
     from hazardloop.regions.routes import departments_blp, taxonomy_blp
-    from hazardloop.reports.routes import blp as circular_drafts_blp
     from hazardloop.sites.posters import blp as posters_blp
     from hazardloop.sites.routes import blp as sites_blp
     from hazardloop.system.routes import blp as system_blp
@@ -100,12 +104,20 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(webhooks_blp)
     for blp in (console_blp, blacklist_blp, blacklist_export_blp):
         api.register_blueprint(blp)
+    from hazardloop.escalation.routes import blp as proposals_blp
 
-    import swagger_ui_bundle
+    api.register_blueprint(proposals_blp)
+    from hazardloop.imports.routes import blp as imports_blp
+
+    api.register_blueprint(imports_blp)
+
+    import swagger_ui
+
+    swagger_static = Path(swagger_ui.__file__).resolve().parent / "static"
 
     @app.get("/api/docs/assets/<path:filename>")
     def swagger_assets(filename: str) -> Response:
-        return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
+        return send_from_directory(swagger_static, filename)
 
     # Last: the field app's shell and assets at / (it never matches /api/...).
     from hazardloop.web.routes import blp as web_blp

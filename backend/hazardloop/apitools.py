@@ -12,13 +12,40 @@ import marshmallow as ma
 from flask import current_app
 from flask_smorest import Blueprint
 from sqlalchemy import Select, func, select
+from webargs.flaskparser import FlaskParser
 
+from hazardloop import inputs
 from hazardloop.database import local_zone
 from hazardloop.extensions import db
 
 
+class BoundedArgumentsParser(FlaskParser):
+    """webargs' parser, plus the bounds of ``inputs.out_of_bounds`` on every parsed location.
+
+    A date the schema accepted (0001-01-01, 9999-12-31) or an id beyond PostgreSQL's integer is
+    answered 422 for its field here, before a service computes a deadline or queries with it.
+    """
+
+    def _process_location_data(self, location_data: Any, schema: ma.Schema, req: Any, location: str,
+                                unknown: str | None, validators: Any) -> Any:
+        data = super()._process_location_data(location_data, schema, req, location, unknown, validators)
+        problems = inputs.out_of_bounds(data)
+        if problems:
+            # Name the fields as the client sent them (``from``, not the attribute ``start``).
+            fields = schema.fields
+            raise ma.ValidationError({(fields[k].data_key or k) if k in fields else k: v
+                                      for k, v in problems.items()})
+        return data
+
+
+class ApiBlueprint(Blueprint):
+    """Every API blueprint: flask-smorest's, with the bounded arguments parser."""
+
+    ARGUMENTS_PARSER = BoundedArgumentsParser()
+
+
 def blueprint(name: str, import_name: str, url_prefix: str, description: str) -> Blueprint:
-    return Blueprint(name, import_name, url_prefix=f"/api/v1{url_prefix}", description=description)
+    return ApiBlueprint(name, import_name, url_prefix=f"/api/v1{url_prefix}", description=description)
 
 
 def local_isoformat(value: dt.datetime | None, zone: ZoneInfo) -> str | None:
@@ -73,7 +100,11 @@ class LocalDateTime(ma.fields.DateTime):
         if result.tzinfo is None:
             # A time without an offset is read as local time in the configured zone.
             result = result.replace(tzinfo=local_zone())
-        return result.astimezone(dt.UTC)
+        try:
+            # 0001-01-01T00:00+08:00 has no UTC instant (and 9999-12-31T23:59-08:00 none either).
+            return result.astimezone(dt.UTC)
+        except OverflowError as exc:
+            raise ma.ValidationError(inputs.DATE_MESSAGE) from exc
 
 
 class PaginationArgsSchema(ma.Schema):

@@ -16,6 +16,14 @@ from hazardloop.extensions import db
 from hazardloop.taxonomy import Role
 
 
+def cpu_cores() -> int:
+    """The cores this process may run on (a container's CPU set, not the host's count); at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def _cli_app() -> Flask:
     from hazardloop import create_app
     from hazardloop.schedule import register_periodic_jobs
@@ -80,8 +88,10 @@ def create_user_command(mobile: str, display_name: str, role: str, region_id: in
 @click.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=int, help="gunicorn worker processes")
-@click.option("--threads", default=4, show_default=True, type=int, help="threads per worker")
+@click.option("--workers", default=lambda: cpu_cores(), show_default="CPU 核数", type=int,
+              help="gunicorn worker processes (README: Design choices, measured)")
+@click.option("--threads", default=8, show_default=True, type=int,
+              help="threads per worker (overlap the database waits; README: Design choices)")
 @with_appcontext
 def run_command(host: str, port: int, workers: int, threads: int) -> None:
     """Serve the web app and API with gunicorn."""
@@ -102,6 +112,10 @@ def run_command(host: str, port: int, workers: int, threads: int) -> None:
             return create_app()
 
     click.echo(f"hazardloop 正在监听 http://{host}:{port}/")
+    if current_app.config["SESSION_COOKIE_SECURE"] and not current_app.config["TRUSTED_PROXY_HOPS"]:
+        # The Secure cookie needs https (a reverse proxy); on plain http the browser drops it and login fails.
+        click.echo("提示：会话 Cookie 仅经 HTTPS 发送。若在本机直接以 http 访问，请设置 SESSION_COOKIE_SECURE=false；"
+                   "若在反向代理之后，请设置 TRUSTED_PROXY_HOPS。")
     Server().run()
 
 
@@ -121,10 +135,15 @@ def _supervise_cron(stop: threading.Event) -> None:
     Its own process, because CronScheduler.start() installs signal handlers (main thread only)
     and exits when Redis goes away; the worker itself waits for Redis and carries on.
     """
-    delay = 1.0
     env = {**os.environ, "FLASK_APP": "hazardloop.cli:worker_app"}
+    _supervise([sys.executable, "-m", "flask", "rq", "cron"], env, stop)
+
+
+def _supervise(command: list[str], env: dict[str, str], stop: threading.Event) -> None:
+    """Keep ``command`` running as a child process until ``stop``; restart it with backoff if it exits."""
+    delay = 1.0
     while not stop.is_set():
-        child = subprocess.Popen([sys.executable, "-m", "flask", "rq", "cron"], env=env)
+        child = subprocess.Popen(command, env=env)
         while child.poll() is None and not stop.wait(0.5):
             pass
         if child.poll() is None:
@@ -146,12 +165,16 @@ def _supervise_cron(stop: threading.Event) -> None:
               help="Also run RQ's cron scheduler with the periodic jobs of hazardloop.schedule (not with --burst).")
 @click.option("--fork/--no-fork", default=True, show_default=True,
               help="Run each job in a forked work-horse (default) or in the worker process itself.")
+@click.option("--processes", default=lambda: cpu_cores(), show_default="CPU 核数", type=int,
+              help="RQ worker processes to run side by side (jobs such as photo derivatives use a core each).")
 @with_appcontext
-def worker_command(burst: bool, name: str | None, queues: tuple[str, ...], cron: bool, fork: bool) -> None:
-    """Run an RQ worker with RQ's own scheduler, and the cron scheduler beside it.
+def worker_command(burst: bool, name: str | None, queues: tuple[str, ...], cron: bool, fork: bool,
+                   processes: int) -> None:
+    """Run RQ workers (one per core by default) with RQ's own scheduler, and the cron scheduler beside them.
 
-    The worker imports the application once and forks a work-horse per job (milliseconds), which
-    runs the job in its own app context with its own database connections.
+    Each worker imports the application once and forks a work-horse per job (milliseconds), which
+    runs the job in its own app context with its own database connections. The extra workers are
+    child processes of this one (`--processes 1`, no cron), started again if they exit.
     """
     require_current_schema()
     from hazardloop.outbox.worker import make_worker
@@ -161,14 +184,24 @@ def worker_command(burst: bool, name: str | None, queues: tuple[str, ...], cron:
     worker = make_worker(current_app._get_current_object(), list(queues), fork=fork,  # type: ignore[attr-defined]
                          name=name)
     stop = threading.Event()
-    supervisor = threading.Thread(target=_supervise_cron, args=(stop,), name="cron", daemon=True)
+    supervisors = []
     if cron and not burst:
+        supervisors.append(threading.Thread(target=_supervise_cron, args=(stop,), name="cron", daemon=True))
+    if not burst:
+        for i in range(1, processes):
+            command = [sys.executable, "-c", "from hazardloop.cli import main; main()", "worker", "--processes", "1",
+                       "--no-cron",
+                       "--fork" if fork else "--no-fork", *(f"--queue={q}" for q in queues),
+                       *([f"--name={name}-{i + 1}"] if name else [])]
+            supervisors.append(threading.Thread(target=_supervise, args=(command, dict(os.environ), stop),
+                                                name=f"worker-{i + 1}", daemon=True))
+    for supervisor in supervisors:
         supervisor.start()
     try:
         worker.work(burst=burst, with_scheduler=True)
     finally:
         stop.set()
-        if supervisor.is_alive():
+        for supervisor in supervisors:
             supervisor.join(15)
 
 

@@ -60,11 +60,23 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "TIMEZONE": os.environ.get("TIMEZONE") or "Asia/Shanghai",
         # Largest request body; photo uploads have their own, smaller limit.
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH") or 32 * 1024 * 1024),
+        # 批量导入: the most data rows one file may have, and rows applied per transaction.
+        "IMPORT_MAX_ROWS": int(os.environ.get("IMPORT_MAX_ROWS") or 150_000),
+        "IMPORT_BATCH_ROWS": int(os.environ.get("IMPORT_BATCH_ROWS") or 1000),
         "SCHEMA_CHECK": _bool("SCHEMA_CHECK", True),
         # Hazards: the body named on orders, when a recurring hazard turns 重大, presence checks.
         "ISSUING_BODY": os.environ.get("ISSUING_BODY") or "区安全生产委员会办公室",
         "RECURRENCE_UPGRADE_THRESHOLD": int(os.environ.get("RECURRENCE_UPGRADE_THRESHOLD") or 2),
         "PRESENCE_MAX_DISTANCE_M": float(os.environ.get("PRESENCE_MAX_DISTANCE_M") or 300),
+        # 企业自查自改: the share drawn for a grid worker's spot check, and the draw's seed (sha256 of
+        # seed:hazard id, so each draw is reproducible and recorded on the event).
+        "SELF_RECTIFY_SPOT_CHECK_SHARE": float(os.environ.get("SELF_RECTIFY_SPOT_CHECK_SHARE") or 0.2),
+        "SELF_RECTIFY_SPOT_CHECK_SEED": os.environ.get("SELF_RECTIFY_SPOT_CHECK_SEED") or "hazardloop-spot-check",
+        # 通报: 发文机关, 落款 (default: the issuer), 抄送, and the window in which 屡查屡犯 is counted.
+        "CIRCULAR_ISSUER": os.environ.get("CIRCULAR_ISSUER") or "区安全生产委员会办公室",
+        "CIRCULAR_SIGNATURE": os.environ.get("CIRCULAR_SIGNATURE") or None,
+        "CIRCULAR_CC": os.environ.get("CIRCULAR_CC") or "区安委会各成员单位，各街道（园区）安委办",
+        "CIRCULAR_REPEAT_WINDOW_DAYS": int(os.environ.get("CIRCULAR_REPEAT_WINDOW_DAYS") or 90),
         # Where phones reach the app: printed in the site QR codes as <base>/s/<token>.
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000",
         # Photo evidence: upload limits, storage backend ("local" under STORAGE_DIR, or "s3").
@@ -82,12 +94,19 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "S3_SECRET_ACCESS_KEY": os.environ.get("S3_SECRET_ACCESS_KEY") or None,
         # Sessions: offline phones keep working for 30 days; each use slides the expiry.
         "SESSION_LIFETIME_DAYS": int(os.environ.get("SESSION_LIFETIME_DAYS") or 30),
-        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
+        # Secure unless the server is explicitly run on plain http for local use (`./dev up`, the browser tests).
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", True),
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none, answer directly).
+        "TRUSTED_PROXY_HOPS": int(os.environ.get("TRUSTED_PROXY_HOPS") or 0),
         # Supervisor console: an optional map tile server (its tiles are in GCJ-02), 黑名单 rules file.
         "TILE_URL_TEMPLATE": os.environ.get("TILE_URL_TEMPLATE") or None,
         "TILE_ATTRIBUTION": os.environ.get("TILE_ATTRIBUTION") or "",
         "BLACKLIST_RULES": os.environ.get("BLACKLIST_RULES") or None,
-        "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT") or "5 per 15 minutes",
+        # Login throttle: per account and address together, free failures then doubling waits up to a cap;
+        # plus a ceiling per address across accounts (password spraying).
+        "LOGIN_FREE_FAILURES": int(os.environ.get("LOGIN_FREE_FAILURES") or 5),
+        "LOGIN_BACKOFF_BASE_S": int(os.environ.get("LOGIN_BACKOFF_BASE_S") or 30),
+        "LOGIN_BACKOFF_MAX_S": int(os.environ.get("LOGIN_BACKOFF_MAX_S") or 900),
         "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS") or "30 per 15 minutes",
         "RATELIMIT_STORAGE_URI": redis_url,
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX") or "hazardloop",
@@ -105,8 +124,27 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "SMTP_STARTTLS": _bool("SMTP_STARTTLS", False),
         "SMTP_USERNAME": os.environ.get("SMTP_USERNAME") or None,
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD") or None,
+        # Outgoing addresses (SSRF): 企业微信/钉钉 robots only on these https hosts; webhook subscribers on
+        # private, loopback or link-local addresses only when allowed (an intranet receiver, the tests).
+        "ROBOT_HOSTS": [host.strip().lower() for host in
+                        (os.environ.get("ROBOT_HOSTS") or "qyapi.weixin.qq.com,oapi.dingtalk.com").split(",")
+                        if host.strip()],
+        "WEBHOOK_ALLOW_PRIVATE": _bool("WEBHOOK_ALLOW_PRIVATE", False),
+        # Web Push: the VAPID key pair is generated once into this file (kept, like the secret key).
+        "VAPID_PRIVATE_KEY_FILE": os.environ.get("VAPID_PRIVATE_KEY_FILE") or str(instance_path / "vapid_private.pem"),
+        "VAPID_SUBJECT": os.environ.get("VAPID_SUBJECT") or "mailto:admin@example.invalid",
+        # Who has chosen no channels yet gets the role's defaults (notifications.services.ROLE_DEFAULTS).
+        "NOTIFY_ROLE_DEFAULTS": _bool("NOTIFY_ROLE_DEFAULTS", True),
         "SMS_GATEWAY": os.environ.get("SMS_GATEWAY") or "fake",
         "SMS_SIGNATURE": os.environ.get("SMS_SIGNATURE") or "安全隐患排查",
+        # 阿里云短信 / 腾讯云短信 (SMS_GATEWAY=aliyun|tencent): keys, 短信签名, templates (config/sms.yaml).
+        "SMS_ACCESS_KEY_ID": os.environ.get("SMS_ACCESS_KEY_ID") or "",
+        "SMS_ACCESS_KEY_SECRET": os.environ.get("SMS_ACCESS_KEY_SECRET") or "",
+        "SMS_SIGN_NAME": os.environ.get("SMS_SIGN_NAME") or "",
+        "SMS_ENDPOINT": os.environ.get("SMS_ENDPOINT") or "",
+        "SMS_TENCENT_APP_ID": os.environ.get("SMS_TENCENT_APP_ID") or "",
+        "SMS_TENCENT_REGION": os.environ.get("SMS_TENCENT_REGION") or "ap-guangzhou",
+        "SMS_TEMPLATES": os.environ.get("SMS_TEMPLATES") or "",
         # 群众举报 (issue 9): attempts per address / device (X-Device-Id), body size, triage deadline.
         "PUBLIC_REPORT_LIMIT_PER_ADDRESS": os.environ.get("PUBLIC_REPORT_LIMIT_PER_ADDRESS") or "20 per hour",
         "PUBLIC_REPORT_LIMIT_PER_DEVICE": os.environ.get("PUBLIC_REPORT_LIMIT_PER_DEVICE") or "5 per hour",
@@ -121,7 +159,9 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "OPENAPI_URL_PREFIX": "/api",
         "OPENAPI_JSON_PATH": "openapi.json",
         "OPENAPI_SWAGGER_UI_PATH": "/docs",
-        # Served by the app itself (swagger-ui-bundle): no CDN needed.
+        # Served by the app itself (swagger-ui-py's Swagger UI 5): no CDN needed.
         "OPENAPI_SWAGGER_UI_URL": "/api/docs/assets/",
+        # No badge image from validator.swagger.io: the page loads nothing from other hosts (CSP).
+        "OPENAPI_SWAGGER_UI_CONFIG": {"validatorUrl": None},
         "JSON_SORT_KEYS": False,
     }

@@ -12,6 +12,8 @@ from urllib.parse import quote
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 # A text cell that starts with one of these is read as a formula (or DDE) by Excel, WPS and LibreOffice.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Excel refuses (offers to "repair") a cell holding more characters than this.
+MAX_CELL_CHARS = 32767
 
 
 def safe_cell(value: Any) -> Any:
@@ -19,14 +21,16 @@ def safe_cell(value: Any) -> Any:
 
     Text loses the characters XLSX cannot hold, and text that a spreadsheet would run as a formula
     (``=HYPERLINK(…)``, ``=cmd|…``, ``+``, ``-``, ``@``, tab, CR) gets a leading ``'``, as OWASP
-    advises for CSV/XLSX injection, so it is shown, never evaluated. Numbers, dates and None pass
-    unchanged.
+    advises for CSV/XLSX injection, so it is shown, never evaluated. Text longer than a cell holds
+    is cut with an ellipsis. Numbers, dates and None pass unchanged.
     """
     if not isinstance(value, str):
         return value
     text = _ILLEGAL_XML.sub("\ufffd", value)
     if text.startswith(_FORMULA_START):
         text = "'" + text
+    if len(text) > MAX_CELL_CHARS:
+        text = text[: MAX_CELL_CHARS - 1] + "…"
     return text
 
 

@@ -8,8 +8,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import marshmallow as ma
+from apispec import BasePlugin
 from flask import Flask, Response, current_app, json
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -145,6 +146,9 @@ _MESSAGE_TRANSLATIONS: list[tuple[re.Pattern[str], str, str]] = [
     (re.compile(r"^Must be one of: (.+)\.$"), "invalid_choice", "取值应为以下之一：{0}。"),
     (re.compile(r"^String does not match expected pattern\.$"), "invalid", "格式不正确。"),
     (re.compile(r"^Invalid value\.$"), "invalid", "取值无效。"),
+    # Our own bounds (hazardloop.inputs), already Chinese: only the stable code is added.
+    (re.compile(r"^((?:数值|编号|日期).*(?:超出允许范围|之间)。)$"), "out_of_range", "{0}"),
+    (re.compile(r"^(含有不允许的控制字符.*)$"), "invalid_characters", "{0}"),
 ]
 
 
@@ -278,6 +282,20 @@ def handle_operational_error(error: OperationalError) -> Response:
                             headers={"Retry-After": "1"})
 
 
+def handle_out_of_range(error: Exception) -> Response:
+    """A value no column or calendar can hold slipped past the schemas: the client's input, not our fault.
+
+    PostgreSQL refuses it as a DataError (integer out of range, NUL in text, value too long), SQLite
+    and ``datetime`` as an OverflowError, the driver as a UnicodeEncodeError (a lone surrogate).
+    """
+    from hazardloop.extensions import db
+
+    db.session.rollback()
+    log.warning("input out of range answered as 422: %s", error)
+    return problem_response(422, "out_of_range", "数据校验失败",
+                            "提交的数值、日期或文字超出了允许的范围，或含有无效字符。")
+
+
 def handle_unexpected(error: Exception) -> Response:
     log.exception("unhandled error", exc_info=error)
     code, title, detail = HTTP_PROBLEMS[500]
@@ -293,11 +311,20 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(IntegrityError, handle_integrity_error)
     app.register_error_handler(OperationalError, handle_operational_error)
     app.register_error_handler(StaleDataError, handle_stale_data)
+    for kind in (DataError, OverflowError, UnicodeEncodeError):
+        app.register_error_handler(kind, handle_out_of_range)
     app.register_error_handler(Exception, handle_unexpected)
 
 
 class ProblemSchema(ma.Schema):
-    """RFC 9457 problem details, as every error of this API is shaped."""
+    """RFC 9457 problem details, as every error of this API is shaped.
+
+    Extension members are allowed (RFC 9457 §3.2): e.g. ``retry_after`` on a 429, ``current_status``
+    on a refused workflow step.
+    """
+
+    class Meta:
+        unknown = ma.INCLUDE
 
     type = ma.fields.String(metadata={"description": "问题类型 URI"})
     title = ma.fields.String(metadata={"description": "简短标题"})
@@ -308,3 +335,27 @@ class ProblemSchema(ma.Schema):
         ma.fields.Dict(),
         metadata={"description": "逐字段错误：field、code、message（中文）、location"},
     )
+    retry_after = ma.fields.Integer(metadata={"description": "429：多少秒后可以重试（同 Retry-After 头）"})
+
+
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+
+class ProblemResponsesPlugin(BasePlugin):
+    """apispec plugin: every documented 4xx/5xx answer is application/problem+json with the Problem schema.
+
+    Routes declare their error answers with a description only (``alt_response(404, description=…)``);
+    this fills in the body they actually send, so a client (and the fuzz) can check it.
+    """
+
+    def operation_helper(self, path: str | None = None, operations: dict[str, Any] | None = None,
+                         **kwargs: Any) -> None:
+        for operation in (operations or {}).values():
+            if not isinstance(operation, dict):
+                continue
+            for status, response in (operation.get("responses") or {}).items():
+                if str(status)[0] not in "45" or not isinstance(response, dict) or "$ref" in response:
+                    continue
+                content = response.setdefault("content", {})
+                body = content.pop("application/json", None) or {"schema": PROBLEM_REF}
+                content.setdefault(PROBLEM_CONTENT_TYPE, body)

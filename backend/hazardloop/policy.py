@@ -16,10 +16,12 @@ from sqlalchemy import ColumnElement, exists, false, or_, select, true
 
 from hazardloop.accounts.models import RoleGrant, User
 from hazardloop.blacklist.models import BlacklistEntry
-from hazardloop.errors import Forbidden, NotFound
+from hazardloop.circulars.models import Circular
+from hazardloop.errors import Forbidden, NotFound, ValidationFailed
 from hazardloop.evidence.models import Photo, PhotoLink, PhotoUpload, SubjectType
-from hazardloop.hazards.models import Circular, Hazard
+from hazardloop.hazards.models import Hazard
 from hazardloop.hazards.states import HazardStatus, Transition
+from hazardloop.imports.models import ImportJob
 from hazardloop.inspections.models import Inspection, InspectionMode
 from hazardloop.notifications.models import WebhookSubscription
 from hazardloop.public.models import PublicReport
@@ -39,6 +41,8 @@ class Action(enum.StrEnum):
     SITE_UPDATE = "site.update"
     SITE_ROTATE_QR = "site.rotate_qr"
     SITE_INSPECT = "site.inspect"
+    # The enterprise's contact person and mobile in full (the console masks them for other roles).
+    SITE_CONTACT = "site.contact"
     USER_VIEW = "user.view"
     USER_MANAGE = "user.manage"
     PHOTO_VIEW = "photo.view"  # the record, thumbnail and watermarked evidence copy
@@ -61,6 +65,8 @@ class Action(enum.StrEnum):
     CIRCULAR_VIEW = "circular.view"  # 通报 of a street, department or district: read, download
     CIRCULAR_MANAGE = "circular.manage"  # draft, review, publish and archive 通报
     WEBHOOK_MANAGE = "webhook.manage"  # outside systems subscribed to signed hazard events
+    # 批量导入 of sites: a person's own import jobs (each row is checked again with SITE_CREATE/SITE_UPDATE).
+    IMPORT_SITES = "import.sites"
 
 
 class Reach(enum.Enum):
@@ -82,6 +88,7 @@ RULES: dict[Action, dict[Role, Reach]] = {
     Action.SITE_UPDATE:       {G: S, SV: S, AD: A},
     Action.SITE_ROTATE_QR:    {G: S, SV: S, AD: A},
     Action.SITE_INSPECT:      {G: S, IN: S, SV: S, E: S, AD: A},
+    Action.SITE_CONTACT:      {G: S, SV: S, E: S, AD: A},
     Action.USER_VIEW:         {SV: S, AD: A},
     Action.USER_MANAGE:       {AD: A},
     Action.PHOTO_VIEW:        {G: S, IN: S, SV: S, E: S, AD: A},
@@ -102,6 +109,7 @@ RULES: dict[Action, dict[Role, Reach]] = {
     Action.CIRCULAR_VIEW:     {IN: S, SV: S, AD: A},
     Action.CIRCULAR_MANAGE:   {SV: S, AD: A},
     Action.WEBHOOK_MANAGE:    {AD: A},
+    Action.IMPORT_SITES:      {SV: S, AD: A},
 }
 # Who may fire each hazard transition is declared in hazards.states.TRANSITIONS (roles);
 # can_fire() below applies the same scope rules as HAZARD_VIEW.
@@ -119,6 +127,7 @@ VIEW_ACTION: dict[type, Action] = {
     BlacklistEntry: Action.BLACKLIST_VIEW,
     Circular: Action.CIRCULAR_VIEW,
     WebhookSubscription: Action.WEBHOOK_MANAGE,
+    ImportJob: Action.IMPORT_SITES,
 }
 
 
@@ -225,6 +234,7 @@ IN_SCOPE: dict[type, Callable[[RoleGrant, Any], bool]] = {
     BlacklistEntry: _blacklist_in,
     Circular: _circular_in,
     WebhookSubscription: lambda grant, subscription: False,
+    ImportJob: lambda grant, job: job.created_by_id == grant.user_id,
 }
 
 
@@ -349,6 +359,7 @@ SCOPE_CLAUSE: dict[type, Callable[[RoleGrant], ColumnElement[bool]]] = {
     BlacklistEntry: _blacklist_clause,
     Circular: _circular_clause,
     WebhookSubscription: lambda grant: false(),
+    ImportJob: lambda grant: ImportJob.created_by_id == grant.user_id,
 }
 
 
@@ -392,6 +403,47 @@ def authorize(user: User, action: Action, obj: Any) -> None:
     if action != view and can(user, view, obj):
         raise Forbidden("您无权对该对象执行此操作。")
     raise NotFound("请求的资源不存在。")
+
+
+def citable_photos(user: User, photo_ids: Iterable[str]) -> set[str]:
+    """Which of these photo ids ``user`` may cite in a request body (link as evidence of something).
+
+    A photo may be cited only by someone who may view it, and while it is linked to nothing yet
+    only by someone who uploaded it: the link would put the photo in the citer's scope (record,
+    evidence copy, for staff the original with its GPS), so citing must not widen anyone's sight.
+    Unknown ids, and ids out of sight, are simply absent: the caller answers both alike.
+    """
+    from hazardloop.extensions import db
+
+    ids = {p for p in photo_ids if isinstance(p, str)}
+    if not ids or not user.active:
+        return set()
+    photos = db.session.scalars(select(Photo).where(Photo.id.in_(ids))).all()
+    return {photo.id for photo in photos
+            if can(user, Action.PHOTO_VIEW, photo) and (photo.links or user.id in photo.uploader_ids)}
+
+
+def can_see_photo_metadata(user: User, photo: Photo) -> bool:
+    """May ``user`` see the device's EXIF time and GPS in a photo's record?
+
+    Only those who may download the original (which carries them) and those who uploaded the
+    bytes: an enterprise never sees where and when an inspector's phone took a picture.
+    """
+    return user.id in photo.uploader_ids or can(user, Action.PHOTO_ORIGINAL, photo)
+
+
+def authorize_photo_citation(user: User, cited: dict[str, Iterable[str]]) -> None:
+    """Raise ValidationFailed (422, each field's error coded ``photo_missing``) unless ``user`` may cite them all.
+
+    ``cited`` maps each request field to the photo ids it names, e.g. ``{"photo_ids": [...]}``.
+    A photo out of sight is answered exactly like one never uploaded, so scope cannot be probed.
+    """
+    fields = {field: [p for p in ids or [] if p] for field, ids in cited.items()}
+    allowed = citable_photos(user, (p for ids in fields.values() for p in ids))
+    errors = [{"field": field, "message": f"照片 {photo[:12]}… 不存在或尚未上传。", "code": "photo_missing"}
+              for field, ids in fields.items() for photo in dict.fromkeys(ids) if photo not in allowed]
+    if errors:
+        raise ValidationFailed(errors, detail="所引用的照片不存在或尚未上传，请重新上传照片后再提交。")
 
 
 def visible(user: User, model: type, action: Action | None = None) -> ColumnElement[bool]:

@@ -11,9 +11,10 @@ from typing import Any
 
 def periodic_jobs() -> list[tuple[Any, int | str]]:
     from hazardloop.blacklist.jobs import collect_blacklist_candidates
+    from hazardloop.circulars.jobs import draft_monthly_circulars, draft_weekly_circulars
+    from hazardloop.console.jobs import snapshot_daily_metrics
     from hazardloop.escalation.jobs import escalate_overdue_hazards
     from hazardloop.outbox.jobs import relay_outbox
-    from hazardloop.reports.jobs import draft_monthly_circulars, draft_weekly_circulars, snapshot_daily_metrics
 
     return [
         (relay_outbox, 10),                     # outbox rows Redis does not hold (lost or never handed over)

@@ -57,6 +57,15 @@ class SiteCategory(enum.StrEnum):
     EBIKE_CHARGING = "ebike_charging"
     ELEVATOR_USER = "elevator_user"
     WAREHOUSE = "warehouse"
+    HIGH_RISE = "high_rise"
+    RESIDENTIAL_COMMUNITY = "residential_community"
+    SCHOOL = "school"
+    CLINIC = "clinic"
+    ELDERLY_CARE = "elderly_care"
+    BOILER_USER = "boiler_user"
+    TRANSPORT_COMPANY = "transport_company"
+    GAS_USER = "gas_user"
+    OUTDOOR_ADVERTISING = "outdoor_advertising"
 
 
 SITE_CATEGORY_LABELS: dict[SiteCategory, str] = {
@@ -78,6 +87,48 @@ SITE_CATEGORY_LABELS: dict[SiteCategory, str] = {
     SiteCategory.EBIKE_CHARGING: "电动自行车集中停放充电场所",
     SiteCategory.ELEVATOR_USER: "电梯使用单位（住宅小区/商业楼宇）",
     SiteCategory.WAREHOUSE: "仓储物流",
+    SiteCategory.HIGH_RISE: "高层民用建筑",
+    SiteCategory.RESIDENTIAL_COMMUNITY: "住宅小区/老旧小区",
+    SiteCategory.SCHOOL: "中小学校/幼儿园",
+    SiteCategory.CLINIC: "医疗机构",
+    SiteCategory.ELDERLY_CARE: "养老机构",
+    SiteCategory.BOILER_USER: "锅炉/压力容器/起重机械/场（厂）内机动车辆使用单位",
+    SiteCategory.TRANSPORT_COMPANY: "道路运输企业",
+    SiteCategory.GAS_USER: "居民及瓶装燃气用户",
+    SiteCategory.OUTDOOR_ADVERTISING: "户外广告设施",
+}
+
+_D = Domain
+# The 监管领域 a site of each category falls under unless its record says otherwise.
+CATEGORY_DOMAINS: dict[SiteCategory, tuple[Domain, ...]] = {
+    SiteCategory.SMALL_SHOP: (_D.NINE_SMALL, _D.FIRE),
+    SiteCategory.SMALL_RESTAURANT: (_D.NINE_SMALL, _D.FIRE),
+    SiteCategory.SMALL_HOTEL: (_D.NINE_SMALL, _D.FIRE, _D.COMMERCE_TOURISM),
+    SiteCategory.SMALL_ENTERTAINMENT: (_D.NINE_SMALL, _D.FIRE, _D.COMMERCE_TOURISM),
+    SiteCategory.SMALL_INTERNET_CAFE: (_D.NINE_SMALL, _D.FIRE),
+    SiteCategory.SMALL_BEAUTY_BATH: (_D.NINE_SMALL, _D.FIRE),
+    SiteCategory.SMALL_WORKSHOP: (_D.NINE_SMALL, _D.FIRE, _D.INDUSTRY_TRADE),
+    SiteCategory.SMALL_CLINIC: (_D.NINE_SMALL, _D.FIRE),
+    SiteCategory.SMALL_SCHOOL: (_D.NINE_SMALL, _D.FIRE),
+    # Restaurants burn piped or bottled gas: 城镇燃气 is 城市运行's business.
+    SiteCategory.RESTAURANT: (_D.FIRE, _D.COMMERCE_TOURISM, _D.URBAN_OPERATION),
+    SiteCategory.INDUSTRY_TRADE: (_D.INDUSTRY_TRADE, _D.FIRE),
+    SiteCategory.CONSTRUCTION_SITE: (_D.CONSTRUCTION,),
+    SiteCategory.HAZCHEM_UNIT: (_D.HAZCHEM, _D.FIRE),
+    SiteCategory.CROWDED_PLACE: (_D.FIRE, _D.COMMERCE_TOURISM),
+    SiteCategory.RENTAL_HOUSING: (_D.FIRE,),
+    SiteCategory.EBIKE_CHARGING: (_D.FIRE,),
+    SiteCategory.ELEVATOR_USER: (_D.SPECIAL_EQUIPMENT,),
+    SiteCategory.WAREHOUSE: (_D.FIRE, _D.ROAD_TRAFFIC),
+    SiteCategory.HIGH_RISE: (_D.FIRE,),
+    SiteCategory.RESIDENTIAL_COMMUNITY: (_D.FIRE,),
+    SiteCategory.SCHOOL: (_D.FIRE,),
+    SiteCategory.CLINIC: (_D.FIRE,),
+    SiteCategory.ELDERLY_CARE: (_D.FIRE,),
+    SiteCategory.BOILER_USER: (_D.SPECIAL_EQUIPMENT,),
+    SiteCategory.TRANSPORT_COMPANY: (_D.ROAD_TRAFFIC,),
+    SiteCategory.GAS_USER: (_D.URBAN_OPERATION,),
+    SiteCategory.OUTDOOR_ADVERTISING: (_D.URBAN_OPERATION,),
 }
 
 # 九小场所 are the categories whose code starts with "small_".

@@ -1,7 +1,9 @@
 /** The app frame: top bar with reachability, banners, the routed screen and the tab bar. */
+import { useEffect } from 'preact/hooks';
 import {
-  authExpiredStore, outboxStore, reachableStore, sessionStore, syncStore,
+  authExpiredStore, outboxStore, reachableStore, sessionStore, syncStore, watchReachability,
 } from './app-state';
+import { AccountPage, PasswordForm } from './features/account/AccountPage';
 import { HazardListPage } from './features/hazards/HazardListPage';
 import { HazardPage } from './features/hazards/HazardPage';
 import { InspectionPage } from './features/inspection/InspectionPage';
@@ -13,12 +15,15 @@ import { QrPage } from './features/site/QrPage';
 import { SitePage } from './features/site/SitePage';
 import { SiteListPage } from './features/sites/SiteListPage';
 import { SnapPage } from './features/snap/SnapPage';
+import { Bell } from './features/inbox/Bell';
+import { InboxPage } from './features/inbox/InboxPage';
+import { PrefsPage } from './features/inbox/PrefsPage';
 import { TodayPage } from './features/today/TodayPage';
 import { appRole } from './features/hazards/logic';
 import { canUseConsole } from './features/console/access';
 import { ConsoleRoute } from './features/console/ConsoleRoute';
 import { UNSENT_STATES } from './outbox/outbox';
-import { match, useLocation } from './router';
+import { match, navigate, useLocation } from './router';
 import { useStore } from './store';
 import { Banner, TabBar, TopBar } from './ui/components';
 
@@ -43,6 +48,9 @@ function route(path: string, query: URLSearchParams, enterprise: boolean): Scree
     return { title: '隐患详情', back: '/hazards', body: <HazardPage key={p.id} id={Number(p.id)} /> };
   }
   if (path === '/outbox') return { title: '待发送', body: <OutboxPage /> };
+  if (path === '/account') return { title: '我的', body: <AccountPage /> };
+  if (path === '/inbox') return { title: '消息', body: <InboxPage /> };
+  if (path === '/inbox/settings') return { title: '通知设置', back: '/inbox', body: <PrefsPage /> };
   if (path === '/snap') {
     const site = Number(query.get('site')) || null;
     return { title: '随手拍', back: site ? `/sites/${site}` : undefined, body: <SnapPage siteId={site} /> };
@@ -57,6 +65,7 @@ export function App(props: { warnings: string[] }) {
   const expired = useStore(authExpiredStore);
   const items = useStore(outboxStore);
   const sync = useStore(syncStore);
+  useEffect(() => (session ? watchReachability() : undefined), [Boolean(session)]);
 
   // 我要举报, progress and 曝光台 are public for everyone, logged in or not.
   if (isPublicOnlyPath(path)) return <LazyPublicApp />;
@@ -70,7 +79,17 @@ export function App(props: { warnings: string[] }) {
   const supervises = canUseConsole(session.user.grants);
   // 监管台: its own full-width frame, loaded as a separate chunk.
   if (supervises && (path === '/console' || path.startsWith('/console/'))) return <ConsoleRoute path={path} query={query} />;
+  // An account an administrator created: its own password first, nothing else (the server refuses the rest too).
+  if (session.user.must_change_password) {
+    return (
+      <div class="app">
+        <TopBar title="设置新密码" />
+        <main><PasswordForm forced onDone={() => navigate('/', { replace: true })} /></main>
+      </div>
+    );
+  }
   const screen = route(path, query, enterprise);
+  const sending = items.find((i) => i.state === 'sending');
   const unsent = items.filter((i) => UNSENT_STATES.includes(i.state)).length;
   const badge = reachable === false
     ? <span class="badge offline" data-testid="net" data-online="false">离线</span>
@@ -78,7 +97,14 @@ export function App(props: { warnings: string[] }) {
       {sync.running ? '同步中' : '在线'}</span>;
   return (
     <div class="app">
-      <TopBar title={screen.title} back={screen.back} right={badge} />
+      <TopBar title={screen.title} back={screen.back} right={<>{badge}<Bell path={path} />
+        <a href="/account" class="account" aria-label="我的账号" data-testid="account-link">我的</a></>} />
+      {sending && path !== '/outbox' && (
+        <div class="syncbar" role="status" data-testid="sync-progress">
+          正在发送「{sending.label}」{sending.photoIds.length
+            ? `：照片 ${sending.uploadedPhotoIds.length}/${sending.photoIds.length}` : '…'}
+        </div>
+      )}
       <main>
         {expired && <Banner kind="error">登录已过期，数据仍安全保存在本机。<a href={`/login?next=${encodeURIComponent(path)}`}>重新登录</a>后自动继续发送。</Banner>}
         {props.warnings.map((w) => <Banner key={w}>{w}</Banner>)}

@@ -1,4 +1,5 @@
 /** App-wide state: who is logged in, whether the API is reachable, the sync loop and outbox counts. */
+import { probe } from './api/auth';
 import { isReachable, onAuthRequired, onReachability, setCsrfToken } from './api/http';
 import { storeHazard } from './api/data';
 import { httpSubmissionApi } from './api/submissions';
@@ -49,6 +50,34 @@ onReachability((value) => {
   if (value) void syncLoop.request({ force: true });
 });
 onAuthRequired(() => authExpiredStore.set(true));
+
+/** How often the badge re-checks the server while the page is visible: a change shows within seconds. */
+export const REACHABILITY_PING_MS = 5_000;
+
+/**
+ * The connection badge follows real reachability: the browser's offline event at once, and a health ping every few
+ * seconds (any request's outcome also counts, see http.ts). Returns a function that stops watching.
+ */
+export function watchReachability(intervalMs = REACHABILITY_PING_MS): () => void {
+  let stopped = false;
+  // Every change goes through the request layer (an offline fetch fails at once), so the store never disagrees with it.
+  const ping = () => {
+    if (!stopped && document.visibilityState !== 'hidden') void probe(4000);
+  };
+  const offline = () => void probe(4000);
+  window.addEventListener('offline', offline);
+  window.addEventListener('online', ping);
+  document.addEventListener('visibilitychange', ping);
+  const timer = setInterval(ping, intervalMs);
+  ping();
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+    window.removeEventListener('offline', offline);
+    window.removeEventListener('online', ping);
+    document.removeEventListener('visibilitychange', ping);
+  };
+}
 
 export async function loadStoredSession(): Promise<StoredSession | null> {
   const session = (await getMeta<StoredSession>('session')) ?? null;

@@ -13,6 +13,9 @@ import { interceptLinks } from './router';
 import { blockingProblem, requestPersistence, startupWarnings } from './support';
 import { registerServiceWorker, requestBackgroundSync } from './sw-bridge';
 import './ui/styles.css';
+import { applyTextSize } from './ui/textsize';
+
+applyTextSize(); // the device's 大字模式 before the first paint, public pages included
 
 function Unsupported(props: { message: string }) {
   return (

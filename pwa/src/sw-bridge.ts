@@ -1,4 +1,5 @@
-/** The one seam between page and service worker: registration, and Background Sync nudges to flush. */
+/** The one seam between page and service worker: registration, Background Sync nudges to flush, push taps. */
+import { navigate } from './router';
 
 export function registerServiceWorker(onFlushRequested: () => void): void {
   if (!('serviceWorker' in navigator) || import.meta.env.DEV) return;
@@ -7,6 +8,10 @@ export function registerServiceWorker(onFlushRequested: () => void): void {
   });
   navigator.serviceWorker.addEventListener('message', (event) => {
     if (event.data?.type === 'flush-outbox') onFlushRequested();
+    // A tapped push notice: open its page in this window.
+    if (event.data?.type === 'open-url' && typeof event.data.url === 'string' && event.data.url.startsWith('/')) {
+      navigate(event.data.url);
+    }
   });
 }
 

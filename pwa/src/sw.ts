@@ -68,3 +68,30 @@ self.addEventListener('sync', (event: Event) => {
     clients.forEach((c) => c.postMessage({ type: 'flush-outbox' }));
   }));
 });
+
+// Web Push: show the notice; a tap focuses an open window on its page, or opens one.
+interface PushNotice { title: string; body?: string; url?: string; tag?: string }
+
+self.addEventListener('push', (event: PushEvent) => {
+  let notice: PushNotice = { title: '您有一条新消息', url: '/inbox' };
+  try {
+    notice = { ...notice, ...(event.data?.json() as PushNotice) };
+  } catch {
+    // Not JSON: show the generic line and let the inbox tell the rest.
+  }
+  event.waitUntil(self.registration.showNotification(notice.title, {
+    body: notice.body, tag: notice.tag, data: { url: notice.url ?? '/inbox' }, icon: '/icons/icon-192.png',
+  }));
+});
+
+self.addEventListener('notificationclick', (event: NotificationEvent) => {
+  event.notification.close();
+  const path = (event.notification.data as { url?: string } | null)?.url ?? '/inbox';
+  event.waitUntil(self.clients.matchAll({ type: 'window', includeUncontrolled: true }).then(async (clients) => {
+    const open = clients.find((c) => new URL(c.url).origin === self.location.origin) as WindowClient | undefined;
+    if (!open) return self.clients.openWindow(new URL(path, self.location.origin).href);
+    // The app routes in place (sw-bridge): no reload, its offline data stays.
+    open.postMessage({ type: 'open-url', url: path });
+    return open.focus();
+  }));
+});

@@ -16,8 +16,9 @@ from sqlalchemy import select
 from hazardloop import policy
 from hazardloop.accounts.models import User
 from hazardloop.blacklist.models import BlacklistEntry
+from hazardloop.circulars.models import Circular
 from hazardloop.evidence.models import Photo
-from hazardloop.hazards.models import Circular, Hazard
+from hazardloop.hazards.models import Hazard
 from hazardloop.inspections.models import Inspection
 from hazardloop.policy import Action
 from hazardloop.public.models import PublicReport
@@ -48,6 +49,9 @@ EXPECTED: dict[str, dict[str, tuple[bool, bool]]] = {
     "site.rotate_qr":    {"grid_worker": (T, F), "inspector": (F, F), "supervisor": (T, F),
                           "enterprise_user": (F, F), "admin": (T, T)},
     "site.inspect":      {"grid_worker": (T, F), "inspector": (T, F), "supervisor": (T, F),
+                          "enterprise_user": (T, F), "admin": (T, T)},
+    # The enterprise's contact in full: the console masks it for inspectors.
+    "site.contact":      {"grid_worker": (T, F), "inspector": (F, F), "supervisor": (T, F),
                           "enterprise_user": (T, F), "admin": (T, T)},
     "user.view":         {"grid_worker": (F, F), "inspector": (F, F), "supervisor": (T, F),
                           "enterprise_user": (F, F), "admin": (T, T)},
@@ -96,6 +100,9 @@ EXPECTED: dict[str, dict[str, tuple[bool, bool]]] = {
     # webhook subscribers are the administrator's alone (in/out: two subscribers)
     "webhook.manage":    {"grid_worker": (F, F), "inspector": (F, F), "supervisor": (F, F),
                           "enterprise_user": (F, F), "admin": (T, T)},
+    # 批量导入: in = a job the supervisor uploaded, out = one the administrator uploaded
+    "import.sites":      {"grid_worker": (F, F), "inspector": (F, F), "supervisor": (T, F),
+                          "enterprise_user": (F, F), "admin": (T, T)},
 }
 
 # hazard.publish_circular is asked about a hazard.
@@ -141,19 +148,32 @@ def build_scenario() -> Scenario:
     objects[("blacklist", "in")], objects[("blacklist", "out")] = _blacklist_entries(site_in, site_out)
     objects[("circular", "in")], objects[("circular", "out")] = _circulars(d.street_a, d.street_b)
     objects[("webhook", "in")], objects[("webhook", "out")] = _webhooks()
+    objects[("import", "in")], objects[("import", "out")] = _import_jobs(actors["supervisor"], actors["admin"])
     return Scenario(actors, objects)
 
 
 def _circulars(street_in: Region, street_out: Region) -> tuple[Any, Any]:
     """A weekly 通报 draft of each street."""
+    from hazardloop.circulars.models import Circular
     from hazardloop.extensions import db
-    from hazardloop.hazards.models import Circular
 
     circulars = tuple(Circular(title=f"{street.name}周通报", status="draft", scope_kind="street", region_id=street.id,
                                period_kind="week", hazard_ids=[], content={}) for street in (street_in, street_out))
     db.session.add_all(circulars)
     db.session.commit()
     return circulars[0], circulars[1]
+
+
+def _import_jobs(owner_in: User, owner_out: User) -> tuple[Any, Any]:
+    from hazardloop.extensions import db
+    from hazardloop.imports.models import ImportJob
+
+    jobs = tuple(ImportJob(kind="sites", status="checking", filename="场所.xlsx", stored_path=f"{u.id}.xlsx",
+                           file_sha256="0" * 64, created_by_id=u.id, planned={}, applied={})
+                 for u in (owner_in, owner_out))
+    db.session.add_all(jobs)
+    db.session.commit()
+    return jobs[0], jobs[1]
 
 
 def _webhooks() -> tuple[Any, Any]:
@@ -391,7 +411,10 @@ def test_http_answers_follow_the_matrix(scenario, login, action, role, where):
 TRANSITION_ROLES: dict[str, set[str]] = {
     "expose": {"inspector", "supervisor", "admin"},
     "assign": {"grid_worker", "inspector", "supervisor", "admin"},
-    "acknowledge": {"enterprise_user", "grid_worker", "inspector", "supervisor", "admin"},
+    "acknowledge": {"enterprise_user", "grid_worker", "admin"},
+    "submit_governance_plan": {"enterprise_user", "admin"},
+    "approve_governance_plan": {"supervisor", "admin"},
+    "return_governance_plan": {"supervisor", "admin"},
     "submit_rectification": {"enterprise_user", "grid_worker", "admin"},
     "verify_pass": {"grid_worker", "inspector", "supervisor", "admin"},
     "verify_fail": {"grid_worker", "inspector", "supervisor", "admin"},
@@ -399,8 +422,9 @@ TRANSITION_ROLES: dict[str, set[str]] = {
     "approve_extension": {"supervisor", "admin"},
     "refuse_extension": {"supervisor", "admin"},
     "list_supervision": {"supervisor", "admin"},
-    "submit_governance_plan": {"enterprise_user", "supervisor", "admin"},
-    "close_on_site": {"grid_worker", "inspector", "supervisor", "admin"},
+    "lift_supervision": {"supervisor", "admin"},
+    "close_on_site": {"enterprise_user", "grid_worker", "inspector", "supervisor", "admin"},
+    "self_rectify": {"enterprise_user", "admin"},
 }
 
 

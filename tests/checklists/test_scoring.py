@@ -38,7 +38,8 @@ BASE = """
 
 
 def _item(code: str, answer: str, extra: str = "", level: str = "一般") -> str:
-    cond = "major_condition: 示例条件\n          " if level == "重大" else ""
+    cond = ("major_criterion: {standard: 示例标准, clause: 第一条, quote: 示例条件}\n          "
+            if level == "重大" else "")
     return (
         f"      - code: {code}\n        text: 检查 {code}\n        answer: {answer}"
         + BASE.format(desc=f"{code} 不符合", level=level, cond=cond)

@@ -32,6 +32,11 @@ def synced(db, checklist_dir):
     return report
 
 
+# The version the shipped fire-small-shop, elevator-use … files carry, and the one a test bumps them to.
+SHIPPED = "2026.2"
+NEXT = "2026.3"
+
+
 def version_count(db) -> int:
     return db.session.scalar(select(func.count()).select_from(ChecklistVersion))
 
@@ -39,7 +44,7 @@ def version_count(db) -> int:
 def bump(path: Path, old_text: str, new_text: str, version: str | None) -> None:
     text = path.read_text(encoding="utf-8").replace(old_text, new_text, 1)
     if version:
-        text = text.replace('version: "2026.1"', f'version: "{version}"', 1)
+        text = text.replace(f'version: "{SHIPPED}"', f'version: "{version}"', 1)
     path.write_text(text, encoding="utf-8")
 
 
@@ -66,19 +71,19 @@ def test_comment_only_edit_is_not_a_new_version(db, synced, checklist_dir):
 
 def test_changed_file_becomes_a_new_version_and_the_old_one_stays(db, synced, checklist_dir, api,
                                                                   make_user, login):
-    bump(checklist_dir / "fire-small-shop.yaml", "title: ", "title: 修订版", "2026.2")
+    bump(checklist_dir / "fire-small-shop.yaml", "title: ", "title: 修订版", NEXT)
     report = sync_checklists(checklist_dir)
     db.session.commit()
-    assert report.new_versions == ["fire-small-shop@2026.2"]
+    assert report.new_versions == [f"fire-small-shop@{NEXT}"]
     checklist = db.session.get(Checklist, "fire-small-shop")
-    assert checklist.current_version.version == "2026.2"
+    assert checklist.current_version.version == NEXT
     client = login(make_user("admin"))
-    old = client.get("/api/v1/checklists/fire-small-shop/versions/2026.1")
-    new = client.get("/api/v1/checklists/fire-small-shop/versions/2026.2")
+    old = client.get(f"/api/v1/checklists/fire-small-shop/versions/{SHIPPED}")
+    new = client.get(f"/api/v1/checklists/fire-small-shop/versions/{NEXT}")
     assert old.status_code == new.status_code == 200
     assert old.get_json()["content_hash"] != new.get_json()["content_hash"]
     versions = client.get("/api/v1/checklists/fire-small-shop").get_json()["versions"]
-    assert [v["version"] for v in versions] == ["2026.1", "2026.2"]
+    assert [v["version"] for v in versions] == [SHIPPED, NEXT]
 
 
 def test_changed_content_under_a_used_version_is_refused_and_nothing_is_written(db, synced, checklist_dir):
@@ -108,7 +113,7 @@ def test_removed_file_is_retired_but_its_versions_stay_readable(db, synced, chec
     client = login(make_user("admin"))
     ids = {c["id"] for c in client.get("/api/v1/checklists").get_json()}
     assert "elevator-use" not in ids
-    assert client.get("/api/v1/checklists/elevator-use/versions/2026.1").status_code == 200
+    assert client.get(f"/api/v1/checklists/elevator-use/versions/{SHIPPED}").status_code == 200
 
 
 def test_site_is_offered_the_checklists_that_apply_to_it(db, synced, district, make_site, make_user, login):
@@ -119,6 +124,33 @@ def test_site_is_offered_the_checklists_that_apply_to_it(db, synced, district, m
     assert "construction-site" not in ids and "fire-small-hotel" not in ids
 
 
+def test_a_local_law_checklist_is_offered_only_in_its_region(db, synced, district, make_site, make_user, login):
+    # the test district is 330105 (杭州市拱墅区, 浙江省): 浙江 lists yes, 上海 lists no
+    site = make_site(district.grid_a1, category="crowded_place", domains=["fire", "commerce_tourism"])
+    client = login(make_user("grid_worker", region=district.grid_a1))
+    ids = {c["id"] for c in client.get(f"/api/v1/checklists?site={site.id}").get_json()}
+    assert {"ebike-zhejiang", "crowded-place-evacuation"} <= ids
+    assert "fire-shanghai-crowded-place" not in ids and "fire-shanghai-units" not in ids
+    assert "bottled-gas-yiwu" not in ids
+    district.district.code = "310101"  # the same site, were the district in 上海市黄浦区
+    db.session.commit()
+    ids = {c["id"] for c in client.get(f"/api/v1/checklists?site={site.id}").get_json()}
+    assert {"fire-shanghai-crowded-place", "fire-shanghai-units", "crowded-place-evacuation"} <= ids
+    assert "ebike-zhejiang" not in ids
+
+
+def test_cli_stats_counts_distinct_requirements_and_lists_the_major_items(tmp_path):
+    hazardloop = str(Path(sys.executable).with_name("hazardloop"))
+    reference = Path(__file__).parents[3] / "shared" / "reference"
+    result = subprocess.run([hazardloop, "checklists", "stats", "--reference", str(reference)], capture_output=True,
+                            text=True, timeout=60, env={**os.environ, "DATABASE_URL": "sqlite:///:memory:"})
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "不同要求" in out and "已核实" in out and "按监管领域" in out and "按检查表" in out
+    assert "道路交通（road_traffic）" in out and "城市运行（urban_operation）" in out
+    assert "IT-A-001：工贸企业重大事故隐患判定标准2023 · 第三条（一）" in out
+
+
 def test_site_outside_scope_is_404(db, synced, district, make_site, make_user, login):
     site = make_site(district.grid_b1)
     client = login(make_user("grid_worker", region=district.grid_a1))
@@ -127,13 +159,13 @@ def test_site_outside_scope_is_404(db, synced, district, make_site, make_user, l
 
 def test_version_has_strong_etag_and_304_on_match(db, synced, make_user, login):
     client = login(make_user("admin"))
-    first = client.get("/api/v1/checklists/fire-small-shop/versions/2026.1")
+    first = client.get(f"/api/v1/checklists/fire-small-shop/versions/{SHIPPED}")
     etag = first.headers["ETag"]
     assert etag == f'"{first.get_json()["content_hash"]}"'  # strong: no W/ prefix
     assert "immutable" in first.headers["Cache-Control"]
-    again = client.get("/api/v1/checklists/fire-small-shop/versions/2026.1", headers={"If-None-Match": etag})
+    again = client.get(f"/api/v1/checklists/fire-small-shop/versions/{SHIPPED}", headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.data == b""
-    other = client.get("/api/v1/checklists/fire-small-shop/versions/2026.1", headers={"If-None-Match": '"x"'})
+    other = client.get(f"/api/v1/checklists/fire-small-shop/versions/{SHIPPED}", headers={"If-None-Match": '"x"'})
     assert other.status_code == 200
 
 
@@ -143,7 +175,7 @@ def test_list_etag_changes_when_a_checklist_changes(db, synced, checklist_dir, m
     assert first.headers["Cache-Control"] == "private, no-cache"
     etag = first.headers["ETag"]
     assert client.get("/api/v1/checklists", headers={"If-None-Match": etag}).status_code == 304
-    bump(checklist_dir / "fire-small-shop.yaml", "title: ", "title: 修订版", "2026.2")
+    bump(checklist_dir / "fire-small-shop.yaml", "title: ", "title: 修订版", NEXT)
     sync_checklists(checklist_dir)
     db.session.commit()
     assert client.get("/api/v1/checklists", headers={"If-None-Match": etag}).status_code == 200
@@ -151,11 +183,11 @@ def test_list_etag_changes_when_a_checklist_changes(db, synced, checklist_dir, m
 
 def test_scoring_a_filled_checklist(db, synced, make_user, login):
     client = login(make_user("admin"))
-    content = client.get("/api/v1/checklists/fire-small-shop/versions/2026.1").get_json()["content"]
+    content = client.get(f"/api/v1/checklists/fire-small-shop/versions/{SHIPPED}").get_json()["content"]
     first_section = content["sections"][0]
     item = first_section["items"][0]
     code = item["code"]
-    response = client.post("/api/v1/checklists/fire-small-shop/versions/2026.1/score",
+    response = client.post(f"/api/v1/checklists/fire-small-shop/versions/{SHIPPED}/score",
                            json={"answers": {code: {"result": "不符合", "count": 100}}})
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
@@ -169,7 +201,7 @@ def test_scoring_a_filled_checklist(db, synced, make_user, login):
 
 def test_scoring_an_unknown_item_is_a_field_error(db, synced, make_user, login):
     client = login(make_user("admin"))
-    body = assert_problem(client.post("/api/v1/checklists/fire-small-shop/versions/2026.1/score",
+    body = assert_problem(client.post(f"/api/v1/checklists/fire-small-shop/versions/{SHIPPED}/score",
                                       json={"answers": {"NOPE-1": {"result": "符合"}}}), 422)
     assert body["errors"][0]["field"] == "answers.NOPE-1"
 
@@ -189,3 +221,4 @@ def test_cli_validate_reports_file_and_line_and_fails(tmp_path):
     ok = subprocess.run([hazardloop, "checklists", "validate"], capture_output=True, text=True, timeout=60,
                         env={**os.environ, "DATABASE_URL": "sqlite:///:memory:"})
     assert ok.returncode == 0, ok.stderr
+    assert "已对照" in ok.stdout  # the reference folder beside the repository is used by default

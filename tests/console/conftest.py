@@ -67,7 +67,8 @@ def build_world(district: Any, make_site: Any, make_user: Any, make_photo: Any) 
 
     h1 = assigned(shop_a1, d.fire_dept, now - dt.timedelta(days=10))
     h2 = assigned(shop_a1, d.fire_dept, now + (next_monday(now) - now) / 2, level="major")
-    transition(h2, "list_supervision", actor=people.office, payload={"authority": "区安委办"})
+    transition(h2, "list_supervision", actor=people.office, payload={
+        "authority": "区安委办", "deadline": "2099-06-30", "requirements": "限期完成治理"})
     transition(h2, "submit_governance_plan", actor=admin, payload={"plan": {
         k: "已落实" for k in ("goals", "methods", "funding", "organization", "schedule", "safety_measures")}})
     h3 = assigned(shop_b1, d.fire_dept, now + dt.timedelta(days=400))

@@ -30,6 +30,14 @@ def test_overdue_rows_carry_what_a_supervisor_acts_on(world, login):
     assert second["department"]["name"] == "住房和城乡建设局" and second["domain"] == "construction"
 
 
+def test_a_supervisor_sees_the_contact_in_full_and_an_inspector_masked(world, login):
+    supervisor = tracker(login(world.people.office))["items"][0]["enterprise"]
+    assert supervisor["contact"] == "张三丰 13912345678"
+    inspector = tracker(login(world.people.fire))["items"]
+    shop = next(i["enterprise"] for i in inspector if i["hazard_id"] == world.h1.id)
+    assert shop["contact"] is None and shop["contact_masked"] == "张** 139****5678"
+
+
 def test_windows_agree_with_the_hazard_list(world, login):
     office = login(world.people.office)
     due_soon = tracker(office, window="due_soon")

@@ -80,10 +80,19 @@ def test_rates_by_street_department_and_domain(world, login):
     assert rates["period"] == "month"
     streets = {r["name"]: r for r in rates["by_street"]}
     assert list(streets) == ["A街道", "B街道", "科创园"]
-    assert streets["A街道"] | {} == {**streets["A街道"], "found": 5, "closed": 1, "on_time": 1, "overdue": 2,
-                                    "rectification_rate": 0.2, "on_time_rate": 1.0}
-    assert streets["B街道"]["found"] == 2 and streets["B街道"]["closed"] == 1 and streets["B街道"]["on_time"] == 0
-    assert streets["B街道"]["rectification_rate"] == 0.5 and streets["B街道"]["on_time_rate"] == 0.0
+    # 按期整改率 is the 通报's: closed on time ÷ due this month (deadline in the month and passed).
+    # A: H1 (10 days ago) and H6 (2 days ago) are past due and open when their deadline is in this month;
+    # H2's deadline is still ahead, H4 had none. B: H7 closed an hour after its deadline; H3 is due next year.
+    start = dt.datetime.fromisoformat(rates["period_start"])
+    due_a = sum(h.deadline_at >= start for h in (world.h1, world.h6))
+    due_b = int(world.h7.deadline_at >= start)
+    assert streets["A街道"] | {} == {**streets["A街道"], "found": 5, "closed": 1, "overdue": 2, "due": due_a,
+                                    "on_time": 0, "rectification_rate": 0.2,
+                                    "on_time_rate": 0.0 if due_a else None}
+    assert streets["B街道"]["found"] == 2 and streets["B街道"]["closed"] == 1
+    assert (streets["B街道"]["due"], streets["B街道"]["on_time"]) == (due_b, 0)
+    assert streets["B街道"]["rectification_rate"] == 0.5
+    assert streets["B街道"]["on_time_rate"] == (0.0 if due_b else None)
     assert streets["科创园"]["found"] == 0 and streets["科创园"]["rectification_rate"] is None
     assert streets["科创园"]["on_time_rate"] is None
     departments = {r["name"]: r for r in rates["by_department"]}
@@ -102,10 +111,10 @@ def test_a_street_supervisor_gets_rows_for_the_communities_below(world, login):
 
 
 def test_trend_reads_the_daily_snapshots(world, login, db):
+    from hazardloop.console.snapshots import snapshot_metrics
     from hazardloop.database import utcnow
     from hazardloop.hazards.services import create_hazard, transition
     from hazardloop.hazards.states import HazardLevel, HazardSource
-    from hazardloop.reports.metrics import snapshot_metrics
     from hazardloop.taxonomy import Role
 
     today = utcnow().astimezone(SHANGHAI).date()
@@ -168,9 +177,12 @@ def test_overview_xlsx_has_the_rate_tables_and_patrol_coverage(world, login):
                                                               for w in coverage["by_inspector"]]
     assert coverage["by_grid"], "the small district has grids to cover"
     rows = book["按街道"]
-    assert rows[0] == ("街道/区域", "发现隐患", "已整改闭环", "当前逾期", "按期整改", "整改率", "按期整改率")
-    assert rows[1] == ("A街道", 5, 1, 2, 1, 0.2, 1)
-    assert rows[3] == ("科创园", 0, 0, 0, 0, "—", "—")
+    assert rows[0] == ("街道/区域", "发现隐患", "已整改闭环", "当前逾期", "本期到期", "按期整改", "整改率",
+                       "按期整改率")
+    start = dt.datetime.fromisoformat(office.get("/api/v1/console/overview").get_json()["rates"]["period_start"])
+    due_a = sum(h.deadline_at >= start for h in (world.h1, world.h6))  # open, past due; H2 is due later
+    assert rows[1] == ("A街道", 5, 1, 2, due_a, 0, 0.2, 0 if due_a else "—")
+    assert rows[3] == ("科创园", 0, 0, 0, 0, 0, "—", "—")
 
 
 def _kept_counts(db):

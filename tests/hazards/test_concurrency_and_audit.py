@@ -39,7 +39,7 @@ def test_concurrent_verifications_cannot_both_win(checklists, shop, people, make
     ok(fire(people["owner"], hazard_id, "submit_rectification", measures="已整改", photo_ids=[after.id]))
     passed, failed = run_at_once([
         lambda: fire(people["supervisor"], hazard_id, "verify_pass", note="合格"),
-        lambda: fire(people["inspector"], hazard_id, "verify_fail", note="不合格"),
+        lambda: fire(people["inspector"], hazard_id, "verify_fail", note="不合格", deadline="2099-01-31"),
     ])
     statuses = sorted([passed.status_code, failed.status_code])
     assert statuses in ([200, 409], [200, 503]), (passed.get_json(), failed.get_json())

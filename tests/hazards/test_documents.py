@@ -58,28 +58,60 @@ def test_the_order_page_is_printable_html_with_the_three_standards(order, shop, 
     assert f"{year}年{month}月{day}日" in page
 
 
-def test_an_unverified_legal_basis_is_flagged_on_the_order(checklists, shop, people, make_photo, db):  # noqa: F811
+def test_an_official_document_never_prints_an_unverified_basis(checklists, shop, people, make_photo, db):  # noqa: F811
     from hazardloop.hazards.models import Hazard
 
     hazard_id, _ = found_hazards(people, shop, make_photo)
     hazard = db.session.get(Hazard, hazard_id)
-    unverified = [item["code"] for section in hazard.checklist_version.content["sections"]
-                  for item in section["items"] if not item.get("basis_verified")]
-    verified = [item["code"] for section in hazard.checklist_version.content["sections"]
-                for item in section["items"] if item.get("basis_verified")]
+    items = [item for section in hazard.checklist_version.content["sections"] for item in section["items"]]
+    unverified = [i for i in items if not i.get("basis_verified")]
+    verified = [i for i in items if i.get("basis_verified")]
     assert unverified and verified, "the shipped checklist should have items of each kind"
-    hazard.item_code = unverified[0]
+    doubtful = unverified[0]
+    hazard.item_code = doubtful["code"]
     db.session.commit()
-    flagged = ok(fire(people["worker"], hazard_id, "assign"))["documents"][0]["id"]
-    assert "法律依据待核实" in people["worker"].get(f"/api/v1/documents/{flagged}").get_data(as_text=True)
-    assert "法律依据待核实" in pdf_text(people["worker"].get(f"/api/v1/documents/{flagged}.pdf"))
+    assigned = ok(fire(people["worker"], hazard_id, "assign"))
+    flagged = assigned["documents"][0]["id"]
+    page = people["worker"].get(f"/api/v1/documents/{flagged}").get_data(as_text=True)
+    text = pdf_text(people["worker"].get(f"/api/v1/documents/{flagged}.pdf"))
+    for printed in (page, _flat(page), text):
+        assert "法律依据待核实" not in printed and "条号推断" not in printed and "待核实" not in printed
+        # the verified general duty of a 消防 site (消防法 第十六条第一款第（五）项) stands in for it
+        assert "第十六条第一款第（五）项" in printed and "及时消除火灾隐患" in printed
+    for article in doubtful["enforcement"]["violated"]:
+        assert f"《{article['law']}》{article['article']}" not in page
+    assert "执法标准" not in page and "企业标准" not in page
+    # staff still see the unverified detail on the hazard page
+    detail = people["worker"].get(f"/api/v1/hazards/{hazard_id}").get_json()
+    assert detail["item"]["basis_verified"] is False
+    assert detail["item"]["enforcement"]["violated"] == doubtful["enforcement"]["violated"]
 
     other_id = found_hazards(people, shop, make_photo, n=1)[0]
     other = db.session.get(Hazard, other_id)
-    other.item_code = verified[0]
+    other.item_code = verified[0]["code"]
     db.session.commit()
     clean = ok(fire(people["worker"], other_id, "assign"))["documents"][0]["id"]
-    assert "法律依据待核实" not in people["worker"].get(f"/api/v1/documents/{clean}").get_data(as_text=True)
+    page = people["worker"].get(f"/api/v1/documents/{clean}").get_data(as_text=True)
+    assert "执法标准" in page
+    for article in verified[0]["enforcement"]["violated"]:
+        assert f"《{article['law']}》{article['article']}" in page
+
+
+def test_the_general_duty_of_a_non_fire_hazard_is_the_work_safety_law() -> None:
+    from pathlib import Path
+
+    from hazardloop.checklists.format import normalise_text
+    from hazardloop.hazards.documents import GENERAL_DUTY_FIRE, GENERAL_DUTY_SAFETY, official_basis
+
+    assert official_basis({"basis_verified": False}, "hazchem")["general"] == GENERAL_DUTY_SAFETY
+    assert official_basis(None, "nine_small")["general"] == GENERAL_DUTY_FIRE
+    assert official_basis({"basis_verified": False}, "fire")["violated"] == []
+    # both general duties are quoted word for word from the reference texts
+    laws = Path(__file__).parents[3] / "shared" / "reference" / "laws"
+    assert normalise_text(GENERAL_DUTY_SAFETY["text"]) in normalise_text(
+        (laws / "安全生产法2021.md").read_text("utf-8"))
+    assert normalise_text(GENERAL_DUTY_FIRE["text"]) in normalise_text(
+        (laws / "消防法(2021-04-29).md").read_text("utf-8"))
 
 
 def test_the_verification_opinion_shows_the_result_and_before_after_photos(checklists, shop, people,  # noqa: F811
@@ -91,7 +123,7 @@ def test_the_verification_opinion_shows_the_result_and_before_after_photos(check
     after = make_photo(people["users"]["owner"])
     report = {"measures": "清理疏散通道", "cost": 120, "responsible_person": "王建国", "photo_ids": [after.id]}
     ok(fire(owner, hazard_id, "submit_rectification", **report))
-    ok(fire(worker, hazard_id, "verify_fail", note="灭火器压力不足"))
+    ok(fire(worker, hazard_id, "verify_fail", note="灭火器压力不足", deadline="2099-01-31"))
     ok(fire(owner, hazard_id, "submit_rectification", **report))
     closed = ok(fire(worker, hazard_id, "verify_pass", note="复查合格"))
     failed_doc, passed_doc = [d for d in closed["documents"] if d["kind"] == "verification"]

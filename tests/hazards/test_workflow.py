@@ -67,8 +67,10 @@ def test_the_full_loop_with_a_failed_verification_and_an_extension(checklists, s
     report = {"measures": "清理疏散通道，更换灭火器", "cost": 320.5, "responsible_person": "王建国",
               "photo_ids": [after.id]}
     assert ok(fire(owner, hazard_id, "submit_rectification", **report))["status"] == "awaiting_verification"
-    rejected = ok(fire(worker, hazard_id, "verify_fail", note="灭火器压力不足"))
+    assert_problem(fire(worker, hazard_id, "verify_fail", note="灭火器压力不足"), 409, "guard_failed")  # no deadline
+    rejected = ok(fire(worker, hazard_id, "verify_fail", note="灭火器压力不足", deadline="2099-03-31"))
     assert rejected["status"] == "rectifying" and rejected["rejection_count"] == 1
+    assert rejected["deadline_at"].startswith("2099-03-31")  # the verifier's date, not a default
     ok(fire(owner, hazard_id, "submit_rectification", **report))
     closed = ok(fire(worker, hazard_id, "verify_pass", note="复查合格"))
     assert closed["status"] == "closed" and closed["closed_at"]
@@ -97,8 +99,9 @@ def test_a_major_hazard_is_listed_needs_a_plan_and_a_supervisor_to_close(checkli
     db.session.commit()
     supervisor, inspector, owner = people["supervisor"], people["inspector"], people["owner"]
     assert_problem(fire(supervisor, hazard_id, "list_supervision"), 409, "guard_failed")  # no authority
-    listed = ok(fire(supervisor, hazard_id, "list_supervision", authority="拱墅区安委办"))
-    assert listed["supervised"] is True
+    listed = ok(fire(supervisor, hazard_id, "list_supervision", authority="拱墅区安委办", deadline="2099-06-30",
+                     requirements="30日内完成治理并书面报告"))
+    assert listed["supervised"] is True and listed["supervision"]["authority"] == "拱墅区安委办"
     ok(fire(inspector, hazard_id, "assign"))
     ok(fire(owner, hazard_id, "acknowledge"))
     after = make_photo(people["users"]["owner"])
@@ -110,19 +113,24 @@ def test_a_major_hazard_is_listed_needs_a_plan_and_a_supervisor_to_close(checkli
     assert "负责治理的机构和人员" in body["detail"]
     plan = partial | {"organization": "安全科 张三", "schedule": "30日内", "safety_measures": "设警戒区"}
     ok(fire(owner, hazard_id, "submit_governance_plan", plan=plan))
+    body = assert_problem(fire(owner, hazard_id, "submit_rectification", **report), 409, "guard_failed")
+    assert "审批通过的治理方案" in body["detail"]  # submitted is not enough: a supervisor approves it
+    ok(fire(supervisor, hazard_id, "approve_governance_plan", note="方案可行"))
     ok(fire(owner, hazard_id, "submit_rectification", **report))
     body = assert_problem(fire(inspector, hazard_id, "verify_pass"), 409, "guard_failed")
     assert "监管人员" in body["detail"]
     assert ok(fire(supervisor, hazard_id, "verify_pass"))["status"] == "closed"
+    lifted = ok(fire(supervisor, hazard_id, "lift_supervision", note="督办销号"))
+    assert lifted["supervision"]["lifted_at"]
 
 
 def test_invalid_transition_names_the_state_and_the_allowed_actions(checklists, shop, people, make_photo):
     hazard_id, _ = found_hazards(people, shop, make_photo)
     body = assert_problem(fire(people["supervisor"], hazard_id, "verify_pass"), 409, "invalid_transition")
     assert body["current_status"] == "found"
-    # list_supervision is for 重大 only but the state allows it; close_on_site happens at inspection time
-    assert set(body["allowed_actions"]) == {"expose", "assign", "list_supervision", "close_on_site"}
-    assert "已发现" in body["detail"]
+    # what the same rule offers now: 挂牌督办 is for 重大 only, so it is not among them
+    assert set(body["allowed_actions"]) == {"expose", "assign", "close_on_site", "publish_exposure"}
+    assert "已发现" in body["detail"] and "复查通过销号" in body["detail"]
 
 
 def test_the_enterprise_cannot_verify_its_own_rectification(checklists, shop, people, make_photo):

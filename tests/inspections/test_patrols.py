@@ -23,7 +23,7 @@ from hazardloop.sites.models import Site
 from tests.conftest import assert_problem
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-CHECKLIST = ("fire-small-restaurant", "2026.1")
+CHECKLIST = ("fire-small-restaurant", "2026.2")
 
 
 def local(text: str) -> dt.datetime:
@@ -153,12 +153,12 @@ def test_patrol_plan_on_a_november_friday(db, district, make_site, make_user, lo
     assert got == [
         # overdue first, the longest overdue at the top
         ("二季度巡过的仓库", local("2026-06-30T23:00"), local("2026-10-01T00:00"), True),  # Q3 passed unpatrolled
-        # 自查 and 复查 are not patrols: counted from registration in September, October was missed
-        ("只有自查和复查的小餐饮", None, local("2026-11-01T00:00"), True),
+        # 自查 and 复查 are not patrols: registered in September, it owed September's patrol
+        ("只有自查和复查的小餐饮", None, local("2026-10-01T00:00"), True),
         ("红色风险仓库", local("2026-11-15T20:00"), local("2026-11-23T00:00"), False),  # by the end of this week
         ("十月巡过的小餐饮", local("2026-10-31T23:59"), local("2026-12-01T00:00"), False),
-        # a new site has the rest of its first month and the whole next one
-        ("昨天登记的小餐饮", None, local("2027-01-01T00:00"), False),
+        # a new site owes its first patrol in the month it was registered in
+        ("昨天登记的小餐饮", None, local("2026-12-01T00:00"), False),
     ]
     assert all(s.due_at.tzinfo == dt.UTC for s in statuses)
     ends = {s.site.name: s.period_ends_at for s in statuses}
@@ -181,6 +181,59 @@ def test_a_phone_clock_running_ahead_does_not_postpone_the_next_patrol(db, distr
     patrol(login(worker), shop, "2026-12-15T10:00:00")
     (status,) = patrols.patrol_plan(Site.id == shop.id, now=NOW, include_done=True)
     assert status.patrolled_this_period and status.due_at == local("2027-01-01T00:00")
+
+
+# --- due dates at the ends of periods ---------------------------------------------------------------
+
+WEEKLY_PLAN = parse_plan({"default": "week", "categories": {"small_restaurant": "month", "small_shop": "quarter",
+                                                            "small_hotel": "year"},
+                          "counting_modes": ["routine"]})
+CATEGORY = {Period.WEEK: "warehouse", Period.MONTH: "small_restaurant", Period.QUARTER: "small_shop",
+            Period.YEAR: "small_hotel"}
+
+
+def site_registered(period: Period, when: dt.datetime) -> Site:
+    return Site(name="边界场所", category=CATEGORY[period], risk_level="blue", created_at=when)
+
+
+# (period, registered, last patrol, now, due: the midnight ending the period the patrol is owed in)
+BOUNDARIES = [
+    # Thursday 3 December 2026: a weekly site owes this week's patrol by Sunday 6 December, not the 13th
+    (Period.WEEK, "2026-12-03T09:00", None, "2026-12-03T10:00", "2026-12-07T00:00", False),
+    (Period.WEEK, "2026-11-01T09:00", "2026-11-29T23:59", "2026-12-06T23:59:59", "2026-12-07T00:00", False),
+    (Period.WEEK, "2026-11-01T09:00", "2026-11-29T23:59", "2026-12-07T00:00", "2026-12-07T00:00", True),
+    # patrolled on Monday's first minute: this week is done, the next one is owed by Sunday 13 December
+    (Period.WEEK, "2026-11-01T09:00", "2026-11-30T00:00", "2026-12-03T10:00", "2026-12-14T00:00", False),
+    # a site registered in December owes December's patrol by 31 December, not 31 January
+    (Period.MONTH, "2026-12-02T15:00", None, "2026-12-03T10:00", "2027-01-01T00:00", False),
+    (Period.MONTH, "2026-10-05T09:00", "2026-11-30T23:59:59", "2026-12-31T23:59:59", "2027-01-01T00:00", False),
+    (Period.MONTH, "2026-10-05T09:00", "2026-11-30T23:59:59", "2027-01-01T00:00", "2027-01-01T00:00", True),
+    # 1 December 00:00 in Shanghai is 30 November 16:00 UTC: the patrol counts for December
+    (Period.MONTH, "2026-10-05T09:00", "2026-12-01T00:00", "2026-12-03T10:00", "2027-02-01T00:00", False),
+    (Period.QUARTER, "2026-10-01T00:00", None, "2026-12-31T23:59:59", "2027-01-01T00:00", False),
+    (Period.QUARTER, "2026-05-01T09:00", "2026-09-30T23:59:59", "2026-12-03T10:00", "2027-01-01T00:00", False),
+    (Period.QUARTER, "2026-05-01T09:00", "2026-09-30T23:59:59", "2027-01-01T00:00:01", "2027-01-01T00:00", True),
+    (Period.YEAR, "2026-03-01T09:00", None, "2026-12-31T23:59:59", "2027-01-01T00:00", False),
+    (Period.YEAR, "2025-03-01T09:00", "2025-12-31T23:59:59", "2027-01-01T00:00", "2027-01-01T00:00", True),
+    (Period.YEAR, "2025-03-01T09:00", "2026-01-01T00:00", "2026-12-03T10:00", "2028-01-01T00:00", False),
+]
+
+
+@pytest.mark.parametrize(("period", "registered", "last", "now", "due", "overdue"), BOUNDARIES)
+def test_the_due_date_is_the_end_of_the_period_that_owes_the_patrol(period, registered, last, now, due, overdue):
+    site = site_registered(period, local(registered))
+    status = patrols.patrol_status(site, local(last) if last else None, local(now).astimezone(dt.UTC), WEEKLY_PLAN,
+                                   SHANGHAI)
+    assert status.period is period
+    assert status.due_at == local(due) and status.due_at.tzinfo == dt.UTC
+    assert status.overdue is overdue
+
+
+def test_an_overdue_site_counts_from_the_end_of_the_first_period_it_missed():
+    site = site_registered(Period.MONTH, local("2026-01-05T09:00"))
+    status = patrols.patrol_status(site, local("2026-08-20T10:00"), local("2026-12-03T10:00"), WEEKLY_PLAN, SHANGHAI)
+    assert status.overdue and status.due_at == local("2026-10-01T00:00")  # September passed without a patrol
+    assert status.period_ends_at == local("2027-01-01T00:00") and not status.patrolled_this_period
 
 
 # --- coverage ---------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import assert_problem
 
-CHECKLIST = ("fire-small-restaurant", "2026.1")
+CHECKLIST = ("fire-small-restaurant", "2026.2")
 
 
 @pytest.fixture

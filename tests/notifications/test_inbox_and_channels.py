@@ -40,14 +40,16 @@ class Recorder(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def http_server():
-    """A real HTTP server on a free local port that records every POST."""
+def http_server(app, monkeypatch):
+    """A real HTTP server on a free local port that records every POST (allowed as a robot relay origin)."""
     Recorder.received = []
     Recorder.answer = {"errcode": 0, "errmsg": "ok"}
     server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", Recorder
+    origin = f"http://127.0.0.1:{server.server_address[1]}"
+    monkeypatch.setitem(app.config, "ROBOT_HOSTS", [*app.config["ROBOT_HOSTS"], origin])
+    yield origin, Recorder
     server.shutdown()
     server.server_close()
 

@@ -179,13 +179,14 @@ def test_figures_by_grid_and_period(visitor, shop, staff, db, district):
     other = db.session.get(PublicReport, ids[1])
     other.triaged_at = other.received_at + dt.timedelta(hours=2)
     rejected = db.session.get(PublicReport, ids[2])
-    rejected.triaged_at = rejected.received_at + dt.timedelta(hours=6)
+    rejected.triaged_at = rejected.triage_due_at + dt.timedelta(hours=1)  # after its triage deadline
     hazard = db.session.get(Hazard, hazard_id)
     hazard.status, hazard.closed_at = "closed", hazard.found_at  # 办结 (the loop itself is tested elsewhere)
     db.session.commit()
 
     stats = supervisor.get("/api/v1/reports/stats").get_json()
     assert stats["total"] == {"received": 4, "triaged": 3, "untriaged": 1, "accepted": 2, "rejected": 1,
+                              "merged": 0, "triaged_on_time": 2, "on_time_share": 0.6667,
                               "median_triage_hours": 4.0, "accepted_share": 0.6667, "closed": 1,
                               "closed_share": 0.5}
     assert [(r["region_name"], r["received"]) for r in stats["by_region"]] == [("A1网格", 4)]

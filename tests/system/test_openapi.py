@@ -42,3 +42,41 @@ def test_docs_page_is_served_without_a_cdn(api):
     asset = api.get("/api/docs/assets/swagger-ui-bundle.js")
     assert asset.status_code == 200
     asset.close()
+
+
+def test_every_operation_documents_its_errors_as_problem_json(api):
+    spec = api.get("/api/openapi.json").get_json()
+    shared = spec["components"]["responses"]
+    problem = {"schema": {"$ref": "#/components/schemas/Problem"}}
+    assert shared["DEFAULT_ERROR"]["content"] == {"application/problem+json": problem}
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":
+                continue
+            responses = operation["responses"]
+            assert responses["default"] == {"$ref": "#/components/responses/DEFAULT_ERROR"}, (path, method)
+            for status, response in responses.items():
+                if status[0] in "45":
+                    response = shared[response["$ref"].rsplit("/", 1)[1]] if "$ref" in response else response
+                    assert response["content"] == {"application/problem+json": problem}, (path, method, status)
+
+
+def test_money_dumped_as_a_string_is_documented_as_a_string(api):
+    spec = api.get("/api/openapi.json").get_json()
+    amounts = [schema["properties"]["reward_amount"] for schema in spec["components"]["schemas"].values()
+               if "reward_amount" in schema.get("properties", {})]
+    assert amounts
+    for amount in amounts:
+        assert "number" not in amount["type"] and "string" in amount["type"], amount
+
+
+def test_problem_extension_members_match_the_documented_problem(api):
+    """RFC 9457 allows extension members: a 429's retry_after must not break the documented shape."""
+    from jsonschema import Draft202012Validator
+
+    spec = api.get("/api/openapi.json").get_json()
+    problem = spec["components"]["schemas"]["Problem"]
+    body = {"type": "https://hazardloop.invalid/problems/login_rate_limited", "title": "请求过于频繁",
+            "status": 429, "code": "login_rate_limited", "detail": "登录失败次数过多，请 30 秒后再试。",
+            "retry_after": 30, "current_status": "found"}
+    assert list(Draft202012Validator(problem).iter_errors(body)) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -85,6 +86,8 @@ def live_server(
         # Cheap password hashing: the demo seeds dozens of users.
         "PASSWORD_HASH_MEMORY_KIB": "1024",
         "PASSWORD_HASH_TIME_COST": "1",
+        # Plain http on 127.0.0.1: the session cookie may not be Secure (it is by default).
+        "SESSION_COOKIE_SECURE": "false",
     }
     for command in (["db", "upgrade"], ["checklists", "sync"], ["seed-demo"]):
         subprocess.run([*_cli(), *command], env=env, check=True, capture_output=True, cwd=tmp)
@@ -126,8 +129,64 @@ def browser() -> Iterator[Any]:
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        new_context = browser.new_context
+
+        def new_watched_context(*args: Any, **kwargs: Any) -> Any:
+            context = new_context(*args, **kwargs)
+            _watch_csp(context)
+            return context
+
+        browser.new_context = new_watched_context  # every context records CSP violations (see csp_violations)
         yield browser
         browser.close()
+
+
+# --- Content-Security-Policy violations ------------------------------------------------------------
+
+_CSP_BINDING = "__hazardloopCspViolation"
+_CSP_LISTENER = """(() => {
+  document.addEventListener('securitypolicyviolation', (e) => {
+    try {
+      window.__hazardloopCspViolation({directive: e.effectiveDirective || e.violatedDirective, blocked: e.blockedURI,
+                 source: e.sourceFile, line: e.lineNumber, sample: e.sample, page: location.href});
+    } catch (_) { /* the page is going away */ }
+  }, true);
+})();"""
+_CSP_SEEN: dict[int, list[dict[str, Any]]] = {}
+
+
+def _watch_csp(context: Any) -> None:
+    """Record every CSP violation of the context's pages: the DOM event, and Chromium's console message."""
+    violations = _CSP_SEEN.setdefault(id(context), [])
+
+    def record(violation: dict[str, Any]) -> None:
+        violations.append(violation)
+
+    context.expose_function(_CSP_BINDING, record)
+    context.add_init_script(_CSP_LISTENER)
+
+    def on_console(message: Any) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append({"console": message.text, "page": (message.location or {}).get("url")})
+
+    context.on("console", on_console)
+    context.on("close", lambda _: _CSP_SEEN.pop(id(context), None))
+
+
+def csp_violations(page_or_context: Any) -> list[dict[str, Any]]:
+    """The CSP violations seen so far in this page's browser context (every context from `browser` records them)."""
+    context = getattr(page_or_context, "context", page_or_context)
+    for page in context.pages:
+        # A round trip through each page, so reports still on their way arrive first.
+        with contextlib.suppress(Exception):  # closed or navigating: nothing more comes from that document
+            page.evaluate("0")
+    return list(_CSP_SEEN.get(id(context), []))
+
+
+def assert_no_csp_violations(page_or_context: Any) -> None:
+    """The app worked under its Content-Security-Policy: nothing was blocked in this context."""
+    violations = csp_violations(page_or_context)
+    assert not violations, f"内容安全策略（CSP）拦截了：{violations}"
 
 
 @pytest.fixture(scope="session")

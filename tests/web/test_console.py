@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from PIL import Image
 
-from tests.web.conftest import LiveServer
+from tests.web.conftest import LiveServer, assert_no_csp_violations
 
 TIMEOUT_MS = 20_000
 SUPERVISOR = ("13766660001", "Jianguan@2026")
@@ -100,6 +100,7 @@ def _seed(live_server: LiveServer) -> Seeded:
         from hazardloop.accounts.services import GrantSpec, create_user
         from hazardloop.blacklist.services import sync_candidates
         from hazardloop.checklists.services import applicable_versions
+        from hazardloop.console.snapshots import snapshot_metrics
         from hazardloop.database import utcnow
         from hazardloop.escalation.services import sweep_deadlines
         from hazardloop.evidence.services import receive_photo
@@ -108,7 +109,6 @@ def _seed(live_server: LiveServer) -> Seeded:
         from hazardloop.hazards.states import HazardLevel, HazardSource
         from hazardloop.inspections.services import submit_inspection
         from hazardloop.regions.services import create_department, create_region
-        from hazardloop.reports.metrics import snapshot_metrics
         from hazardloop.sites.services import create_site
         from hazardloop.taxonomy import Role
 
@@ -192,7 +192,8 @@ def _seed(live_server: LiveServer) -> Seeded:
                    payload={"reason": "需等待消防设施供应商上门更换", "requested_deadline": later})
         # 挂牌督办 of the major hazard.
         transition(made["major"], "list_supervision", actor=supervisor,
-                   payload={"authority": "测试区安全生产委员会办公室"})
+                   payload={"authority": "测试区安全生产委员会办公室", "requirements": "限期完成治理",
+                            "deadline": (now + dt.timedelta(days=30)).date().isoformat()})
         # 闭环 with before/after photos.
         closed, owner = made["closed"], owners["西湖小旅馆"]
         transition(closed, "acknowledge", actor=owner)
@@ -470,6 +471,7 @@ def test_hazard_detail_supervised_list_and_blacklist(desk: Any, seeded: Seeded, 
     expect(case).to_have_attribute("data-status", "collected")
     expect(page.get_by_test_id("case-steps")).to_contain_text("区安委办张科长")
     _shot(page, artifacts, "11-blacklist-case")
+    assert_no_csp_violations(page)  # every console page this module's desk opened
 
 
 @pytest.fixture(scope="module")
@@ -557,6 +559,7 @@ def test_risk_map_lays_tiles_under_gcj02_data_when_configured(
         moved = next(f for f in gcj["features"] if f["properties"].get("site_id") == point["properties"]["site_id"])
         assert moved["geometry"]["coordinates"] != point["geometry"]["coordinates"]
         _shot(page, artifacts, "12-riskmap-tiles")
+        assert_no_csp_violations(page)  # the tile server's host is allowed for images
     finally:
         context.close()
 

@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 from PIL import Image, ImageDraw
 
-from tests.web.conftest import GRID_WORKER, LiveServer
+from tests.web.conftest import GRID_WORKER, LiveServer, assert_no_csp_violations
 
 TIMEOUT_MS = 20_000
 
@@ -142,6 +142,10 @@ def offline_run(browser: Any, live_server: LiveServer, artifacts: Path,
 
     # 4. Submit offline: queued in the outbox.
     page.get_by_test_id("submit").click()
+    # The other items are unanswered: the form lists them and asks before queueing.
+    dialog = page.get_by_test_id("unanswered-dialog")
+    expect(dialog.get_by_test_id("unanswered-list")).not_to_contain_text(item["code"])
+    dialog.get_by_role("button", name="仍然提交").click()
     expect(page).to_have_url(re.compile(r"/outbox$"))
     row = page.locator(f"[data-testid=outbox-item][data-id='{client_uuid}']")
     expect(row).to_have_attribute("data-state", "queued")
@@ -328,6 +332,7 @@ def test_enterprise_rectifies_and_grid_worker_verifies(
                                                                   timeout=45_000)
         expect(owner.get_by_test_id("rectification")).to_contain_text("已清理疏散通道")
         _shot(owner, artifacts, "10-rectification-sent")
+        assert_no_csp_violations(owner)
     finally:
         context.close()
 
@@ -349,3 +354,4 @@ def test_enterprise_rectifies_and_grid_worker_verifies(
     kinds = [e["kind"] for e in final["timeline"]]
     assert kinds.count("submit_rectification") == 1 and kinds.count("verify_pass") == 1, kinds
     assert final["rectification"]["cost"] == 200 and len(final["rectification"]["photo_ids"]) == 1
+    assert_no_csp_violations(worker)

@@ -2,7 +2,7 @@
 
 1. An anonymous visitor opens a site's QR URL (the address on its poster): the site's public page,
    not the officials' login. 我要举报 with a real camera JPEG (resized on the phone) and a phone
-   number; the tracking code is shown with a link to its progress page, which reads 已受理.
+   number; the tracking code is shown with a link to its progress page, which reads 已提交.
 2. A supervisor accepts the report (through the API); the visitor reloads and reads 已立案.
 3. Without a QR code: a point on the grid map, or just an address.
 4. HTML in a description is text on the progress page, the 曝光台 and the site page (published).
@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 from PIL import Image, ImageDraw
 
-from tests.web.conftest import GRID_WORKER, LiveServer
+from tests.web.conftest import GRID_WORKER, LiveServer, assert_no_csp_violations
 
 TIMEOUT_MS = 20_000
 SUPERVISOR = ("13800000002", "Demo@2026")  # the demo district's 区安委办 supervisor: every grid in scope
@@ -133,7 +133,7 @@ def _submit(page: Any) -> str:
     page.get_by_test_id("submit-report").click()
     expect(page.get_by_test_id("receipt")).to_be_visible()
     code = page.get_by_test_id("tracking-code").inner_text().strip()
-    assert re.fullmatch(r"[A-Za-z0-9_-]{22,}", code), code
+    assert re.fullmatch(r"[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{5}", code), code
     return code
 
 
@@ -175,12 +175,12 @@ def test_a_visitor_reports_from_the_qr_poster_and_follows_it(
         _shot(page, artifacts, "02-report-form")
 
         code = _submit(page)
-        expect(page.get_by_test_id("receipt-status")).to_have_text("已受理")
+        expect(page.get_by_test_id("receipt-status")).to_have_text("已提交")
         _shot(page, artifacts, "03-receipt")
 
         page.get_by_test_id("track-link").click()
         expect(page).to_have_url(re.compile(rf"/r/{re.escape(code)}$"))
-        expect(page.get_by_test_id("report-status")).to_have_text("已受理")
+        expect(page.get_by_test_id("report-status")).to_have_text("已提交")
         expect(page.get_by_test_id("report-description")).to_have_text(description)
         assert "13812345678" not in page.content() and "138 1234 5678" not in page.content()
         _shot(page, artifacts, "04-progress-received")
@@ -203,6 +203,7 @@ def test_a_visitor_reports_from_the_qr_poster_and_follows_it(
         # A wrong code is a plain "not found", not an error page.
         page.goto(f"/r/{code[:-2]}xx")
         expect(page.get_by_test_id("track-error")).to_contain_text("未找到")
+        assert_no_csp_violations(page)
     finally:
         context.close()
 
@@ -375,7 +376,7 @@ def test_public_pages_need_no_service_worker_storage_or_real_browser(
         _fill_report(page, description)
         code = _submit(page)
         page.goto(f"/r/{code}")
-        expect(page.get_by_test_id("report-status")).to_have_text("已受理")
+        expect(page.get_by_test_id("report-status")).to_have_text("已提交")
         page.goto("/exposure")
         expect(page.get_by_test_id("exposure")).to_be_visible()
         _shot(page, artifacts, "09-no-service-worker")

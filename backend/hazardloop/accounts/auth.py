@@ -62,6 +62,10 @@ def _load_user() -> Response | None:
             g.user_session, request.headers.get(CSRF_HEADER)
         ):
             raise Forbidden("缺少或错误的 CSRF 令牌（请求头 X-CSRF-Token）。", code="csrf_failed")
+        # A password an administrator chose is known to someone else: nothing but the auth endpoints
+        # (session, password, logout) until the user has picked their own.
+        if g.user.must_change_password and request.blueprint != "auth":
+            raise Forbidden("您的账号由管理员创建，请先修改密码再继续使用。", code="password_change_required")
     except ApiError as error:
         return handle_api_error(error)
     return None

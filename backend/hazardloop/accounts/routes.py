@@ -23,6 +23,7 @@ from hazardloop.accounts.schemas import (
     LoginSchema,
     PasswordChangeSchema,
     SessionSchema,
+    SessionsRevokedSchema,
     UserCreateSchema,
     UserPageSchema,
     UserQueryArgsSchema,
@@ -61,14 +62,14 @@ def login(args: dict[str, Any]) -> Any:
     if (wait := throttle.retry_after(account, address)) is not None:
         raise ApiError(
             f"登录失败次数过多，请 {wait} 秒后再试。", status=429, code="login_rate_limited",
-            retry_after=wait,
+            retry_after=wait, headers={"Retry-After": str(wait)},
         )
     try:
         user = services.authenticate(args["mobile"], args["password"])
     except Unauthorized:
         throttle.record_failure(account, address)
         raise
-    throttle.reset_account(account)
+    throttle.record_success(account, address)
     token, session = services.start_session(
         user, user_agent=request.user_agent.string, ip_address=request.remote_addr
     )
@@ -106,6 +107,7 @@ def logout() -> Any:
 @auth_blp.arguments(PasswordChangeSchema)
 @auth_blp.response(204)
 @auth_blp.alt_response(401, description="当前密码不正确")
+@auth_blp.alt_response(422, description="新密码不合要求（过短，或与当前密码相同）")
 def change_password(args: dict[str, Any]) -> Any:
     """Change my password; every other session of mine ends."""
     user = current_user()
@@ -113,6 +115,15 @@ def change_password(args: dict[str, Any]) -> Any:
         raise Unauthorized("当前密码不正确。", code="invalid_credentials")
     services.change_password(user, args["new_password"], keep=current_session())
     return "", 204
+
+
+@auth_blp.route("/logout-others", methods=["POST"])
+@auth_blp.response(200, SessionsRevokedSchema)
+@auth_blp.alt_response(401, description="未登录")
+def logout_others() -> Any:
+    """退出其他设备: end every session of mine but this one (a lost or shared phone)."""
+    return {"revoked": services.revoke_sessions(current_user(), reason="logout_others",
+                                                except_session=current_session())}
 
 
 def _grant_specs(grants: list[dict[str, Any]]) -> list[services.GrantSpec]:
@@ -149,7 +160,7 @@ class Users(MethodView):
             raise Forbidden("只有系统管理员可以创建用户。")
         return services.create_user(
             mobile=args["mobile"], display_name=args["display_name"],
-            password=args["password"], grants=_grant_specs(args["grants"]),
+            password=args["password"], grants=_grant_specs(args["grants"]), must_change_password=True,
         )
 
 
@@ -167,6 +178,7 @@ class UserById(MethodView):
     @users_blp.response(200, UserSchema)
     @users_blp.alt_response(403, description="无权修改用户")
     @users_blp.alt_response(404, description="用户不存在或不在您的范围内")
+    @users_blp.alt_response(409, description="不能停用最后一位系统管理员或取消其管理员角色（last_admin）")
     def patch(self, args: dict[str, Any], user_id: int) -> Any:
         """Enable/disable a user or replace the user's grants (admin); disabling ends the user's sessions."""
         user = services.get_user(user_id)

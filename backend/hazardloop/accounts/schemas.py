@@ -33,6 +33,8 @@ class UserSchema(ma.Schema):
     active = ma.fields.Boolean(dump_only=True)
     created_at = LocalDateTime(dump_only=True)
     grants = ma.fields.List(ma.fields.Nested(RoleGrantSchema), dump_only=True)
+    must_change_password = ma.fields.Boolean(dump_only=True, metadata={
+        "description": "账号由管理员创建、尚未由本人改过密码：改密码之前其他接口一律拒绝（password_change_required）"})
 
 
 UserPageSchema = page_schema(UserSchema, "UserPageSchema")
@@ -61,6 +63,10 @@ class SessionSchema(ma.Schema):
     user = ma.fields.Nested(UserSchema)
     csrf_token = ma.fields.String()
     expires_at = LocalDateTime()
+
+
+class SessionsRevokedSchema(ma.Schema):
+    revoked = ma.fields.Integer(metadata={"description": "结束的其他设备会话数"})
 
 
 class PasswordChangeSchema(ma.Schema):

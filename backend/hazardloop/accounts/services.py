@@ -139,28 +139,58 @@ def _check_grant(spec: GrantSpec) -> RoleGrant:
 
 
 def create_user(
-    *, mobile: str, display_name: str, password: str, grants: list[GrantSpec]
+    *, mobile: str, display_name: str, password: str, grants: list[GrantSpec], must_change_password: bool = False
 ) -> User:
-    """Create a user with role grants; raises Conflict if the mobile is taken."""
+    """Create a user with role grants; raises Conflict if the mobile is taken.
+
+    ``must_change_password``: the password was chosen by someone else (an administrator), so the
+    user must pick their own before doing anything else.
+    """
     mobile = normalize_mobile(mobile)
     if find_user_by_mobile(mobile) is not None:
         raise Conflict("该手机号已注册。", code="mobile_taken")
     if not display_name.strip():
         raise ValidationFailed.field("display_name", "姓名不能为空。")
-    user = User(mobile=mobile, display_name=display_name.strip(), password_hash=hash_password(password))
+    user = User(mobile=mobile, display_name=display_name.strip(), password_hash=hash_password(password),
+                must_change_password=must_change_password)
     user.grants = [_check_grant(g) for g in grants]
     db.session.add(user)
     db.session.flush()
     return user
 
 
+def _keep_an_administrator(user: User, *, active: bool, admin: bool) -> None:
+    """Refuse (Conflict ``last_admin``) a change that would leave no active 系统管理员.
+
+    The other administrators' rows are locked (PostgreSQL), so two administrators disabling
+    each other at the same moment cannot both succeed.
+    """
+    is_admin_now = user.active and any(g.role == Role.ADMIN for g in user.grants)
+    if not is_admin_now or (active and admin):
+        return
+    others = db.session.scalars(
+        select(User.id).join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.role == Role.ADMIN.value, User.active.is_(True), User.id != user.id)
+        .with_for_update(of=User)).all()
+    if not others:
+        raise Conflict("该用户是系统中最后一位启用中的系统管理员，不能停用或取消其管理员角色；"
+                       "请先为另一名用户授予系统管理员角色。", code="last_admin")
+
+
 def replace_grants(user: User, grants: list[GrantSpec]) -> None:
-    user.grants = [_check_grant(g) for g in grants]
+    """Replace the user's role grants; raises Conflict ``last_admin`` rather than leave no administrator."""
+    checked = [_check_grant(g) for g in grants]
+    _keep_an_administrator(user, active=user.active, admin=any(g.role == Role.ADMIN for g in checked))
+    user.grants = checked
     db.session.flush()
 
 
 def set_active(user: User, active: bool) -> None:
-    """Enable or disable a user; disabling ends all of the user's sessions at once."""
+    """Enable or disable a user; disabling ends all of the user's sessions at once.
+
+    Raises Conflict ``last_admin`` for the last active 系统管理员.
+    """
+    _keep_an_administrator(user, active=active, admin=any(g.role == Role.ADMIN for g in user.grants))
     user.active = active
     if not active:
         revoke_sessions(user, reason="user_disabled")
@@ -168,9 +198,15 @@ def set_active(user: User, active: bool) -> None:
 
 
 def change_password(user: User, new_password: str, *, keep: UserSession | None = None) -> None:
-    """Set a new password and end every other session of the user."""
+    """Set a new password and end every other session of the user.
+
+    Raises ValidationFailed when the new password is the current one (a forced change must change it).
+    """
+    if verify_password(user, new_password):
+        raise ValidationFailed.field("new_password", "新密码不能与当前密码相同。", "password_unchanged")
     user.password_hash = hash_password(new_password)
     user.password_changed_at = utcnow()
+    user.must_change_password = False
     revoke_sessions(user, reason="password_changed", except_session=keep)
     db.session.flush()
 

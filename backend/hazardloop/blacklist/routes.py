@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import send_file
-
 from hazardloop import policy
 from hazardloop.accounts.auth import current_user
 from hazardloop.apitools import blueprint
@@ -19,7 +17,7 @@ from hazardloop.blacklist.schemas import (
     BlacklistStepSchema,
 )
 from hazardloop.blacklist.states import STATUS_LABELS, BlacklistStatus
-from hazardloop.console.exports import XLSX, Sheet, excel_time, filename, write_workbook
+from hazardloop.console.exports import XLSX, Sheet, excel_time, xlsx_response
 from hazardloop.errors import Forbidden
 from hazardloop.extensions import db
 from hazardloop.policy import Action
@@ -60,7 +58,7 @@ def export_entries(args: dict[str, Any]) -> Any:
             for e in entries)
     sheet = Sheet("黑名单", ["编号", "单位名称", "统一社会信用代码", "状态", "列入事由", "列为候选时间", "公布时间",
                            "最早可移出时间", "移出时间"], [8, 30, 22, 10, 60, 18, 18, 18, 18], rows)
-    return send_file(write_workbook([sheet]), mimetype=XLSX, as_attachment=True, download_name=filename("黑名单"))
+    return xlsx_response([sheet], "黑名单")
 
 
 @blp.route("/<int:entry_id>")

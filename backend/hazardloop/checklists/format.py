@@ -26,6 +26,8 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -38,7 +40,11 @@ import yaml
 from hazardloop.taxonomy import Domain, SiteCategory
 
 SCHEMA_FILENAME = "schema.json"
-_DEFAULT_SCHEMA_PATH = Path(__file__).resolve().parents[3] / "checklists" / SCHEMA_FILENAME
+PENALTY_TABLE_FILENAME = "penalty-only-articles.json"
+_REPO_ROOT = Path(__file__).resolve().parents[3]
+_DEFAULT_SCHEMA_PATH = _REPO_ROOT / "checklists" / SCHEMA_FILENAME
+# The law texts the 重大 criteria are checked against: ../shared/reference next to the repository.
+DEFAULT_REFERENCE_DIR = _REPO_ROOT.parent / "shared" / "reference"
 REF_OVERRIDABLE = ("deduction", "deduction_cap", "photo_required_on_fail")
 DEFAULT_TOTAL_SCORE = 100
 
@@ -69,6 +75,8 @@ class ChecklistFormatError(ValueError):
 class AppliesTo:
     categories: frozenset[str]
     domains: frozenset[str]
+    # GB/T 2260 prefixes where the list's local law applies; empty = everywhere.
+    regions: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -260,8 +268,12 @@ def _schema_reason(err: jsonschema.ValidationError) -> tuple[list[str | int], st
     if v == "required":
         missing = [k for k in err.validator_value if isinstance(inst, dict) and k not in inst]
         names = "、".join(f"'{k}'" for k in missing) or str(err.validator_value)
-        if "major_condition" in missing:
-            return path, "等级为“重大”的隐患必须填写 major_condition（重大隐患判定依据及条件）"
+        if "major_criterion" in missing:
+            return path, (
+                "等级为“重大”的隐患必须在 major_criterion 中写明所依据的重大隐患判定标准"
+                "（standard、clause、quote 逐字引用原文）；找不到判定标准原文的，请定为“一般”，"
+                "并把条件写入 major_condition 供检查人员判断"
+            )
         if "days" in missing:
             return path, f"{where}：整改期限为按日计算时必须填写 days（天数）"
         return path, f"{where}：缺少必填字段 {names}"
@@ -432,7 +444,210 @@ def _check_cross_file(files: Sequence[_File]) -> None:
             _check_scoring_fields(f, path, merged)
 
 
-def _validate_files(files: Sequence[_File]) -> list[Problem]:
+# --------------------------------------------------------------------------- law rules
+
+# GB/T 2260 prefixes of the places whose own regulations the checklists may cite.
+_PROVINCES = {
+    "北京市": "11", "天津市": "12", "河北省": "13", "山西省": "14", "内蒙古自治区": "15",
+    "辽宁省": "21", "吉林省": "22", "黑龙江省": "23", "上海市": "31", "江苏省": "32",
+    "浙江省": "33", "安徽省": "34", "福建省": "35", "江西省": "36", "山东省": "37", "河南省": "41",
+    "湖北省": "42", "湖南省": "43", "广东省": "44", "广西壮族自治区": "45", "海南省": "46",
+    "重庆市": "50", "四川省": "51", "贵州省": "52", "云南省": "53", "西藏自治区": "54",
+    "陕西省": "61", "甘肃省": "62", "青海省": "63", "宁夏回族自治区": "64",
+    "新疆维吾尔自治区": "65",
+}
+_CITIES = {
+    "杭州市": "3301", "宁波市": "3302", "温州市": "3303", "嘉兴市": "3304", "湖州市": "3305",
+    "绍兴市": "3306", "金华市": "3307", "衢州市": "3308", "舟山市": "3309", "台州市": "3310",
+    "丽水市": "3311", "义乌市": "330782", "南京市": "3201", "苏州市": "3205", "广州市": "4401",
+    "深圳市": "4403", "济南市": "3701", "青岛市": "3702", "成都市": "5101", "武汉市": "4201",
+}
+_LOCAL_STANDARD = re.compile(r"^DB\s*(\d{2})")
+_UNKNOWN_PROVINCE = re.compile(r"^[\u4e00-\u9fff]{2,3}(?:省|自治区)")
+
+
+def local_law_regions(name: str) -> tuple[str, ...] | None:
+    """The GB/T 2260 prefix of the place a provincial or municipal regulation belongs to.
+
+    ``None`` for national law; ``()`` for a local law whose place code is not in our table
+    (it still needs a region limit)."""
+    name = name.strip()
+    for table in (_CITIES, _PROVINCES):
+        for place, code in table.items():
+            if name.startswith(place):
+                return (code,)
+    if m := _LOCAL_STANDARD.match(name):
+        return (m.group(1),)
+    if _UNKNOWN_PROVINCE.match(name):
+        return ()
+    return None
+
+
+_QUOTES = str.maketrans("", "", "“”‘’\"'「」『』*>#")
+
+
+def normalise_text(text: str) -> str:
+    """Text for verbatim comparison: full/half-width folded, whitespace and quote marks removed."""
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    text = text.replace("。", ".").replace("、", ",")
+    return re.sub(r"\s+", "", text)
+
+
+_EDITOR_NOTE = re.compile(r"〔[^〕]*〕")
+_LAW_PREFIX = re.compile(r"^(中华人民共和国|《)")
+_LAW_SUFFIX = re.compile(r"[（(].*?[)）]|》")
+
+
+def normalise_law(name: str) -> str:
+    """消防法 for 《中华人民共和国消防法》（2021修正）: the name tables compare by."""
+    return _LAW_SUFFIX.sub("", _LAW_PREFIX.sub("", name.strip())).strip()
+
+
+class ReferenceTexts:
+    """The law and standard texts under shared/reference, normalised for quote lookups."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+        self.texts: dict[str, str] = {}
+        for p in sorted(self.directory.rglob("*.md")):
+            try:
+                raw = p.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            # 〔…〕 are the editors' notes inside the texts, not the law's words.
+            self.texts[p.stem] = normalise_text(_EDITOR_NOTE.sub("", raw))
+
+    def find(self, standard: str) -> list[str]:
+        """Names of the text files a criterion's ``standard`` names (file stem or short title)."""
+        if standard in self.texts:
+            return [standard]
+        key = normalise_text(standard)
+        return [stem for stem in self.texts if key and key in normalise_text(stem)]
+
+    def contains(self, stem: str, quote: str) -> bool:
+        return normalise_text(quote) in self.texts.get(stem, "")
+
+
+@dataclass(frozen=True)
+class PenaltyTable:
+    """Penalty-only articles (罚则) and the duty articles to cite instead (checklists/penalty-only-articles.json)."""
+
+    rows: tuple[tuple[str, str, str], ...]
+
+    @classmethod
+    def load(cls, path: Path | None) -> PenaltyTable:
+        if path is None or not Path(path).is_file():
+            return cls(())
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return cls(tuple((normalise_law(r["law"]), r["article"], r["duty"]) for r in data["articles"]))
+
+    def duty_for(self, law: str, article: str) -> tuple[str, str] | None:
+        """(penalty article, duty article) when ``law article`` is a penalty-only clause."""
+        name = normalise_law(law)
+        for row_law, row_article, duty in self.rows:
+            if name == row_law and article.strip().startswith(row_article):
+                return row_article, duty
+        return None
+
+
+def _cited_laws(item: Mapping[str, Any]) -> list[str]:
+    enforcement = item.get("enforcement", {})
+    names = [item.get("standard", {}).get("document", "")]
+    names += [v.get("law", "") for v in enforcement.get("violated", [])]
+    if "penalty" in enforcement:
+        names.append(enforcement["penalty"].get("law", ""))
+    if "major_criterion" in item.get("hazard", {}):
+        names.append(item["hazard"]["major_criterion"].get("standard", ""))
+    return [n for n in names if n]
+
+
+def _local_citations(item: Mapping[str, Any]) -> list[tuple[str, tuple[str, ...]]]:
+    out = []
+    for name in _cited_laws(item):
+        regions = local_law_regions(name)
+        if regions is not None:
+            out.append((name, regions))
+    return out
+
+
+def _within(regions: Iterable[str], limits: Iterable[str]) -> bool:
+    """Every region lies inside one of the limits (a prefix of it)."""
+    limits = list(limits)
+    return all(any(r.startswith(limit) for limit in limits) for r in regions)
+
+
+def _check_item_law(f: _File, path: list[str | int], item: dict[str, Any],
+                    reference: ReferenceTexts | None, penalties: PenaltyTable) -> None:
+    code = item["code"]
+    criterion = item["hazard"].get("major_criterion")
+    if criterion is not None and reference is not None:
+        where = f.line([*path, "hazard", "major_criterion", "quote"])
+        stems = reference.find(criterion["standard"])
+        if not stems:
+            f.add(f.line([*path, "hazard", "major_criterion", "standard"]),
+                  f"{code}：判定标准“{criterion['standard']}”在法规原文目录中找不到对应文件；"
+                  "请写 shared/reference/laws 中的文件名，或把等级定为“一般”")
+        elif not any(reference.contains(stem, criterion["quote"]) for stem in stems):
+            f.add(where, f"{code}：major_criterion 的引文在“{stems[0]}”原文中找不到（须逐字引用，"
+                         "空白和全角/半角标点不计）；引不出原文的，请把等级定为“一般”")
+    for i, article in enumerate(item["enforcement"]["violated"]):
+        hit = penalties.duty_for(article["law"], article["article"])
+        if hit is not None:
+            f.add(f.line([*path, "enforcement", "violated", i]),
+                  f"{code}：{normalise_law(article['law'])}{hit[0]}是罚则，不能作为违反条款；"
+                  f"请引用规定该义务的条款（{hit[1]}）")
+    local = _local_citations(item)
+    if f.kind == "library" and local:
+        own = item.get("regions")
+        for name, limits in local:
+            if not own:
+                f.add(f.line([*path, "code"]),
+                      f"{code}：引用了地方性法规“{name}”，须用 regions 写明适用地区"
+                      f"（GB/T 2260 代码前缀，如 {limits[0] if limits else '330000'}）")
+            elif limits and not _within(own, limits):
+                f.add(f.line([*path, "regions"]),
+                      f"{code}：regions（{'、'.join(own)}）超出了“{name}”的适用地区（{'、'.join(limits)}）")
+
+
+def _check_law(files: Sequence[_File], reference: ReferenceTexts | None,
+               penalties: PenaltyTable) -> None:
+    library: dict[str, dict[str, Any]] = {}
+    for f in files:
+        if f.schema_ok and f.kind == "library":
+            for _, item in _iter_items(f):
+                library.setdefault(item["code"], item)
+    for f in files:
+        if not f.schema_ok:
+            continue
+        list_regions = f.data.get("regions") or []
+        for path, item in _iter_items(f):
+            if "ref" not in item:
+                _check_item_law(f, path, item, reference, penalties)
+            if f.kind == "library":
+                continue
+            source = library.get(item["ref"]) if "ref" in item else item
+            if source is None:
+                continue
+            limits_needed = [limits for _, limits in _local_citations(source)]
+            if source.get("regions"):
+                limits_needed.append(tuple(source["regions"]))
+            for limits in limits_needed:
+                if not list_regions:
+                    name = next((n for n, _ in _local_citations(source)), "地方性法规")
+                    f.add(f.line([*path, "code"]),
+                          f"{item['code']}：引用了地方性法规“{name}”，本表须用 regions 写明适用地区"
+                          f"（GB/T 2260 代码前缀，如 {limits[0] if limits else '330000'}），"
+                          "只向这些地区的场所下发")
+                    break
+                if limits and not _within(list_regions, limits):
+                    f.add(f.line(["regions"]),
+                          f"{item['code']}：本表 regions（{'、'.join(list_regions)}）超出了所引地方性法规的适用地区"
+                          f"（{'、'.join(limits)}）")
+                    break
+
+
+def _validate_files(files: Sequence[_File], reference: Path | None = None,
+                    penalty_table: Path | None = None) -> list[Problem]:
     for f in files:
         _parse(f)
         if f.root is not None and isinstance(f.data, dict):
@@ -440,6 +655,8 @@ def _validate_files(files: Sequence[_File]) -> list[Problem]:
         if f.schema_ok:
             _check_file(f)
     _check_cross_file(files)
+    _check_law(files, ReferenceTexts(reference) if reference is not None else None,
+               PenaltyTable.load(penalty_table))
     seen: set[Problem] = set()
     out: list[Problem] = []
     for f in files:
@@ -527,6 +744,7 @@ def document_from_data(data: Mapping[str, Any], source_path: Path | None = None)
         applies_to=AppliesTo(
             categories=frozenset(applies.get("categories", [])),
             domains=frozenset(applies.get("domains", [])),
+            regions=frozenset(data.get("regions", [])),
         ),
         sections=tuple(sections),
         items=items,
@@ -548,18 +766,28 @@ def _library_index(files: Iterable[_File]) -> dict[str, dict[str, Any]]:
 # --------------------------------------------------------------------------- public API
 
 
-def validate_directory(path: Path) -> list[Problem]:
+def _penalty_table_for(path: Path) -> Path:
+    """The directory's own penalty-only table, else the project's."""
+    own = path / PENALTY_TABLE_FILENAME
+    return own if own.is_file() else _REPO_ROOT / "checklists" / PENALTY_TABLE_FILENAME
+
+
+def validate_directory(path: Path, reference: Path | None = None) -> list[Problem]:
     """Check every ``*.yaml``/``*.yml`` file directly inside ``path``; never raises.
 
-    Returns all problems sorted by file and line; an empty list means the directory is
-    valid."""
+    With ``reference`` (the shared/reference folder), every 重大 criterion's quote must be
+    found verbatim in the cited standard's text there. Returns all problems sorted by file
+    and line; an empty list means the directory is valid."""
     path = Path(path)
     if not path.is_dir():
         return [Problem(str(path), 1, "不是一个目录")]
-    return _validate_files([_File(p, str(p)) for p in _yaml_files(path)])
+    if reference is not None and not Path(reference).is_dir():
+        return [Problem(str(reference), 1, "法规原文目录不存在")]
+    return _validate_files([_File(p, str(p)) for p in _yaml_files(path)], reference,
+                           _penalty_table_for(path))
 
 
-def load_directory(path: Path) -> list[ChecklistDocument]:
+def load_directory(path: Path, reference: Path | None = None) -> list[ChecklistDocument]:
     """All checklists (not libraries) in ``path``, sorted by id.
 
     Raises :class:`ChecklistFormatError` if any file has any problem: never half-loads."""
@@ -567,7 +795,7 @@ def load_directory(path: Path) -> list[ChecklistDocument]:
     if not path.is_dir():
         raise ChecklistFormatError([Problem(str(path), 1, "不是一个目录")])
     files = [_File(p, str(p)) for p in _yaml_files(path)]
-    problems = _validate_files(files)
+    problems = _validate_files(files, reference, _penalty_table_for(path))
     if problems:
         raise ChecklistFormatError(problems)
     library = _library_index(files)
@@ -594,7 +822,7 @@ def load_checklist(path: Path) -> ChecklistDocument:
         if probe.kind == "library":
             library_paths.append(p)
     libraries = [_File(p, str(p)) for p in library_paths]
-    problems = _validate_files([target, *libraries])
+    problems = _validate_files([target, *libraries], None, _penalty_table_for(path.parent))
     if not problems and target.kind == "library":
         problems.append(Problem(str(path), 1, "这是公共条目库（kind: library），不是检查表"))
     if problems:
@@ -602,12 +830,24 @@ def load_checklist(path: Path) -> ChecklistDocument:
     return _build(target, _library_index(libraries))
 
 
-def applicable(doc: ChecklistDocument, category: str, domains: set[str]) -> bool:
+def applicable(doc: ChecklistDocument, category: str, domains: set[str],
+               region_codes: Iterable[str] = ()) -> bool:
     """Does ``doc`` apply to a site of ``category`` with regulatory ``domains``?
 
     Rule: yes when the site's category is listed in ``applies_to.categories`` **or** at
-    least one of the site's domains is listed in ``applies_to.domains``."""
-    return category in doc.applies_to.categories or bool(doc.applies_to.domains & set(domains))
+    least one of the site's domains is listed in ``applies_to.domains`` — and, for a list
+    grounded in local law (``regions``), the site lies in one of those regions
+    (``region_codes``: the GB/T 2260 codes of the site's region tree, e.g. its 区)."""
+    matches = category in doc.applies_to.categories or bool(doc.applies_to.domains & set(domains))
+    return matches and in_regions(doc.applies_to.regions, region_codes)
+
+
+def in_regions(regions: Iterable[str], region_codes: Iterable[str]) -> bool:
+    """True when ``regions`` is empty (no local limit) or a site code starts with one of them."""
+    limits = [r for r in regions if r]
+    if not limits:
+        return True
+    return any(code.startswith(limit) for code in region_codes if code for limit in limits)
 
 
 def taxonomy_codes() -> tuple[frozenset[str], frozenset[str]]:

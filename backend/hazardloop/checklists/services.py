@@ -13,12 +13,14 @@ from hazardloop.checklists.format import (
     ChecklistFormatError,
     Problem,
     document_from_data,
+    in_regions,
     load_directory,
 )
 from hazardloop.checklists.models import Checklist, ChecklistVersion
 from hazardloop.database import utcnow
 from hazardloop.errors import NotFound
 from hazardloop.extensions import db
+from hazardloop.regions.models import Region
 from hazardloop.sites.models import Site
 
 PROJECT_CHECKLISTS = Path(__file__).resolve().parents[3] / "checklists"
@@ -118,14 +120,28 @@ def current_versions() -> list[ChecklistVersion]:
     return list(db.session.scalars(query))
 
 
+def site_region_codes(site: Site) -> list[str]:
+    """The GB/T 2260 codes on the site's branch of the region tree (its 区, and any coded node above or below)."""
+    ids = site.grid.ancestor_ids if site.grid is not None else []
+    if not ids:
+        return []
+    codes = db.session.scalars(select(Region.code).where(Region.id.in_(ids), Region.code.is_not(None)))
+    return [c for c in codes if c]
+
+
 def applicable_versions(site: Site) -> list[ChecklistVersion]:
     """The current checklists that apply to a site: by category, or by any of its domains.
 
-    The same rule as ``format.applicable``, read from the stored columns so no document is built.
+    The same rule as ``format.applicable``, read from the stored columns so no document is built;
+    a list grounded in local law (``regions`` in its content) is offered only to sites in those regions.
     """
     domains = set(site.domains)
-    return [v for v in current_versions()
-            if site.category in v.categories or domains & set(v.domains)]
+    matching = [v for v in current_versions()
+                if site.category in v.categories or domains & set(v.domains)]
+    if not any(v.content.get("regions") for v in matching):
+        return matching
+    codes = site_region_codes(site)
+    return [v for v in matching if in_regions(v.content.get("regions") or (), codes)]
 
 
 def get_version(checklist_id: str, version: str) -> ChecklistVersion:

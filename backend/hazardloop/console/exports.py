@@ -1,4 +1,4 @@
-"""The console's tables as XLSX: one write-only workbook, Chinese headers, local times."""
+"""The console's tables as XLSX: one write-only workbook, Chinese headers, local times, safe cells."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import IO, Any
 
+from flask import Response, send_file
+
 from hazardloop.database import local_zone, utcnow
+from hazardloop.downloads import content_disposition, safe_row
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -33,7 +36,10 @@ def rate_cell(value: float | None) -> Any:
 
 
 def write_workbook(sheets: list[Sheet]) -> IO[bytes]:
-    """Write the sheets to an anonymous temporary file and return it rewound (send_file closes it)."""
+    """Write the sheets to an anonymous temporary file and return it rewound (send_file closes it).
+
+    Every cell passes through ``downloads.safe_row`` (no formulas, no characters XLSX cannot hold).
+    """
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
@@ -53,7 +59,8 @@ def write_workbook(sheets: list[Sheet]) -> IO[bytes]:
             header.append(cell)
         sheet.append(header)
         for row in spec.rows:
-            sheet.append(row)
+            # Every exported text is someone's input: a site name may be "=HYPERLINK(…)".
+            sheet.append(safe_row(list(row)))
     out = tempfile.TemporaryFile(prefix="hazardloop-console-", suffix=".xlsx")  # noqa: SIM115
     book.save(out)
     out.seek(0)
@@ -63,3 +70,10 @@ def write_workbook(sheets: list[Sheet]) -> IO[bytes]:
 def filename(stem: str) -> str:
     zone = local_zone()
     return f"{stem}_{utcnow().astimezone(zone):%Y%m%d_%H%M}.xlsx"
+
+
+def xlsx_response(sheets: list[Sheet], stem: str) -> Response:
+    """The workbook as a download named ``<stem>_<local time>.xlsx`` (RFC 6266, Chinese name kept)."""
+    response = send_file(write_workbook(sheets), mimetype=XLSX)
+    response.headers["Content-Disposition"] = content_disposition(filename(stem))
+    return response

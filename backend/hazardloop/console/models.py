@@ -1,10 +1,14 @@
-"""Counts by status kept by the database, and the indexes the console's queries need (migration 0010)."""
+"""Counts by status kept by the database, the indexes the console's queries need, and the daily metrics snapshots."""
 
 from __future__ import annotations
 
-from sqlalchemy import Index, Integer, String, text
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hazardloop.database import UTCDateTime, utcnow
 from hazardloop.extensions import db
 from hazardloop.hazards.models import Hazard
 
@@ -44,3 +48,18 @@ Index("ix_hazards_major_open", Hazard.site_id, Hazard.supervised,
 # carrying the columns they need, read without visiting the table (PostgreSQL; SQLite: plain index).
 RATES_INCLUDE = ["site_id", "status", "department_id", "domain", "deadline_at", "closed_at", "found_by_id"]
 Index("ix_hazards_found_at_rates", Hazard.found_at, postgresql_include=RATES_INCLUDE)
+
+
+class MetricsSnapshot(db.Model):  # type: ignore[name-defined]
+    """Daily counts per region (and department) so dashboards read history without rescanning hazards."""
+
+    __tablename__ = "metrics_snapshots"
+    __table_args__ = (UniqueConstraint("day", "region_id", "department_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    open_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

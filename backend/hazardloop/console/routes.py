@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, json, send_file
+from flask import Response, json
 
 from hazardloop.accounts.auth import current_user
 from hazardloop.apitools import blueprint
 from hazardloop.console import bulk, services
-from hazardloop.console.exports import XLSX, Sheet, excel_time, filename, rate_cell, write_workbook
+from hazardloop.console.exports import XLSX, Sheet, excel_time, rate_cell, xlsx_response
 from hazardloop.console.riskmap import risk_map
 from hazardloop.console.schemas import (
     BulkResultsSchema,
@@ -52,13 +52,14 @@ def overview_xlsx(args: dict[str, Any]) -> Any:
     """The overview's rate tables and patrol coverage as an XLSX workbook."""
     data = services.overview(_scope(args), period=args["period"])
     rates = data["rates"]
-    columns = ["发现隐患", "已整改闭环", "当前逾期", "按期整改", "整改率", "按期整改率"]
+    # 按期整改率 = 按期整改 ÷ 本期到期 (circulars.figures): its denominator is printed beside it.
+    columns = ["发现隐患", "已整改闭环", "当前逾期", "本期到期", "按期整改", "整改率", "按期整改率"]
 
     def numbers(row: dict[str, Any]) -> list[Any]:
-        return [row["found"], row["closed"], row["overdue"], row["on_time"], rate_cell(row["rectification_rate"]),
-                rate_cell(row["on_time_rate"])]
+        return [row["found"], row["closed"], row["overdue"], row["due"], row["on_time"],
+                rate_cell(row["rectification_rate"]), rate_cell(row["on_time_rate"])]
 
-    widths = [24, 10, 10, 10, 10, 10, 10]
+    widths = [24, 10, 10, 10, 10, 10, 10, 10]
     sheets = [
         Sheet("按街道", ["街道/区域", *columns], widths, ([r["name"], *numbers(r)] for r in rates["by_street"])),
         Sheet("按部门", ["责任部门", *columns], widths, ([r["name"], *numbers(r)] for r in rates["by_department"])),
@@ -72,7 +73,7 @@ def overview_xlsx(args: dict[str, Any]) -> Any:
               ([r["name"], r["sites"], r["patrolled"], rate_cell(r["share"]), r["hazards_found"]]
                for r in coverage["by_inspector"])),
     ]
-    return send_file(write_workbook(sheets), mimetype=XLSX, as_attachment=True, download_name=filename("整改率统计"))
+    return xlsx_response(sheets, "整改率统计")
 
 
 @blp.route("/overdue")
@@ -101,7 +102,7 @@ def overdue_xlsx(args: dict[str, Any]) -> Any:
              "是" if r["extension_requested"] else "否", "是" if r["supervised"] else "否"]
             for r in services.overdue_all(_scope(args), args))
     sheet = Sheet("逾期隐患", OVERDUE_HEADERS, [18, 40, 6, 8, 10, 28, 22, 14, 18, 18, 10, 10, 8, 8], rows)
-    return send_file(write_workbook([sheet]), mimetype=XLSX, as_attachment=True, download_name=filename("逾期隐患"))
+    return xlsx_response([sheet], "逾期隐患")
 
 
 @blp.route("/bulk", methods=["POST"])
@@ -145,4 +146,4 @@ def supervised_xlsx(args: dict[str, Any]) -> Any:
             for r in items)
     sheet = Sheet("挂牌督办", ["编号", "隐患", "单位名称", "网格", "督办单位", "挂牌时间", "治理方案", "整改期限",
                            "逾期工作日", "状态"], [18, 40, 28, 14, 20, 18, 10, 18, 10, 8], rows)
-    return send_file(write_workbook([sheet]), mimetype=XLSX, as_attachment=True, download_name=filename("挂牌督办"))
+    return xlsx_response([sheet], "挂牌督办")

@@ -27,9 +27,10 @@ class RateRowSchema(ma.Schema):
     found = ma.fields.Integer()
     closed = ma.fields.Integer()
     overdue = ma.fields.Integer()
-    on_time = ma.fields.Integer()
-    rectification_rate = ma.fields.Float(allow_none=True)
-    on_time_rate = ma.fields.Float(allow_none=True)
+    due = ma.fields.Integer(metadata={"description": "本期到期：整改期限在本期内且已到期（按期整改率的分母）"})
+    on_time = ma.fields.Integer(metadata={"description": "按期整改：本期到期且在期限前闭环（按期整改率的分子）"})
+    rectification_rate = ma.fields.Float(allow_none=True, metadata={"description": "整改率 = closed ÷ found"})
+    on_time_rate = ma.fields.Float(allow_none=True, metadata={"description": "按期整改率 = on_time ÷ due"})
 
 
 class StreetRateSchema(RateRowSchema):
@@ -141,6 +142,7 @@ class EnterpriseSchema(ma.Schema):
     name = ma.fields.String()
     credit_code = ma.fields.String(allow_none=True)
     contact_masked = ma.fields.String(allow_none=True)
+    contact = ma.fields.String(allow_none=True, metadata={"description": "联系人及手机号（完整，仅监管人员可见）"})
 
 
 class OverdueItemSchema(ma.Schema):
@@ -162,6 +164,7 @@ class OverdueItemSchema(ma.Schema):
     escalation_rung = ma.fields.String(allow_none=True)
     extension_requested = ma.fields.Boolean()
     extension_requested_deadline = LocalDateTime(allow_none=True)
+    extension_after_deadline = ma.fields.Boolean(metadata={"description": "延期申请是否在整改期限届满后才提出"})
     supervised = ma.fields.Boolean()
     allowed_actions = ma.fields.List(ma.fields.String())
 

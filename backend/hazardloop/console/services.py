@@ -23,7 +23,7 @@ from sqlalchemy.orm import joinedload
 
 from hazardloop import policy
 from hazardloop.accounts.models import User
-from hazardloop.console.models import HazardStatusCount
+from hazardloop.console.models import HazardStatusCount, MetricsSnapshot
 from hazardloop.database import local_zone, utcnow
 from hazardloop.errors import Forbidden, NotFound, ValidationFailed
 from hazardloop.escalation.models import Escalation
@@ -32,7 +32,6 @@ from hazardloop.hazards import deadlines
 from hazardloop.hazards.models import AuditEvent, Hazard
 from hazardloop.hazards.queries import filters
 from hazardloop.hazards.states import DEADLINE_STATUSES, OPEN_STATUSES, TRANSITIONS, HazardLevel, HazardStatus
-from hazardloop.notifications.models import MetricsSnapshot
 from hazardloop.policy import Action
 from hazardloop.regions.models import Department, Region
 from hazardloop.regions.services import in_subtree
@@ -233,36 +232,43 @@ def _row_regions(scope: Scope) -> tuple[list[RowRegion], dict[int, int]]:
     return rows, grid_row
 
 
-def _rate_row(found: int, closed: int, on_time: int, overdue: int) -> dict[str, Any]:
-    return {"found": found, "closed": closed, "overdue": overdue, "on_time": on_time,
-            "rectification_rate": _rate(closed, found), "on_time_rate": _rate(on_time, closed)}
+def _rate_row(found: int, closed: int, overdue: int, due: int, on_time: int) -> dict[str, Any]:
+    return {"found": found, "closed": closed, "overdue": overdue, "due": due, "on_time": on_time,
+            "rectification_rate": _rate(closed, found), "on_time_rate": _rate(on_time, due)}
 
 
 def rates(scope: Scope, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> dict[str, Any]:
-    """整改率 and 按期整改率 of the hazards found in [start, end), by street, department and domain.
+    """整改率 and 按期整改率 for [start, end), by street, department and domain.
 
     found = GET /hazards?found_from&found_to (sum of counts); closed = the same with status=closed;
-    overdue = the same with overdue=true; on time = closed no later than the deadline (or without one).
+    overdue = the same with overdue=true; 整改率 = closed ÷ found. 按期整改率 is the 通报's figure
+    (``circulars.figures``): closed on time ÷ due in the period (deadline in it and passed).
     """
+    from hazardloop.circulars.figures import closed_on_time, due_in
+
     closed = Hazard.status == CLOSED
-    on_time = closed & (Hazard.deadline_at.is_(None) | (Hazard.closed_at <= Hazard.deadline_at))
     late = Hazard.status.in_(RUNNING) & (Hazard.deadline_at < now)
     grouped = db.session.execute(
         select(Site.grid_id, Hazard.department_id, Hazard.domain, func.count(),
-               func.sum(case((closed, 1), else_=0)), func.sum(case((on_time, 1), else_=0)),
-               func.sum(case((late, 1), else_=0)))
+               func.sum(case((closed, 1), else_=0)), func.sum(case((late, 1), else_=0)))
         .join(Site, Site.id == Hazard.site_id)
         .where(*filters(scope.user, {**scope.list_args, "found_from": start, "found_to": end}))
         .group_by(Site.grid_id, Hazard.department_id, Hazard.domain)).all()
+    due = db.session.execute(
+        select(Site.grid_id, Hazard.department_id, Hazard.domain, func.count(),
+               func.sum(case((closed_on_time(), 1), else_=0)))
+        .join(Site, Site.id == Hazard.site_id)
+        .where(*filters(scope.user, scope.list_args), *due_in(start, end, now))
+        .group_by(Site.grid_id, Hazard.department_id, Hazard.domain)).all()
     row_regions, grid_row = _row_regions(scope)
     sums: dict[str, dict[Any, list[int]]] = {"street": {}, "department": {}, "domain": {}}
-    for grid_id, department_id, domain, n, c, t, o in grouped:
-        values = [int(n), int(c or 0), int(t or 0), int(o or 0)]
-        for key, group in (("street", grid_row.get(grid_id)), ("department", department_id), ("domain", domain)):
-            total = sums[key].setdefault(group, [0, 0, 0, 0])
-            for i, v in enumerate(values):
-                total[i] += v
-    by_street = [{"region_id": r.id, "name": r.name, "level": r.level, **_rate_row(*sums["street"].get(r.id, [0] * 4))}
+    for rows, offset in ((grouped, 0), (due, 3)):
+        for grid_id, department_id, domain, *counts in rows:
+            for key, group in (("street", grid_row.get(grid_id)), ("department", department_id), ("domain", domain)):
+                total = sums[key].setdefault(group, [0] * 5)
+                for i, v in enumerate(counts):
+                    total[offset + i] += int(v or 0)
+    by_street = [{"region_id": r.id, "name": r.name, "level": r.level, **_rate_row(*sums["street"].get(r.id, [0] * 5))}
                  for r in row_regions]
     departments = dict(db.session.execute(select(Department.id, Department.name).where(
         Department.id.in_([d for d in sums["department"] if d is not None]))).all())
@@ -533,7 +539,10 @@ def overdue_rows(scope: Scope, hazards: list[Hazard], now: dt.datetime) -> list[
             "site": {"id": site.id, "name": site.name},
             "enterprise": {"name": site.name, "credit_code": site.credit_code,
                            "contact_masked": " ".join(x for x in (mask_name(site.contact_name),
-                                                                  mask_mobile(site.contact_mobile)) if x) or None},
+                                                                  mask_mobile(site.contact_mobile)) if x) or None,
+                           # In full for those who call the enterprise (supervisors); the others see it masked.
+                           "contact": " ".join(x for x in (site.contact_name, site.contact_mobile) if x) or None
+                           if policy.can(scope.user, Action.SITE_CONTACT, site) else None},
             "department": {"id": h.department.id, "name": h.department.name} if h.department else None,
             "grid": {"id": site.grid.id, "name": site.grid.name},
             "deadline_at": h.deadline_at,
@@ -543,6 +552,7 @@ def overdue_rows(scope: Scope, hazards: list[Hazard], now: dt.datetime) -> list[
             "extension_requested": h.extension_state == "requested",
             "extension_requested_deadline": h.extension_requested_deadline if h.extension_state == "requested"
             else None,
+            "extension_after_deadline": h.extension_state == "requested" and bool(h.extension_after_deadline),
             "supervised": h.supervised,
             "allowed_actions": bulk_actions_allowed(scope.user, h, overdue=overdue,
                                                     rung_left=bool(set(ladder) - fired_all.get(h.id, set()))),

@@ -15,6 +15,7 @@ from hazardloop.demo import names
 from hazardloop.demo.layout import Cell, Lattice, make_lattice, polygon
 from hazardloop.sites.credit_code import CHARSET, make_credit_code
 from hazardloop.taxonomy import (
+    CATEGORY_DOMAINS,
     DOMAIN_LABELS,
     Domain,
     RegionLevel,
@@ -28,6 +29,7 @@ CITY = "杭州市"
 DISTRICT_NAME = "拱墅区"
 DISTRICT_CODE = "330105"  # GB/T 2260
 ADDRESS_PREFIX = CITY + DISTRICT_NAME
+D = Domain
 # Demo logins live in 138-0000-xxxx, a block that reads as made up at a glance.
 DEMO_MOBILE_PREFIX = "1380000"
 
@@ -136,30 +138,6 @@ RISK_WEIGHTS: dict[SiteCategory, tuple[int, int, int, int]] = {
 }
 _DEFAULT_RISK = (0, 0, 3, 8)
 _RISK_ORDER = (RiskLevel.RED, RiskLevel.ORANGE, RiskLevel.YELLOW, RiskLevel.BLUE)
-
-D = Domain
-CATEGORY_DOMAINS: dict[SiteCategory, tuple[Domain, ...]] = {
-    SiteCategory.SMALL_SHOP: (D.NINE_SMALL, D.FIRE),
-    SiteCategory.SMALL_RESTAURANT: (D.NINE_SMALL, D.FIRE),
-    SiteCategory.SMALL_HOTEL: (D.NINE_SMALL, D.FIRE, D.COMMERCE_TOURISM),
-    SiteCategory.SMALL_ENTERTAINMENT: (D.NINE_SMALL, D.FIRE, D.COMMERCE_TOURISM),
-    SiteCategory.SMALL_INTERNET_CAFE: (D.NINE_SMALL, D.FIRE),
-    SiteCategory.SMALL_BEAUTY_BATH: (D.NINE_SMALL, D.FIRE),
-    SiteCategory.SMALL_WORKSHOP: (D.NINE_SMALL, D.FIRE, D.INDUSTRY_TRADE),
-    SiteCategory.SMALL_CLINIC: (D.NINE_SMALL, D.FIRE),
-    SiteCategory.SMALL_SCHOOL: (D.NINE_SMALL, D.FIRE),
-    # Restaurants burn piped or bottled gas: 城镇燃气 is 城市运行's business.
-    SiteCategory.RESTAURANT: (D.FIRE, D.COMMERCE_TOURISM, D.URBAN_OPERATION),
-    SiteCategory.INDUSTRY_TRADE: (D.INDUSTRY_TRADE, D.FIRE),
-    SiteCategory.CONSTRUCTION_SITE: (D.CONSTRUCTION,),
-    SiteCategory.HAZCHEM_UNIT: (D.HAZCHEM, D.FIRE),
-    SiteCategory.CROWDED_PLACE: (D.FIRE, D.COMMERCE_TOURISM),
-    SiteCategory.RENTAL_HOUSING: (D.FIRE,),
-    SiteCategory.EBIKE_CHARGING: (D.FIRE,),
-    SiteCategory.ELEVATOR_USER: (D.SPECIAL_EQUIPMENT,),
-    SiteCategory.WAREHOUSE: (D.FIRE, D.ROAD_TRAFFIC),
-}
-
 
 @dataclass(frozen=True)
 class DepartmentPlan:

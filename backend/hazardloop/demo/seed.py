@@ -35,7 +35,7 @@ from hazardloop.regions.models import Department, Region
 from hazardloop.regions.services import create_department, create_region
 from hazardloop.sites.models import Site
 from hazardloop.sites.services import create_site
-from hazardloop.taxonomy import REGION_LEVEL_LABELS, ROLE_LABELS, RegionLevel
+from hazardloop.taxonomy import REGION_LEVEL_LABELS, ROLE_LABELS, RegionLevel, Role
 
 DEMO_PASSWORD = "Demo@2026"
 
@@ -139,8 +139,31 @@ def seed_demo(*, password: str = DEMO_PASSWORD) -> DemoSummary:
     departments = _ensure_departments(district, plan.departments, summary)
     site_ids = _ensure_sites(plan.sites, regions, summary)
     _ensure_users(plan.users, password, password_hash, regions, departments, site_ids, summary)
-    summary.hazards.created, summary.hazards.existing = seed_demo_hazards(site_ids)
+    enterprise = next(u for u in plan.users if u.role == Role.ENTERPRISE_USER and u.featured)
+    _ensure_patrol_of(plan, enterprise, regions)
+    summary.hazards.created, summary.hazards.existing = seed_demo_hazards(site_ids, enterprise.site,
+                                                                        enterprise.mobile)
+    extra = regions[plan.sites[enterprise.site].grid].name if enterprise.site is not None else None
+    for login in summary.logins:
+        if extra and login.role == ROLE_LABELS[Role.GRID_WORKER] and extra not in login.scope:
+            login_index = summary.logins.index(login)
+            summary.logins[login_index] = DemoLogin(
+                role=login.role, display_name=login.display_name, mobile=login.mobile, password=login.password,
+                scope=f"{login.scope}、{extra}（企业用户的场所）", new=login.new)
     return summary
+
+
+def _ensure_patrol_of(plan: DemoPlan, enterprise: UserPlan, regions: dict[RegionKey, Region]) -> None:
+    """The printed 网格员 also covers the printed 企业用户's grid, so the demo logins make one story."""
+    worker_plan = next(u for u in plan.users if u.role == Role.GRID_WORKER and u.featured)
+    worker = find_user_by_mobile(normalize_mobile(worker_plan.mobile))
+    assert enterprise.site is not None
+    grid = regions[plan.sites[enterprise.site].grid]
+    if worker is None or any(g.role == Role.GRID_WORKER and g.region_id == grid.id for g in worker.grants):
+        return
+    replace_grants(worker, [*(GrantSpec(role=Role(g.role), region_id=g.region_id, department_id=g.department_id,
+                                        site_id=g.site_id) for g in worker.grants),
+                            GrantSpec(role=Role.GRID_WORKER, region_id=grid.id)])
 
 
 def _find_region(plan: RegionPlan, parent: Region | None) -> Region | None:

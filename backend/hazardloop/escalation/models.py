@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hazardloop.database import UTCDateTime, utcnow
 from hazardloop.extensions import db
@@ -50,6 +50,7 @@ class EscalationCase(db.Model):  # type: ignore[name-defined]
         CheckConstraint("kind IN ('supervision_proposal', 'blacklist_candidate')", name="kind_known"),
         CheckConstraint("status IN ('proposed', 'accepted', 'dismissed')", name="status_known"),
         UniqueConstraint("hazard_id", "kind"),
+        CheckConstraint("status <> 'dismissed' OR decision_note IS NOT NULL", name="dismissal_has_reason"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,6 +61,13 @@ class EscalationCase(db.Model):  # type: ignore[name-defined]
     escalation_id: Mapped[int] = mapped_column(ForeignKey("escalations.id"))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Who accepted or dismissed it (挂牌督办 proposals are decided in the console), when, and why not.
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decision_note: Mapped[str | None] = mapped_column(Text)
+
+    hazard = relationship("Hazard")
+    decided_by = relationship("User")
 
 
 class ReportEscalation(db.Model):  # type: ignore[name-defined]

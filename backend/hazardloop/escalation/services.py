@@ -21,13 +21,16 @@ from sqlalchemy import Integer, and_, any_, bindparam, exists, or_, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import joinedload, load_only
 
+from hazardloop import policy
+from hazardloop.accounts.models import User
 from hazardloop.bulk import insert_ignoring_duplicates, insert_rows
 from hazardloop.database import local_zone, utcnow
+from hazardloop.errors import Conflict, NotFound, ValidationFailed
 from hazardloop.escalation.models import DeadlineReminder, Escalation, EscalationCase, ReportEscalation
 from hazardloop.escalation.policy import Ladder, Reminder, Rung, load_ladder
 from hazardloop.extensions import db
 from hazardloop.hazards import deadlines
-from hazardloop.hazards.events import BatchEvent, append_events
+from hazardloop.hazards.events import BatchEvent, append_event, append_events
 from hazardloop.hazards.models import AuditChainHead, Hazard
 from hazardloop.hazards.states import DEADLINE_STATUSES, LEVEL_LABELS, HazardLevel
 from hazardloop.notifications.services import (
@@ -37,6 +40,7 @@ from hazardloop.notifications.services import (
     recipients_for,
     report_recipients,
 )
+from hazardloop.policy import Action
 from hazardloop.regions.models import Region
 from hazardloop.sites.models import Site
 
@@ -320,3 +324,94 @@ def _escalate_untriaged_reports(now: dt.datetime, ladder: Ladder, result: SweepR
                               None, f"report:{report.id}:{rung.rung}"))
         result.reports.append((report.id, rung.rung))
     notify_many(notices)
+
+
+# --- 挂牌督办建议: the top rung's proposals, decided by a supervisor ------------------------------
+
+PROPOSAL = "supervision_proposal"
+PROPOSAL_DISMISSED = "supervision_dismissed"  # the event kind of a dismissal (an acceptance is list_supervision)
+
+
+def proposal_query(actor: User, status: str | None = None) -> Any:
+    """挂牌督办建议 the actor may decide (supervisors and admins, in scope), open ones first, oldest first."""
+    query = (select(EscalationCase).join(Hazard, Hazard.id == EscalationCase.hazard_id)
+             .options(joinedload(EscalationCase.hazard).joinedload(Hazard.site))
+             .where(EscalationCase.kind == PROPOSAL, policy.visible(actor, Hazard, Action.HAZARD_ESCALATE)))
+    if status:
+        query = query.where(EscalationCase.status == status)
+    return query.order_by((EscalationCase.status != "proposed"), EscalationCase.created_at, EscalationCase.id)
+
+
+def get_proposal(case_id: int, actor: User) -> EscalationCase:
+    """One proposal in the actor's reach; NotFound otherwise (out of scope reads as absent)."""
+    case = db.session.get(EscalationCase, case_id)
+    if case is None or case.kind != PROPOSAL or not policy.can(actor, Action.HAZARD_ESCALATE, case.hazard):
+        raise NotFound("督办建议不存在。")
+    return case
+
+
+def _claim(case: EscalationCase, actor: User, status: str, note: str | None) -> None:
+    """Decide the case once: a conditional UPDATE, so of two officials deciding at once one wins and
+    the other gets Conflict ``proposal_already_decided`` (on SQLite and PostgreSQL alike)."""
+    won = db.session.execute(
+        update(EscalationCase).where(EscalationCase.id == case.id, EscalationCase.status == "proposed")
+        .values(status=status, decided_at=utcnow(), decided_by_id=actor.id, decision_note=note)
+        .execution_options(synchronize_session=False)).rowcount
+    if not won:
+        db.session.refresh(case)
+        label = "已采纳" if case.status == "accepted" else "已不予督办"
+        raise Conflict(f"该督办建议{label}，无需重复处理。", code="proposal_already_decided",
+                       current_status=case.status)
+    db.session.refresh(case)
+
+
+def accept_proposal(case: EscalationCase, *, actor: User, authority: str, deadline: dt.date,
+                    requirements: str) -> Hazard:
+    """采纳: list the hazard for 挂牌督办 through the workflow (``list_supervision``, its event in the chain).
+
+    Raises Conflict ``proposal_already_decided`` and whatever the transition refuses (role, state,
+    level, already listed); on a refusal nothing is recorded.
+    """
+    from hazardloop.hazards.services import get_hazard, transition
+
+    hazard = get_hazard(case.hazard_id, lock=True)
+    _claim(case, actor, "accepted", None)
+    transition(hazard, "list_supervision", actor=actor, payload={
+        "authority": authority, "deadline": deadline.isoformat(), "requirements": requirements,
+        "note": "采纳逾期升级提出的挂牌督办建议"})
+    return hazard
+
+
+def dismiss_proposal(case: EscalationCase, *, actor: User, reason: str) -> EscalationCase:
+    """不予督办 with a reason, recorded as a ``supervision_dismissed`` event in the hazard's chain.
+
+    Raises ValidationFailed without a reason and Conflict ``proposal_already_decided``.
+    """
+    from hazardloop.hazards.services import get_hazard
+
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValidationFailed.field("reason", "请写明不予督办的理由。", "required")
+    hazard = get_hazard(case.hazard_id, lock=True)
+    role = policy.acting_role(actor, Action.HAZARD_ESCALATE, hazard)
+    if role is None:
+        raise NotFound("督办建议不存在。")
+    _claim(case, actor, "dismissed", reason)
+    append_event(kind=PROPOSAL_DISMISSED, hazard=hazard, actor=actor, actor_role=role.value,
+                 from_status=hazard.status, to_status=hazard.status, note=reason,
+                 payload={"case_id": case.id, "escalation_id": case.escalation_id})
+    return case
+
+
+def acceptable(case: EscalationCase, actor: User) -> tuple[bool, str | None]:
+    """Whether ``actor`` may accept the proposal now, else why not: the workflow's own rule for 挂牌督办
+    (hazards.actions: role, scope, state, level, not yet listed), so the button shows exactly when the
+    step would pass."""
+    if case.status != "proposed":
+        return False, None
+    from hazardloop.hazards.actions import OfferedAction, judge
+
+    verdict, _ = judge(actor, case.hazard, "list_supervision")
+    if isinstance(verdict, OfferedAction):
+        return verdict.blocked_reason is None, verdict.blocked_reason
+    return False, verdict.detail

@@ -10,11 +10,12 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from hazardloop import policy
 from hazardloop.accounts.auth import current_user, public
 from hazardloop.apitools import blueprint
+from hazardloop.downloads import content_disposition
 from hazardloop.errors import NotFound, ValidationFailed
 from hazardloop.evidence import services
 from hazardloop.evidence.incoming import IncomingFile, MalformedUpload, UploadTooLarge, receive_multipart
 from hazardloop.evidence.models import Photo
-from hazardloop.evidence.schemas import PhotoSchema, PhotoUploadFormSchema
+from hazardloop.evidence.schemas import PhotoSchema, PhotoUploadFormSchema, WithoutExif
 from hazardloop.evidence.storage import storage
 from hazardloop.policy import Action
 
@@ -64,11 +65,12 @@ def upload_photo() -> Any:
 @blp.route("/<photo_id>", methods=["GET"])
 @blp.response(200, PhotoSchema)
 @blp.alt_response(404, description="照片不存在或不在您的范围内（HEAD 可在上传前按哈希询问）")
-def get_photo(photo_id: str) -> Photo:
+def get_photo(photo_id: str) -> Photo | WithoutExif:
     """One photo's record, by the SHA-256 of its original (HEAD answers "already have it")."""
+    user = current_user()
     photo = services.get_photo(photo_id.lower())
-    policy.authorize(current_user(), Action.PHOTO_VIEW, photo)
-    return photo
+    policy.authorize(user, Action.PHOTO_VIEW, photo)
+    return photo if policy.can_see_photo_metadata(user, photo) else WithoutExif(photo)
 
 
 @blp.route("/<photo_id>/<any(thumbnail, evidence, original):kind>", methods=["GET"])
@@ -85,7 +87,7 @@ def photo_file(photo_id: str, kind: str) -> Response:
     if kind == "original":
         # Never rendered inline: the bytes are the uploader's, only checked, never re-encoded.
         ext = {"jpeg": "jpg", "heif": "heic"}.get(photo.media_type, photo.media_type)
-        response.headers["Content-Disposition"] = f'attachment; filename="{photo.id[:16]}.{ext}"'
+        response.headers["Content-Disposition"] = content_disposition(f"{photo.id[:16]}.{ext}")
         response.headers["Content-Security-Policy"] = "sandbox"
     return response
 

@@ -30,6 +30,9 @@ def _file_url(kind: str) -> ma.fields.Function:
     return ma.fields.Function(url, metadata={"description": "带版本号的地址，可长期缓存；为空表示尚未生成"})
 
 
+EXIF_SHOWN_TO = "手机 EXIF 记录的时间/位置：仅上传者和有权下载原图者可见，其他人（如企业用户）为空"
+
+
 class PhotoSchema(ma.Schema):
     id = ma.fields.String(metadata={"description": "原图 SHA-256（十六进制）"})
     media_type = ma.fields.String()
@@ -37,9 +40,9 @@ class PhotoSchema(ma.Schema):
     width = ma.fields.Integer()
     height = ma.fields.Integer()
     created_at = LocalDateTime()
-    exif_taken_at = LocalDateTime(allow_none=True)
-    exif_lat = ma.fields.Float(allow_none=True)
-    exif_lng = ma.fields.Float(allow_none=True)
+    exif_taken_at = LocalDateTime(allow_none=True, metadata={"description": EXIF_SHOWN_TO})
+    exif_lat = ma.fields.Float(allow_none=True, metadata={"description": EXIF_SHOWN_TO})
+    exif_lng = ma.fields.Float(allow_none=True, metadata={"description": EXIF_SHOWN_TO})
     recorded_at = LocalDateTime(allow_none=True)
     recorded_lat = ma.fields.Float(allow_none=True)
     recorded_lng = ma.fields.Float(allow_none=True)
@@ -59,6 +62,18 @@ class PhotoSchema(ma.Schema):
         lambda p: url_for("photos.photo_file", photo_id=p.id, kind="original"))
     public_url = ma.fields.Function(
         lambda p: url_for("photos.public_copy", photo_id=p.id) if p.published_at else None)
+
+
+class WithoutExif:
+    """A photo's record for someone who may not see its device metadata: EXIF time and place left empty."""
+
+    HIDDEN = frozenset({"exif_taken_at", "exif_lat", "exif_lng", "exif_time_offset_s", "exif_distance_m"})
+
+    def __init__(self, photo: Any) -> None:
+        self._photo = photo
+
+    def __getattr__(self, name: str) -> Any:
+        return None if name in self.HIDDEN else getattr(self._photo, name)
 
 
 class PhotoUploadFormSchema(ma.Schema):

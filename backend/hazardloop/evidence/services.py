@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hazardloop.accounts.models import User
 from hazardloop.database import local_zone, utcnow
-from hazardloop.errors import ApiError, NotFound, ValidationFailed
+from hazardloop.errors import ApiError, Conflict, NotFound, ValidationFailed
 from hazardloop.evidence import images, watermark
 from hazardloop.evidence.incoming import IncomingFile
 from hazardloop.evidence.models import DerivativesStatus, LinkRole, Photo, PhotoLink, PhotoUpload, SubjectType
@@ -159,7 +159,7 @@ def _receive(data: bytes, size: int, photo_id: str, incoming: IncomingFile | Non
     photo = db.session.get(Photo, photo_id)
     created = photo is None
     if photo is None:
-        photo = _create(photo_id, data, incoming, uploader)
+        photo, created = _create(photo_id, data, incoming, uploader)
     elif not storage().exists(original_key(photo_id)):
         _store_original(photo_id, data, incoming, photo.media_type)  # the upload restores a lost original
     if photo.derivatives_status != DerivativesStatus.READY or photo.thumbnail_key is None:
@@ -169,7 +169,8 @@ def _receive(data: bytes, size: int, photo_id: str, incoming: IncomingFile | Non
     return photo, created
 
 
-def _create(photo_id: str, data: bytes, incoming: IncomingFile | None, uploader: User | None) -> Photo:
+def _create(photo_id: str, data: bytes, incoming: IncomingFile | None,
+            uploader: User | None) -> tuple[Photo, bool]:
     try:
         facts = images.check_upload(data, max_pixels=current_app.config["PHOTO_MAX_PIXELS"], zone=_zone())
     except images.ImageRejected as exc:
@@ -187,12 +188,13 @@ def _create(photo_id: str, data: bytes, incoming: IncomingFile | None, uploader:
         with db.session.begin_nested():
             db.session.add(photo)
     except IntegrityError:
-        # The same bytes arrived twice at once: the other request's row wins, the files are identical.
-        existing = db.session.get(Photo, photo_id)
+        # The same bytes arrived twice at once: the other request's row wins, the files are identical,
+        # and this request answers like a resend (200, not a second 201).
+        existing = db.session.get(Photo, photo_id, populate_existing=True)
         if existing is None:
             raise
-        return existing
-    return photo
+        return existing, False
+    return photo, True
 
 
 def _store_original(photo_id: str, data: bytes, incoming: IncomingFile | None, media_type: str) -> None:
@@ -393,12 +395,22 @@ class CaptureRecord:
     hazard_number: str | None = None
 
 
+def has_capture_record(photo: Photo) -> bool:
+    """Has an inspection or hazard already recorded when, where, by whom and for what the photo was taken?"""
+    return any(v is not None for v in (photo.recorded_at, photo.hazard_number, photo.inspector_id,
+                                       photo.site_id))
+
+
 def apply_capture_record(photo: Photo, record: CaptureRecord) -> Photo:
     """Set the photo's capture record, flag a large EXIF mismatch and schedule the new watermarked copy.
 
-    Called by the inspection/hazard services (issue 4). Raises ValidationFailed for an
-    impossible record; the EXIF values are kept as they were.
+    Called by the inspection/hazard services (issue 4). The first record is the evidence: a photo
+    that already has one keeps it (Conflict ``capture_already_recorded``), so a later link can never
+    re-stamp its watermark. Raises ValidationFailed for an impossible record; the EXIF values are
+    kept as they were.
     """
+    if has_capture_record(photo):
+        raise Conflict("该照片的拍摄记录已登记，不能改写。", code="capture_already_recorded")
     if record.captured_at is not None and record.captured_at.tzinfo is None:
         raise ValidationFailed.field("captured_at", "拍摄时间须带时区。")
     if (record.lat is None) != (record.lng is None):

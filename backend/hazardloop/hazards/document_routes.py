@@ -9,6 +9,7 @@ from flask import Response, send_file
 from hazardloop import policy
 from hazardloop.accounts.auth import current_user
 from hazardloop.apitools import blueprint
+from hazardloop.downloads import content_disposition
 from hazardloop.hazards import documents, ledger
 from hazardloop.hazards.schemas import HazardQueryArgsSchema
 from hazardloop.policy import Action
@@ -20,6 +21,7 @@ ledger_blp = blueprint("hazard_ledger", __name__, "/hazards", "隐患台账")
 HTML_DOC = {"type": "string", "description": "可打印的 HTML 页面"}
 PDF_DOC = {"type": "string", "format": "binary", "description": "PDF（中文字体）"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF_NAMES = {"order": "整改通知书", "verification": "复查意见书"}
 
 
 class HazardExportArgsSchema(HazardQueryArgsSchema):
@@ -52,8 +54,13 @@ def document_pdf(document_id: int) -> Any:
     """整改通知书 / 复查意见书 as a PDF with a Chinese font."""
     document = _visible_document(document_id)
     response = Response(documents.render_pdf(document), mimetype="application/pdf")
-    response.headers.set("Content-Disposition", "inline", filename=f"{document.number}.pdf")
+    response.headers["Content-Disposition"] = content_disposition(_pdf_name(document), inline=True)
     return response
+
+
+def _pdf_name(document: Any) -> str:
+    """整改通知书_<文书编号>.pdf: what the file is, readable in a downloads folder."""
+    return f"{PDF_NAMES.get(document.kind, '执法文书')}_{document.number}.pdf"
 
 
 @ledger_blp.route("/export.xlsx")
@@ -62,5 +69,6 @@ def document_pdf(document_id: int) -> Any:
                      description="隐患台账（Excel），筛选条件与隐患列表相同，时间为本地时间")
 def export_ledger(args: dict[str, Any]) -> Any:
     """隐患台账: every hazard in my scope matching the list's filters, as an XLSX file."""
-    file = ledger.write_xlsx(current_user(), args)
-    return send_file(file, mimetype=XLSX, as_attachment=True, download_name=ledger.filename())
+    response = send_file(ledger.write_xlsx(current_user(), args), mimetype=XLSX)
+    response.headers["Content-Disposition"] = content_disposition(ledger.filename())
+    return response

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import re
 from itertools import zip_longest
 from typing import Any
 
@@ -79,6 +80,40 @@ def photo_pairs(hazard: Hazard) -> list[tuple[str | None, str | None]]:
     return [p for p in pairs if p != (None, None)]
 
 
+# The general duties an official document cites when the item's own basis is not verified.
+# Both checked word for word against shared/reference/laws (消防法 2021, 安全生产法 2021).
+GENERAL_DUTY_FIRE = {"law": "中华人民共和国消防法", "article": "第十六条第一款第（五）项",
+                     "text": "组织防火检查，及时消除火灾隐患"}
+GENERAL_DUTY_SAFETY = {"law": "中华人民共和国安全生产法", "article": "第四十一条第二款",
+                       "text": "生产经营单位应当建立健全并落实生产安全事故隐患排查治理制度，"
+                               "采取技术、管理措施，及时发现并消除事故隐患"}
+_FIRE_DOMAINS = frozenset({"fire", "nine_small"})
+
+
+def official_basis(item: dict[str, Any] | None, domain: str | None) -> dict[str, Any]:
+    """What a 整改通知书/复查意见书 may print as the legal basis.
+
+    The item's own articles only when its basis is verified; otherwise the verified general
+    duty of the hazard's domain (消防法 for fire and 九小场所, else 安全生产法). The unverified
+    detail stays on the hazard page for staff and is never printed on an official document."""
+    if item and item.get("basis_verified"):
+        criterion = (item.get("hazard") or {}).get("major_criterion")
+        if criterion:
+            # The reference file's name carries edition years in brackets: print the title only.
+            criterion = {**criterion, "title": re.sub(r"[（(][^)）]*[)）]", "", criterion["standard"])}
+        return {
+            "verified": True,
+            "standard": item.get("standard"),
+            "violated": list((item.get("enforcement") or {}).get("violated") or []),
+            "penalty": (item.get("enforcement") or {}).get("penalty"),
+            "criterion": criterion,
+            "general": None,
+        }
+    general = GENERAL_DUTY_FIRE if domain in _FIRE_DOMAINS else GENERAL_DUTY_SAFETY
+    return {"verified": False, "standard": None, "violated": [], "penalty": None, "criterion": None,
+            "general": general}
+
+
 def context(document: RectificationOrder) -> dict[str, Any]:
     """Everything the document template shows, with times in local time and labels in Chinese."""
     hazard = document.hazard
@@ -104,6 +139,7 @@ def context(document: RectificationOrder) -> dict[str, Any]:
             "found_at": _local(hazard.found_at),
             "item": item,
             "basis_verified": verified,
+            "basis": official_basis(item, hazard.domain),
         }],
         "major": hazard.level == HazardLevel.MAJOR.value,
         "note": content.get("note"),

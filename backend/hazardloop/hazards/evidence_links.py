@@ -9,9 +9,12 @@ from sqlalchemy import select
 
 from hazardloop.accounts.models import User
 from hazardloop.evidence.models import Photo
-from hazardloop.evidence.services import CaptureRecord, apply_capture_record, link_photo
+from hazardloop.evidence.services import CaptureRecord, apply_capture_record, has_capture_record, link_photo
 from hazardloop.extensions import db
 from hazardloop.sites.models import Site
+
+# The transition payload fields that cite photos; each passes policy.authorize_photo_citation.
+PHOTO_FIELDS = ("photo_ids", "before_photo_ids", "after_photo_ids")
 
 
 def attach_photos(
@@ -46,7 +49,8 @@ def attach_photos(
             continue  # validated by the caller; a vanished row is not ours to invent
         link_photo(photo, subject_type=subject_type, subject_id=subject_id, role=role,
                    answers=answered if answered is not None and answered.id != photo.id else None, actor=actor)
-        if site is not None and photo.recorded_at is None and photo.hazard_number is None:
+        # The first record wins: a later link (another hazard, a repeat observation) never re-stamps.
+        if site is not None and not has_capture_record(photo):
             apply_capture_record(photo, CaptureRecord(captured_at=captured_at, lat=lat, lng=lng, site=site,
                                                       inspector=actor, hazard_number=hazard_number))
         linked.append(photo)

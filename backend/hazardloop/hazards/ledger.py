@@ -12,6 +12,7 @@ from sqlalchemy import Row, select
 from hazardloop.accounts.models import User
 from hazardloop.checklists.models import ChecklistVersion
 from hazardloop.database import local_zone, utcnow
+from hazardloop.downloads import safe_row
 from hazardloop.extensions import db
 from hazardloop.hazards import queries
 from hazardloop.hazards.models import Hazard
@@ -122,7 +123,8 @@ def write_xlsx(user: User, args: dict[str, Any]) -> IO[bytes]:
         header.append(cell)
     sheet.append(header)
     for values in rows(user, args):
-        sheet.append(values)
+        # Descriptions and site names are people's input: control characters, "=HYPERLINK(…)".
+        sheet.append(safe_row(values))
     # Not a context manager: send_file streams it and closes it (the file has no name to leave behind).
     out = tempfile.TemporaryFile(prefix="hazardloop-ledger-", suffix=".xlsx")  # noqa: SIM115
     book.save(out)

@@ -1,4 +1,4 @@
-"""隐患, 整改通知书, 通报, the append-only event log and the per-year document counters."""
+"""隐患, 整改通知书, the append-only event log and the per-year document counters."""
 
 from __future__ import annotations
 
@@ -41,6 +41,8 @@ class Hazard(db.Model):  # type: ignore[name-defined]
         CheckConstraint(f"source IN ({_SOURCES})", name="source_known"),
         CheckConstraint("status <> 'closed' OR closed_at IS NOT NULL", name="closed_has_time"),
         CheckConstraint("supervised = false OR level = 'major'", name="only_major_supervised"),
+        CheckConstraint("governance_plan_state IS NULL OR governance_plan_state IN ('submitted', 'approved', "
+                        "'returned')", name="governance_plan_state_known"),
         Index("ix_hazards_site_item_status", "site_id", "item_code", "status"),
         Index("ix_hazards_status_deadline", "status", "deadline_at"),
         Index("ix_hazards_site_status_deadline", "site_id", "status", "deadline_at"),  # scoped lists (0006)
@@ -73,9 +75,20 @@ class Hazard(db.Model):  # type: ignore[name-defined]
     extension_state: Mapped[str | None] = mapped_column(String(16))  # requested / approved / refused
     extension_reason: Mapped[str | None] = mapped_column(Text)
     extension_requested_deadline: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    extension_requested_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    extension_after_deadline: Mapped[bool | None] = mapped_column()  # asked after the deadline had passed
+    extension_decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    extension_decision_note: Mapped[str | None] = mapped_column(Text)
+    # 挂牌督办: ``supervised`` stays true after 摘牌 (the listing is history); lifted_at marks the 摘牌.
     supervised: Mapped[bool] = mapped_column(default=False)
     supervising_authority: Mapped[str | None] = mapped_column(String(100))
+    supervision_deadline_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    supervision_requirements: Mapped[str | None] = mapped_column(Text)
+    supervision_listed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    supervision_lifted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     governance_plan: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    governance_plan_state: Mapped[str | None] = mapped_column(String(12))  # submitted / approved / returned
+    governance_plan_note: Mapped[str | None] = mapped_column(Text)  # the reviewer's note
     rectification: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     photo_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -127,45 +140,6 @@ class DocumentCounter(db.Model):  # type: ignore[name-defined]
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class Circular(db.Model):  # type: ignore[name-defined]
-    """通报: a circular naming hazards; each named hazard gets a ``reported`` event when it is published.
-
-    Stored circulars (reports.circulars) are drafted for a scope and period — weekly and monthly by
-    the schedule, or on demand — reviewed (``version`` guards edits), published, then archived; an
-    ad-hoc circular (POST /circulars) is published at once with no scope or period.
-    """
-
-    __tablename__ = "circulars"
-    __table_args__ = (
-        CheckConstraint("status IN ('draft', 'published', 'archived')", name="status_known"),
-        CheckConstraint("status = 'draft' OR published_at IS NOT NULL", name="published_has_time"),
-        Index("ix_circulars_status_id", "status", "id"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(String(200))
-    commentary: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(12), default="published")
-    scope_kind: Mapped[str | None] = mapped_column(String(12))  # street / department / district
-    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
-    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
-    period_kind: Mapped[str | None] = mapped_column(String(8))  # week / month / custom
-    period_start: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    period_end: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    content: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the figures and lists as drafted
-    # One scheduled draft per scope and period, however often the job runs.
-    schedule_key: Mapped[str | None] = mapped_column(String(100), unique=True)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the schedule
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    archived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    hazard_ids: Mapped[list[int]] = mapped_column(JSON)
-
-    region = relationship("Region")
 
 
 class AuditEvent(db.Model):  # type: ignore[name-defined]

@@ -1,4 +1,4 @@
-"""/api/v1/hazards and /api/v1/circulars."""
+"""/api/v1/hazards."""
 
 from __future__ import annotations
 
@@ -14,11 +14,10 @@ from hazardloop.apitools import blueprint, row_dumper
 from hazardloop.errors import Conflict
 from hazardloop.extensions import db
 from hazardloop.hazards import queries, services
-from hazardloop.hazards.models import AuditEvent, Hazard, RectificationOrder
+from hazardloop.hazards.detail import HazardDetail, hazard_detail
+from hazardloop.hazards.models import Hazard
 from hazardloop.hazards.schemas import (
     LEVEL_INPUT,
-    CircularCreateSchema,
-    CircularSchema,
     HazardCreateSchema,
     HazardDetailSchema,
     HazardPageSchema,
@@ -26,50 +25,20 @@ from hazardloop.hazards.schemas import (
     HazardSchema,
     TransitionSchema,
 )
-from hazardloop.hazards.states import SYSTEM_EVENTS, TRANSITIONS, HazardLevel, HazardSource, allowed_from
+from hazardloop.hazards.states import HazardLevel, HazardSource
 from hazardloop.policy import Action
 from hazardloop.sites.services import get_site
 from hazardloop.taxonomy import Role
 
 blp = blueprint("hazards", __name__, "/hazards", "隐患与闭环流程")
-circulars_blp = blueprint("circulars", __name__, "/circulars", "通报")
 
 SOURCE_BY_ROLE = {Role.GRID_WORKER: HazardSource.GRID_PATROL, Role.ENTERPRISE_USER: HazardSource.SELF_CHECK,
                   Role.INSPECTOR: HazardSource.DEPARTMENT, Role.SUPERVISOR: HazardSource.ASSIGNED_BY_SUPERIOR,
                   Role.ADMIN: HazardSource.ASSIGNED_BY_SUPERIOR}
 
 
-def _annotate(hazard: Hazard) -> Hazard:
-    hazard.overdue = services.is_overdue(hazard)  # type: ignore[attr-defined]
-    return hazard
-
-
-def _detail(hazard: Hazard) -> Hazard:
-    user = current_user()
-    _annotate(hazard)
-    hazard.allowed_actions = [  # type: ignore[attr-defined]
-        a for a in allowed_from(hazard.status) if policy.can_fire(user, TRANSITIONS[a], hazard)]
-    events = db.session.scalars(select(AuditEvent).where(AuditEvent.hazard_id == hazard.id)
-                                .order_by(AuditEvent.id)).all()
-    for event in events:
-        event.label = TRANSITIONS[event.kind].label if event.kind in TRANSITIONS else SYSTEM_EVENTS.get(
-            event.kind, event.kind)
-    hazard.timeline = events  # type: ignore[attr-defined]
-    hazard.item = _item_with_references(hazard)  # type: ignore[attr-defined]
-    hazard.documents = [  # type: ignore[attr-defined]
-        {"id": d.id, "kind": d.kind, "number": d.number, "issued_at": d.issued_at.isoformat()}
-        for d in db.session.scalars(select(RectificationOrder).where(RectificationOrder.hazard_id == hazard.id)
-                                    .order_by(RectificationOrder.id))]
-    return hazard
-
-
-def _item_with_references(hazard: Hazard) -> dict[str, Any] | None:
-    """The checklist item with its 三标: enterprise standard, hazard criterion, enforcement basis."""
-    item = services.hazard_item(hazard)
-    if item is None:
-        return None
-    version = hazard.checklist_version
-    return {"checklist_id": version.checklist_id, "checklist_version": version.version, **item}
+def _detail(hazard: Hazard) -> HazardDetail:
+    return hazard_detail(current_user(), hazard)
 
 
 @blp.route("")
@@ -100,13 +69,7 @@ class Hazards(MethodView):
         policy.authorize(user, Action.SITE_INSPECT, site)
         role = policy.acting_role(user, Action.SITE_INSPECT, site)
         assert role is not None
-        from hazardloop.inspections.services import existing_photo_ids
-
-        missing = set(args["photo_ids"]) - existing_photo_ids(set(args["photo_ids"]))
-        if missing:
-            from hazardloop.errors import ValidationFailed
-
-            raise ValidationFailed.field("photo_ids", "有照片尚未上传。", "photo_missing")
+        policy.authorize_photo_citation(user, {"photo_ids": args["photo_ids"]})
         position = args.get("position")
         hazard = services.create_hazard(
             site=site, source=SOURCE_BY_ROLE[role], description=args["description"],
@@ -144,27 +107,3 @@ def fire_transition(args: dict[str, Any], hazard_id: int) -> Any:
     services.transition(hazard, action, actor=user, payload=args, client_event_id=client_event_id,
                         client_time=client_time)
     return _detail(hazard)
-
-
-@circulars_blp.route("", methods=["POST"])
-@circulars_blp.arguments(CircularCreateSchema)
-@circulars_blp.response(201, CircularSchema)
-@circulars_blp.alt_response(404, description="点名的隐患不存在或不在您的范围内")
-def publish_circular(args: dict[str, Any]) -> Any:
-    """通报: publish a circular naming hazards; each gets a reported event."""
-    user = current_user()
-    hazards = [services.get_hazard(i) for i in dict.fromkeys(args["hazard_ids"])]
-    for hazard in hazards:
-        policy.authorize(user, Action.HAZARD_PUBLISH_CIRCULAR, hazard)
-    return services.publish_circular(title=args["title"], hazards=hazards, actor=user,
-                                     commentary=args.get("commentary")), 201
-
-
-# Stored circulars (drafts, review, publish, archive, files): handlers in reports.circular_routes.
-def _add_stored_circular_routes() -> None:
-    from hazardloop.reports.circular_routes import add_routes
-
-    add_routes(circulars_blp)
-
-
-_add_stored_circular_routes()

@@ -1,17 +1,27 @@
-"""Request and response shapes for hazards, transitions and circulars."""
+"""Request and response shapes for hazards and transitions."""
 
 from __future__ import annotations
+
+import dataclasses
+from typing import Any
 
 import marshmallow as ma
 from webargs.fields import DelimitedList
 
 from hazardloop.apitools import LocalDateTime
-from hazardloop.hazards.states import TRANSITIONS, HazardLevel, HazardSource, HazardStatus
+from hazardloop.hazards.detail import HazardDetail
+from hazardloop.hazards.states import SYSTEM_EVENTS, TRANSITIONS, HazardLevel, HazardSource, HazardStatus
 from hazardloop.inspections.schemas import SHA256, PositionSchema
 from hazardloop.taxonomy import Domain
 
 V = ma.validate
 LEVEL_INPUT = {"一般": "general", "重大": "major", "general": "general", "major": "major"}
+_DETAIL_FIELDS = {f.name for f in dataclasses.fields(HazardDetail)} - {"hazard"}
+
+
+def event_label(event: Any) -> str:
+    """The Chinese name of an event's step (a workflow action or a step the system records)."""
+    return TRANSITIONS[event.kind].label if event.kind in TRANSITIONS else SYSTEM_EVENTS.get(event.kind, event.kind)
 
 
 class HazardCreateSchema(ma.Schema):
@@ -30,7 +40,7 @@ class HazardCreateSchema(ma.Schema):
 class EventSchema(ma.Schema):
     id = ma.fields.Integer()
     kind = ma.fields.String()
-    label = ma.fields.String()
+    label = ma.fields.Function(event_label, metadata={"description": "该步骤的中文名称"})
     from_status = ma.fields.String(allow_none=True)
     to_status = ma.fields.String(allow_none=True)
     actor_id = ma.fields.Integer(allow_none=True)
@@ -75,15 +85,71 @@ class HazardSchema(ma.Schema):
     lng = ma.fields.Float(allow_none=True)
 
 
+class BlockedActionSchema(ma.Schema):
+    action = ma.fields.String()
+    label = ma.fields.String()
+    reason = ma.fields.String(metadata={"description": "缺少的前提，例如重大隐患须先有审批通过的治理方案"})
+
+
+class OfferedActionSchema(ma.Schema):
+    action = ma.fields.String()
+    label = ma.fields.String()
+
+
+class ExtensionSchema(ma.Schema):
+    """延期: the hazard's one extension request and its decision."""
+
+    state = ma.fields.String(metadata={"description": "requested / approved / refused"})
+    reason = ma.fields.String(allow_none=True)
+    requested_deadline = LocalDateTime(allow_none=True)
+    requested_at = LocalDateTime(allow_none=True)
+    after_deadline = ma.fields.Boolean(metadata={"description": "是否在整改期限届满后才申请"})
+    decided_at = LocalDateTime(allow_none=True)
+    decision_note = ma.fields.String(allow_none=True)
+
+
+class SupervisionSchema(ma.Schema):
+    """挂牌督办: 督办单位, 期限, 督办要求, when listed and when lifted (摘牌)."""
+
+    authority = ma.fields.String(allow_none=True)
+    deadline = LocalDateTime(allow_none=True)
+    requirements = ma.fields.String(allow_none=True)
+    listed_at = LocalDateTime(allow_none=True)
+    lifted_at = LocalDateTime(allow_none=True)
+
+
 class HazardDetailSchema(HazardSchema):
+    """One hazard with what the page needs: timeline, documents, 三标, and this user's actions now.
+
+    Dumps a ``hazards.detail.HazardDetail``; the hazard's own columns are read from its ``hazard``.
+    """
+
     item = ma.fields.Dict(allow_none=True, metadata={"description": "检查条目及其三标依据"})
     governance_plan = ma.fields.Dict(allow_none=True)
+    governance_plan_state = ma.fields.String(allow_none=True, metadata={
+        "description": "治理方案审批：null 未提交 / submitted 待审批 / approved 已批准 / returned 已退回"})
+    governance_plan_note = ma.fields.String(allow_none=True, metadata={"description": "审批意见或退回理由"})
     rectification = ma.fields.Dict(allow_none=True)
     extension_reason = ma.fields.String(allow_none=True)
     extension_requested_deadline = LocalDateTime(allow_none=True)
-    allowed_actions = ma.fields.List(ma.fields.String())
+    extension = ma.fields.Nested(ExtensionSchema, allow_none=True)
+    supervision = ma.fields.Nested(SupervisionSchema, allow_none=True)
+    default_deadline = ma.fields.Date(metadata={
+        "description": "交办、复查不通过未指定期限时将采用的日期（YYYY-MM-DD），供表单预填"})
+    published = ma.fields.Boolean(metadata={"description": "是否在曝光台公开"})
+    allowed_actions = ma.fields.List(ma.fields.String(), metadata={"description": "现在可执行的操作"})
+    offered_actions = ma.fields.List(ma.fields.Nested(OfferedActionSchema), metadata={
+        "description": "现在可执行的操作及其中文名称（与 allowed_actions 同序）"})
+    blocked_actions = ma.fields.List(ma.fields.Nested(BlockedActionSchema), metadata={
+        "description": "本角色的步骤，但缺少前提（说明原因）"})
     documents = ma.fields.List(ma.fields.Dict())
     timeline = ma.fields.List(ma.fields.Nested(EventSchema))
+
+    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
+        # A HazardDetail carries the page's extras; everything else is the hazard's own.
+        if hasattr(obj, "hazard") and attr.split(".")[0] not in _DETAIL_FIELDS:
+            obj = obj.hazard
+        return super().get_attribute(obj, attr, default)
 
 
 class HazardPageSchema(ma.Schema):
@@ -118,6 +184,20 @@ class HazardQueryArgsSchema(ma.Schema):
     limit = ma.fields.Integer(load_default=50, validate=V.Range(min=1, max=500))
 
 
+class GovernancePlanSchema(ma.Schema):
+    """重大隐患治理方案: exactly its six parts (GOVERNANCE_PLAN_PARTS), each a bounded text; no other keys."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    goals = ma.fields.String(validate=V.Length(max=5000), metadata={"description": "治理的目标和任务"})
+    methods = ma.fields.String(validate=V.Length(max=5000), metadata={"description": "采取的方法和措施"})
+    funding = ma.fields.String(validate=V.Length(max=5000), metadata={"description": "经费和物资的落实"})
+    organization = ma.fields.String(validate=V.Length(max=5000), metadata={"description": "负责治理的机构和人员"})
+    schedule = ma.fields.String(validate=V.Length(max=5000), metadata={"description": "治理的时限和要求"})
+    safety_measures = ma.fields.String(validate=V.Length(max=5000), metadata={"description": "安全措施和应急预案"})
+
+
 class TransitionSchema(ma.Schema):
     action = ma.fields.String(required=True, validate=V.OneOf(list(TRANSITIONS)))
     client_event_id = ma.fields.String(validate=V.Length(min=8, max=64),
@@ -125,7 +205,8 @@ class TransitionSchema(ma.Schema):
     client_time = LocalDateTime()
     note = ma.fields.String(validate=V.Length(max=2000))
     reason = ma.fields.String(validate=V.Length(max=2000))
-    deadline = ma.fields.Date(metadata={"description": "交办/复查不通过/同意延期时指定的期限（默认按条目计算）"})
+    deadline = ma.fields.Date(metadata={"description": "交办、同意延期时可指定的期限（默认按条目计算）；复查不通过、"
+                                                       "挂牌督办时必填（表单预填 default_deadline）"})
     requested_deadline = ma.fields.Date()
     department_id = ma.fields.Integer()
     measures = ma.fields.String(validate=V.Length(max=5000))
@@ -134,20 +215,8 @@ class TransitionSchema(ma.Schema):
     photo_ids = ma.fields.List(ma.fields.String(validate=SHA256))
     before_photo_ids = ma.fields.List(ma.fields.String(validate=SHA256))
     after_photo_ids = ma.fields.List(ma.fields.String(validate=SHA256))
-    authority = ma.fields.String(validate=V.Length(max=100))
-    plan = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
-
-
-class CircularCreateSchema(ma.Schema):
-    title = ma.fields.String(required=True, validate=V.Length(min=2, max=200))
-    commentary = ma.fields.String(load_default=None, allow_none=True, validate=V.Length(max=20000))
-    hazard_ids = ma.fields.List(ma.fields.Integer(), required=True, validate=V.Length(min=1, max=10000))
-
-
-class CircularSchema(ma.Schema):
-    id = ma.fields.Integer()
-    title = ma.fields.String()
-    commentary = ma.fields.String(allow_none=True)
-    published_by_id = ma.fields.Integer()
-    published_at = LocalDateTime()
-    hazard_ids = ma.fields.List(ma.fields.Integer())
+    authority = ma.fields.String(validate=V.Length(max=100), metadata={"description": "挂牌督办：督办单位"})
+    requirements = ma.fields.String(validate=V.Length(max=2000), metadata={"description": "挂牌督办：督办要求"})
+    lat = ma.fields.Float(validate=V.Range(min=-90, max=90), metadata={"description": "复查时所在位置（WGS-84）"})
+    lng = ma.fields.Float(validate=V.Range(min=-180, max=180))
+    plan = ma.fields.Nested(GovernancePlanSchema)

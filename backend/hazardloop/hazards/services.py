@@ -1,13 +1,15 @@
-"""Hazard rules: creating hazards, firing workflow transitions, circulars and document numbers."""
+"""Hazard rules: creating hazards, firing workflow transitions and document numbers."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from hazardloop import policy
 from hazardloop.accounts.models import User
@@ -17,22 +19,21 @@ from hazardloop.checklists.models import ChecklistVersion
 from hazardloop.database import local_zone, utcnow
 from hazardloop.errors import Conflict, NotFound, RuleViolation, ValidationFailed
 from hazardloop.extensions import db
-from hazardloop.hazards import deadlines
+from hazardloop.hazards import actions, deadlines
 from hazardloop.hazards.events import append_event
-from hazardloop.hazards.evidence_links import attach_photos
-from hazardloop.hazards.models import Circular, DocumentCounter, Hazard, RectificationOrder
+from hazardloop.hazards.evidence_links import PHOTO_FIELDS, attach_photos
+from hazardloop.hazards.models import DocumentCounter, Hazard, RectificationOrder
 from hazardloop.hazards.states import (
     LEVEL_LABELS,
     OPEN_STATUSES,
-    STATUS_LABELS,
     TRANSITIONS,
     HazardLevel,
     HazardSource,
     HazardStatus,
-    allowed_from,
 )
 from hazardloop.outbox.services import enqueue_after_commit
 from hazardloop.policy import Action
+from hazardloop.regions.models import Department
 from hazardloop.sites.models import Site
 from hazardloop.taxonomy import Role
 
@@ -67,7 +68,12 @@ def get_hazard(hazard_id: int, *, lock: bool = False) -> Hazard:
     query = select(Hazard).where(Hazard.id == hazard_id)
     if lock:
         query = query.with_for_update(of=Hazard)
-    hazard = db.session.scalar(query)
+    else:
+        # One round trip for what the scope check and the page read: the site's grid and domains, the 三标.
+        site = joinedload(Hazard.site)
+        query = query.options(site.joinedload(Site.grid), site.joinedload(Site.domain_rows),
+                              joinedload(Hazard.checklist_version))
+    hazard = db.session.scalars(query).unique().one_or_none()
     if hazard is None:
         raise NotFound("隐患不存在。")
     return hazard
@@ -190,9 +196,19 @@ def _set_deadline(hazard: Hazard, payload: dict[str, Any], start: dt.datetime) -
     if payload.get("deadline"):
         hazard.deadline_at, hazard.deadline_estimated = _parse_deadline(payload["deadline"], "deadline"), False
         return
-    rule = _item_rule(hazard) if hazard.level == HazardLevel.GENERAL else None
-    computed = deadlines.compute_deadline(rule, hazard.level, start=start, tz=current_app.config["TIMEZONE"])
+    computed = _computed_deadline(hazard, start)
     hazard.deadline_at, hazard.deadline_estimated = computed.at, computed.estimated
+
+
+def _computed_deadline(hazard: Hazard, start: dt.datetime) -> deadlines.Deadline:
+    rule = _item_rule(hazard) if hazard.level == HazardLevel.GENERAL else None
+    return deadlines.compute_deadline(rule, hazard.level, start=start, tz=current_app.config["TIMEZONE"])
+
+
+def default_deadline(hazard: Hazard, start: dt.datetime | None = None) -> dt.date:
+    """The local date 交办 would set without one given (the item's rule for 一般, else the level's
+    default); the 复查不通过 form pre-fills it, the verifier confirms or changes it."""
+    return _computed_deadline(hazard, start or utcnow()).at.astimezone(local_zone()).date()
 
 
 def issue_document(hazard: Hazard, actor: User, *, kind: str, content: dict[str, Any]) -> RectificationOrder:
@@ -212,7 +228,10 @@ def issue_document(hazard: Hazard, actor: User, *, kind: str, content: dict[str,
 
 def _on_assign(hazard: Hazard, actor: User, payload: dict[str, Any]) -> dict[str, Any]:
     if payload.get("department_id"):
-        hazard.department_id = payload["department_id"]
+        department = db.session.get(Department, payload["department_id"])
+        if department is None or not policy.can(actor, Action.DEPARTMENT_VIEW, department):
+            raise ValidationFailed.field("department_id", "责任部门不存在。", "unknown")
+        hazard.department_id = department.id
     _set_deadline(hazard, payload, utcnow())
     order = issue_document(hazard, actor, kind="order", content={"note": payload.get("note")})
     return {"order_number": order.number, "deadline": hazard.deadline_at.isoformat(),
@@ -232,8 +251,9 @@ def _on_verify_pass(hazard: Hazard, actor: User, payload: dict[str, Any]) -> dic
 
 
 def _on_verify_fail(hazard: Hazard, actor: User, payload: dict[str, Any]) -> dict[str, Any]:
+    deadline = _parse_deadline(payload["deadline"], "deadline")  # the verifier's choice, never a default
     hazard.rejection_count += 1
-    _set_deadline(hazard, payload, utcnow())
+    hazard.deadline_at, hazard.deadline_estimated = deadline, False
     opinion = issue_document(hazard, actor, kind="verification", content={"result": "不通过",
                                                                         "note": payload.get("note")})
     return {"verification_number": opinion.number, "rejections": hazard.rejection_count,
@@ -241,33 +261,61 @@ def _on_verify_fail(hazard: Hazard, actor: User, payload: dict[str, Any]) -> dic
 
 
 def _on_request_extension(hazard: Hazard, actor: User, payload: dict[str, Any]) -> dict[str, Any]:
-    hazard.extension_state = "requested"
-    hazard.extension_reason = payload["reason"].strip()
-    hazard.extension_requested_deadline = _parse_deadline(payload["requested_deadline"], "requested_deadline")
-    return {"requested_deadline": hazard.extension_requested_deadline.isoformat()}
+    requested = _parse_deadline(payload["requested_deadline"], "requested_deadline")
+    if hazard.deadline_at is not None and requested <= hazard.deadline_at:
+        raise ValidationFailed.field("requested_deadline", "申请延至的日期须晚于现在的整改期限。")
+    now = utcnow()
+    hazard.extension_state, hazard.extension_reason = "requested", payload["reason"].strip()
+    hazard.extension_requested_deadline, hazard.extension_requested_at = requested, now
+    # Asked after the deadline had passed: shown to the deciding supervisor, on the notice and the list.
+    hazard.extension_after_deadline = hazard.deadline_at is not None and hazard.deadline_at < now
+    hazard.extension_decided_at = hazard.extension_decision_note = None
+    return {"requested_deadline": requested, "requested_at": now, "after_deadline": hazard.extension_after_deadline,
+            "deadline": hazard.deadline_at}
 
 
 def _on_approve_extension(hazard: Hazard, actor: User, payload: dict[str, Any]) -> dict[str, Any]:
-    hazard.extension_state = "approved"
-    hazard.deadline_at = (_parse_deadline(payload["deadline"], "deadline") if payload.get("deadline")
-                          else hazard.extension_requested_deadline)
-    return {"deadline": hazard.deadline_at.isoformat()}
+    deadline = (_parse_deadline(payload["deadline"], "deadline") if payload.get("deadline")
+                else hazard.extension_requested_deadline)
+    hazard.extension_state, hazard.deadline_at, hazard.deadline_estimated = "approved", deadline, False
+    hazard.extension_decided_at, hazard.extension_decision_note = utcnow(), _note(payload)
+    return {"deadline": hazard.deadline_at, "after_deadline": hazard.extension_after_deadline}
 
 
 def _on_refuse_extension(hazard: Hazard, actor: User, payload: dict[str, Any]) -> dict[str, Any]:
     hazard.extension_state = "refused"
-    return {}
+    hazard.extension_decided_at, hazard.extension_decision_note = utcnow(), _note(payload)
+    return {"after_deadline": hazard.extension_after_deadline}
 
 
 def _on_list_supervision(hazard: Hazard, actor: User, payload: dict[str, Any]) -> dict[str, Any]:
-    hazard.supervised = True
+    deadline = _parse_deadline(payload["deadline"], "deadline")
+    hazard.supervised, hazard.supervision_listed_at = True, utcnow()
     hazard.supervising_authority = payload["authority"].strip()
+    hazard.supervision_deadline_at, hazard.supervision_requirements = deadline, payload["requirements"].strip()
+    return {"authority": hazard.supervising_authority, "deadline": deadline,
+            "requirements": hazard.supervision_requirements}
+
+
+def _on_lift_supervision(hazard: Hazard, actor: User, payload: dict[str, Any]) -> dict[str, Any]:
+    hazard.supervision_lifted_at = utcnow()
     return {"authority": hazard.supervising_authority}
 
 
 def _on_governance_plan(hazard: Hazard, actor: User, payload: dict[str, Any]) -> dict[str, Any]:
     hazard.governance_plan = payload["plan"]
+    hazard.governance_plan_state, hazard.governance_plan_note = "submitted", None
     return {"plan": hazard.governance_plan}
+
+
+def _on_approve_governance_plan(hazard: Hazard, actor: User, payload: dict[str, Any]) -> dict[str, Any]:
+    hazard.governance_plan_state, hazard.governance_plan_note = "approved", _note(payload)
+    return {"plan_state": "approved"}
+
+
+def _on_return_governance_plan(hazard: Hazard, actor: User, payload: dict[str, Any]) -> dict[str, Any]:
+    hazard.governance_plan_state, hazard.governance_plan_note = "returned", _note(payload)
+    return {"plan_state": "returned"}
 
 
 def _on_close_on_site(hazard: Hazard, actor: User, payload: dict[str, Any]) -> dict[str, Any]:
@@ -275,6 +323,31 @@ def _on_close_on_site(hazard: Hazard, actor: User, payload: dict[str, Any]) -> d
     hazard.photo_ids = sorted(set(hazard.photo_ids) | set(payload["after_photo_ids"]))
     return {"before_photo_ids": payload["before_photo_ids"], "after_photo_ids": payload["after_photo_ids"]}
 
+
+def spot_check_draw(hazard: Hazard) -> float:
+    """自查自改 抽查: a number in [0, 1) from sha256 of the configured seed and the hazard id — the same
+    for the same hazard every time, so anyone holding the seed can reproduce the draw."""
+    seed = current_app.config["SELF_RECTIFY_SPOT_CHECK_SEED"]
+    digest = hashlib.sha256(f"{seed}:{hazard.id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def _on_self_rectify(hazard: Hazard, actor: User, payload: dict[str, Any]) -> dict[str, Any]:
+    hazard.rectification = {k: payload.get(k) for k in ("measures", "photo_ids", "note")}
+    draw, share = spot_check_draw(hazard), float(current_app.config["SELF_RECTIFY_SPOT_CHECK_SHARE"])
+    spot_check = draw < share
+    if not spot_check:
+        hazard.closed_at = utcnow()
+    return {"rectification": hazard.rectification, "draw": round(draw, 6), "share": share,
+            "spot_check": spot_check, ALTERNATE: spot_check}
+
+
+def _note(payload: dict[str, Any]) -> str | None:
+    return str(payload.get("note") or "").strip() or None
+
+
+# An effect sets this key to route the step to its table's ``alternate`` state instead of ``target``.
+ALTERNATE = "_alternate"
 
 EFFECTS: dict[str, Callable[[Hazard, User, dict[str, Any]], dict[str, Any]]] = {
     "assign": _on_assign,
@@ -285,8 +358,12 @@ EFFECTS: dict[str, Callable[[Hazard, User, dict[str, Any]], dict[str, Any]]] = {
     "approve_extension": _on_approve_extension,
     "refuse_extension": _on_refuse_extension,
     "list_supervision": _on_list_supervision,
+    "lift_supervision": _on_lift_supervision,
     "submit_governance_plan": _on_governance_plan,
+    "approve_governance_plan": _on_approve_governance_plan,
+    "return_governance_plan": _on_return_governance_plan,
     "close_on_site": _on_close_on_site,
+    "self_rectify": _on_self_rectify,
 }
 
 
@@ -301,8 +378,10 @@ def transition(
 ) -> Hazard:
     """Fire one workflow action on a hazard: the only way ``Hazard.status`` changes.
 
-    Raises NotFound (outside scope), Forbidden (role may not), Conflict ``invalid_transition``
-    (naming the current state and the allowed actions), RuleViolation (a guard refused).
+    Refuses whatever ``hazards.actions`` would not offer (the same function): NotFound (outside
+    scope), Forbidden (role may not), Conflict ``invalid_transition`` (naming the current state and
+    the allowed actions), RuleViolation ``guard_failed`` (not this step now, or its prerequisite is
+    missing); then the payload: RuleViolation ``guard_failed`` with the field, ValidationFailed.
     Records one event. Resending the same ``client_event_id`` is a no-op.
     """
     payload = dict(payload or {})
@@ -310,25 +389,19 @@ def transition(
         return hazard
     step = TRANSITIONS.get(action)
     if step is None:
-        raise ValidationFailed.field("action", f"未知的操作：{action}")
-    role = policy.can_fire(actor, step, hazard)
-    if role is None:
-        policy.authorize(actor, Action.HAZARD_VIEW, hazard)  # 404 when not even visible
-        raise RuleViolation(f"您的角色不能执行「{step.label}」。", status=403, code="forbidden")
+        raise ValidationFailed.field("action", f"未知的操作：{action}。")
+    role = actions.require(actor, hazard, action)
     current = HazardStatus(hazard.status)
-    if current not in step.sources:
-        allowed = [a for a in allowed_from(current) if policy.can_fire(actor, TRANSITIONS[a], hazard)]
-        raise Conflict(
-            f"隐患当前状态为「{STATUS_LABELS[current]}」，不能执行「{step.label}」。"
-            f"当前可执行：{'、'.join(TRANSITIONS[a].label for a in allowed) or '无'}。",
-            code="invalid_transition", current_status=current.value, allowed_actions=allowed,
-        )
-    refusal = step.guard(hazard, {**payload, "_actor_role": role})
-    if refusal:
-        raise RuleViolation(refusal, code="guard_failed")
+    problem = step.payload(hazard, payload)
+    if problem:
+        field, message = problem
+        raise RuleViolation(f"不能执行「{step.label}」：{message}", code="guard_failed",
+                            errors=[{"field": field, "message": message, "code": "required"}])
+    policy.authorize_photo_citation(actor, {f: payload.get(f) or [] for f in PHOTO_FIELDS})
     details = EFFECTS.get(action, lambda h, a, p: {})(hazard, actor, payload)
-    if step.target is not None:
-        hazard.status = step.target.value
+    target = step.alternate if details.pop(ALTERNATE, False) else step.target
+    if target is not None:
+        hazard.status = target.value
     photos = [*payload.get("photo_ids", []), *payload.get("before_photo_ids", []),
               *payload.get("after_photo_ids", [])]
     append_event(kind=action, hazard=hazard, actor=actor, actor_role=role.value, from_status=current.value,
@@ -351,7 +424,7 @@ def _attach_transition_photos(hazard: Hazard, action: str, actor: User, payload:
     if not after:
         return
     attach_photos(after, subject_type="hazard", subject_id=hazard.id, role="after", actor=actor,
-                  answers=finding if action in ("submit_rectification", "close_on_site") else None,
+                  answers=finding if action in ("submit_rectification", "close_on_site", "self_rectify") else None,
                   site=hazard.site, captured_at=client_time or utcnow(), hazard_number=hazard.number)
 
 
@@ -368,31 +441,6 @@ def _already_recorded(client_event_id: str, hazard: Hazard) -> bool:
     if existing.hazard_id != hazard.id:
         raise Conflict("该操作编号已用于另一隐患。", code="client_event_id_reused")
     return True
-
-
-# --- 通报 ---------------------------------------------------------------------------------------
-
-def publish_circular(*, title: str, hazards: list[Hazard], actor: User, commentary: str | None = None,
-                     region_id: int | None = None, draft: Circular | None = None) -> Circular:
-    """通报: record the circular (or publish ``draft``) and a ``reported`` event on every hazard it names."""
-    if not hazards and draft is None:
-        raise ValidationFailed.field("hazard_ids", "通报至少要点名一项隐患。")
-    now = utcnow()
-    circular = draft or Circular(title=title.strip(), commentary=commentary, region_id=region_id)
-    circular.status, circular.published_by_id, circular.published_at = "published", actor.id, now
-    circular.hazard_ids = [h.id for h in hazards]
-    db.session.add(circular)
-    db.session.flush()
-    for hazard in hazards:
-        role = policy.acting_role(actor, Action.HAZARD_PUBLISH_CIRCULAR, hazard)
-        if role is None:
-            raise NotFound("请求的资源不存在。")
-        if hazard.reported_at is None:
-            hazard.reported_at = now
-        append_event(kind="reported", hazard=hazard, actor=actor, actor_role=role.value,
-                     from_status=hazard.status, to_status=hazard.status, note=title,
-                     payload={"circular_id": circular.id, "overdue": is_overdue(hazard, now)})
-    return circular
 
 
 def is_overdue(hazard: Hazard, now: dt.datetime | None = None) -> bool:

@@ -1,8 +1,8 @@
 """The hazard workflow as one table: states, transitions, who may fire each, and their guards.
 
 Read it as a page. ``transition()`` in ``hazards.services`` is the only code that changes
-``Hazard.status``; it looks the action up here, asks ``policy.can_fire`` whether the actor
-holds one of the roles in scope, checks the guard, then appends the event.
+``Hazard.status``; it asks ``hazards.actions`` whether the step is offered to the actor now (role
+in scope, state, and the pre-payload checks below), checks the payload, then appends the event.
 """
 
 from __future__ import annotations
@@ -63,70 +63,140 @@ SOURCE_LABELS = {
 }
 
 
-# --- guards: pure functions of the hazard and the request payload; a string is the refusal --------
+# --- guards: pure functions; None means "fine", otherwise the reason as one Chinese sentence ----------
+#
+# Two kinds, so that what a user is offered and what the server accepts come from the same code:
+# pre-payload checks see only the hazard and the acting role (hazards.actions uses them to decide
+# what to offer); payload checks see the request and answer (field, message).
+#   when      hides the step: it is not this role's step on this hazard now (not offered at all)
+#   requires  the step's prerequisite: the step is offered as blocked, with the reason stated
 
-Guard = Callable[["Hazard", dict[str, Any]], str | None]
+Check = Callable[["Hazard", Role], str | None]
+PayloadCheck = Callable[["Hazard", dict[str, Any]], tuple[str, str] | None]
 
 
-def always(hazard: Hazard, payload: dict[str, Any]) -> str | None:
+def always(hazard: Hazard, role: Role) -> str | None:
     return None
 
 
-def routine_or_supervised(hazard: Hazard, payload: dict[str, Any]) -> str | None:
-    if hazard.covert and payload.get("_actor_role") == Role.GRID_WORKER:
-        return "暗访发现的隐患须由监管或执法人员交办。"
+def no_payload(hazard: Hazard, payload: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
-def has_rectification_report(hazard: Hazard, payload: dict[str, Any]) -> str | None:
-    if not (payload.get("measures") or "").strip():
-        return "请填写已采取的整改措施。"
-    if not payload.get("photo_ids"):
-        return "请上传整改后的照片。"
-    if hazard.level == HazardLevel.MAJOR and not hazard.governance_plan:
-        return "重大隐患须先提交治理方案，再报告整改完成。"
+def _major(hazard: Hazard) -> bool:
+    return hazard.level == HazardLevel.MAJOR
+
+
+def routine_or_official(hazard: Hazard, role: Role) -> str | None:
+    if hazard.covert and role == Role.GRID_WORKER:
+        return "暗访发现的隐患须由监管或执法人员处理。"
     return None
 
 
-def verifier_fits_level(hazard: Hazard, payload: dict[str, Any]) -> str | None:
-    role = payload.get("_actor_role")
-    if hazard.level == HazardLevel.MAJOR and role not in (Role.SUPERVISOR, Role.ADMIN):
-        return "重大隐患的复查销号须由监管人员（街道/区安委办）进行。"
+def plan_open_for_submission(hazard: Hazard, role: Role) -> str | None:
+    if not _major(hazard):
+        return "只有重大隐患需要制定治理方案。"
+    if hazard.governance_plan_state == "submitted":
+        return "治理方案已提交，正在审批。"
+    if hazard.governance_plan_state == "approved":
+        return "治理方案已审批通过。"
     return None
 
 
-def failed_verification_has_reason(hazard: Hazard, payload: dict[str, Any]) -> str | None:
-    return verifier_fits_level(hazard, payload) or (
-        None if (payload.get("note") or "").strip() else "复查不通过须写明原因。")
+def plan_awaiting_review(hazard: Hazard, role: Role) -> str | None:
+    if not _major(hazard):
+        return "只有重大隐患需要制定治理方案。"
+    return None if hazard.governance_plan_state == "submitted" else "没有待审批的治理方案。"
 
 
-def no_extension_yet(hazard: Hazard, payload: dict[str, Any]) -> str | None:
-    if hazard.extension_state is not None:
-        return "每项隐患只能申请一次延期。"
-    if not (payload.get("reason") or "").strip():
-        return "请写明延期理由。"
-    if not payload.get("requested_deadline"):
-        return "请给出申请延至的日期。"
+def plan_approved_if_major(hazard: Hazard, role: Role) -> str | None:
+    if _major(hazard) and hazard.governance_plan_state != "approved":
+        return "重大隐患须先有审批通过的治理方案，才能报告整改完成。"
     return None
 
 
-def extension_pending(hazard: Hazard, payload: dict[str, Any]) -> str | None:
+def verifier_fits_level(hazard: Hazard, role: Role) -> str | None:
+    if _major(hazard) and role not in (Role.SUPERVISOR, Role.ADMIN):
+        return "重大隐患须由监管人员（街道或区安委办）复查。"
+    return None
+
+
+def no_extension_yet(hazard: Hazard, role: Role) -> str | None:
+    return {None: None, "requested": "延期申请正在审批。",
+            "approved": "延期申请已获同意，每项隐患只能申请一次延期。"}.get(
+        hazard.extension_state, "每项隐患只能申请一次延期。")
+
+
+def extension_pending(hazard: Hazard, role: Role) -> str | None:
     return None if hazard.extension_state == "requested" else "没有待审批的延期申请。"
 
 
-def refusal_has_reason(hazard: Hazard, payload: dict[str, Any]) -> str | None:
-    return extension_pending(hazard, payload) or (
-        None if (payload.get("note") or "").strip() else "不同意延期须写明理由。")
-
-
-def major_not_yet_listed(hazard: Hazard, payload: dict[str, Any]) -> str | None:
-    if hazard.level != HazardLevel.MAJOR:
+def listable(hazard: Hazard, role: Role) -> str | None:
+    if not _major(hazard):
         return "只有重大隐患实行挂牌督办。"
-    if hazard.supervised:
-        return "该隐患已挂牌督办。"
-    if not (payload.get("authority") or "").strip():
-        return "请写明督办单位。"
-    return None
+    return "该隐患已挂牌督办。" if hazard.supervised else None
+
+
+def liftable(hazard: Hazard, role: Role) -> str | None:
+    if not hazard.supervised:
+        return "该隐患没有挂牌督办。"
+    return "该隐患已摘牌。" if hazard.supervision_lifted_at is not None else None
+
+
+def fixable_on_site(hazard: Hazard, role: Role) -> str | None:
+    if _major(hazard):
+        return "重大隐患不能当场整改，须交办并制定治理方案。"
+    if role == Role.ENTERPRISE_USER and hazard.source != HazardSource.SELF_CHECK:
+        return "企业只能对本单位自查发现的隐患当场整改。"
+    return routine_or_official(hazard, role)
+
+
+def found_by_the_enterprise(hazard: Hazard, role: Role) -> str | None:
+    if hazard.source != HazardSource.SELF_CHECK:
+        return "只有企业自查发现的隐患可以自查自改。"
+    return "企业自查发现的重大隐患须报监管部门，进入交办整改流程。" if _major(hazard) else None
+
+
+def _text(payload: dict[str, Any], field: str, message: str) -> tuple[str, str] | None:
+    return None if str(payload.get(field) or "").strip() else (field, message)
+
+
+def _photos(payload: dict[str, Any], field: str, message: str) -> tuple[str, str] | None:
+    return None if payload.get(field) else (field, message)
+
+
+def _date(payload: dict[str, Any], field: str, message: str) -> tuple[str, str] | None:
+    return None if payload.get(field) else (field, message)
+
+
+def rectification_report(hazard: Hazard, payload: dict[str, Any]) -> tuple[str, str] | None:
+    return (_text(payload, "measures", "请填写已采取的整改措施。")
+            or _photos(payload, "photo_ids", "请上传整改后的照片。"))
+
+
+def failed_verification(hazard: Hazard, payload: dict[str, Any]) -> tuple[str, str] | None:
+    # The verifier sets the new deadline; the form pre-fills the item's default (never a silent one).
+    return (_text(payload, "note", "请写明复查不通过的原因。")
+            or _date(payload, "deadline", "请确定重新整改的期限。"))
+
+
+def extension_request(hazard: Hazard, payload: dict[str, Any]) -> tuple[str, str] | None:
+    return (_text(payload, "reason", "请写明延期理由。")
+            or _date(payload, "requested_deadline", "请给出申请延至的日期。"))
+
+
+def refusal_reason(hazard: Hazard, payload: dict[str, Any]) -> tuple[str, str] | None:
+    return _text(payload, "note", "请写明不同意延期的理由。")
+
+
+def return_reason(hazard: Hazard, payload: dict[str, Any]) -> tuple[str, str] | None:
+    return _text(payload, "note", "请写明退回治理方案的理由。")
+
+
+def supervision_order(hazard: Hazard, payload: dict[str, Any]) -> tuple[str, str] | None:
+    return (_text(payload, "authority", "请写明督办单位。")
+            or _date(payload, "deadline", "请确定督办期限。")
+            or _text(payload, "requirements", "请写明督办要求。"))
 
 
 # 16号令 第十五条第二款 (article number unverified, see ../shared/reference/regulations.md):
@@ -141,20 +211,15 @@ GOVERNANCE_PLAN_PARTS = {
 }
 
 
-def complete_governance_plan(hazard: Hazard, payload: dict[str, Any]) -> str | None:
-    if hazard.level != HazardLevel.MAJOR:
-        return "只有重大隐患需要提交治理方案。"
+def complete_governance_plan(hazard: Hazard, payload: dict[str, Any]) -> tuple[str, str] | None:
     plan = payload.get("plan") or {}
     missing = [label for key, label in GOVERNANCE_PLAN_PARTS.items() if not str(plan.get(key) or "").strip()]
-    return f"治理方案缺少：{'、'.join(missing)}。" if missing else None
+    return ("plan", f"治理方案缺少：{'、'.join(missing)}。") if missing else None
 
 
-def fixable_on_site(hazard: Hazard, payload: dict[str, Any]) -> str | None:
-    if hazard.level == HazardLevel.MAJOR:
-        return "重大隐患不能当场整改销号，须交办并制定治理方案。"
-    if not payload.get("before_photo_ids") or not payload.get("after_photo_ids"):
-        return "当场整改须有整改前和整改后的照片。"
-    return None
+def on_site_photos(hazard: Hazard, payload: dict[str, Any]) -> tuple[str, str] | None:
+    return (_photos(payload, "before_photo_ids", "当场整改须有整改前的照片。")
+            or _photos(payload, "after_photo_ids", "当场整改须有整改后的照片。"))
 
 
 # --- the table -----------------------------------------------------------------------------------
@@ -171,45 +236,62 @@ class Transition:
     sources: frozenset[HazardStatus]
     target: HazardStatus | None  # None: the state stays (a recorded step, e.g. 延期, 挂牌督办)
     roles: frozenset[Role]  # any of these, with the hazard in the grant's scope
-    guard: Guard = always
+    when: Check = always  # not offered at all when it answers a reason
+    requires: Check = always  # offered as blocked, with the reason, when it answers one
+    payload: PayloadCheck = no_payload
+    alternate: HazardStatus | None = None  # the other state the step may lead to (self_rectify's spot check)
 
 
-def _t(action: str, label: str, sources: set[HazardStatus], target: HazardStatus | None,
-       roles: set[Role], guard: Guard = always) -> Transition:
-    return Transition(action, label, frozenset(sources), target, frozenset(roles), guard)
+def _t(action: str, label: str, sources: set[HazardStatus], target: HazardStatus | None, roles: set[Role],
+       when: Check = always, requires: Check = always, payload: PayloadCheck = no_payload,
+       alternate: HazardStatus | None = None) -> Transition:
+    return Transition(action, label, frozenset(sources), target, frozenset(roles), when, requires, payload,
+                      alternate)
 
 
 OPEN = set(OPEN_STATUSES)
+RUNNING = {S.ASSIGNED, S.RECTIFYING}
 TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
-    #  action                  label         from                            to                        who
-    _t("expose",               "曝光",        {S.FOUND},                      S.EXPOSED,                {IN, SV, AD}),
-    _t("assign",               "交办",        {S.FOUND, S.EXPOSED},           S.ASSIGNED,               {G, IN, SV, AD},
-       routine_or_supervised),
-    _t("acknowledge",          "签收整改通知", {S.ASSIGNED},                   S.RECTIFYING,             {E, G, IN, SV, AD}),
-    _t("submit_rectification", "报告整改完成", {S.RECTIFYING},                 S.AWAITING_VERIFICATION,  {E, G, AD},
-       has_rectification_report),
-    _t("verify_pass",          "复查通过销号", {S.AWAITING_VERIFICATION},      S.CLOSED,                 {G, IN, SV, AD},
-       verifier_fits_level),
-    _t("verify_fail",          "复查不通过",   {S.AWAITING_VERIFICATION},      S.RECTIFYING,             {G, IN, SV, AD},
-       failed_verification_has_reason),
-    _t("request_extension",    "申请延期",     {S.ASSIGNED, S.RECTIFYING},     None,                     {E, G, AD},
-       no_extension_yet),
-    _t("approve_extension",    "同意延期",     {S.ASSIGNED, S.RECTIFYING},     None,                     {SV, AD},
-       extension_pending),
-    _t("refuse_extension",     "不同意延期",   {S.ASSIGNED, S.RECTIFYING},     None,                     {SV, AD},
-       refusal_has_reason),
-    _t("list_supervision",     "挂牌督办",     OPEN,                           None,                     {SV, AD},
-       major_not_yet_listed),
-    _t("submit_governance_plan", "提交治理方案", {S.ASSIGNED, S.RECTIFYING},   None,                     {E, SV, AD},
-       complete_governance_plan),
-    _t("close_on_site",        "当场整改",     {S.FOUND},                      S.CLOSED,                 {G, IN, SV, AD},
-       fixable_on_site),
+    #  action                    label           from              to                        who
+    _t("expose",                 "曝光",          {S.FOUND},        S.EXPOSED,                {IN, SV, AD}),
+    _t("assign",                 "交办",          {S.FOUND, S.EXPOSED}, S.ASSIGNED,           {G, IN, SV, AD},
+       when=routine_or_official),
+    _t("acknowledge",            "签收整改通知",   {S.ASSIGNED},     S.RECTIFYING,             {E, G, AD}),
+    _t("submit_governance_plan", "提交治理方案",   RUNNING,          None,                     {E, AD},
+       when=plan_open_for_submission, payload=complete_governance_plan),
+    _t("approve_governance_plan", "批准治理方案",  RUNNING,          None,                     {SV, AD},
+       when=plan_awaiting_review),
+    _t("return_governance_plan", "退回治理方案",   RUNNING,          None,                     {SV, AD},
+       when=plan_awaiting_review, payload=return_reason),
+    _t("submit_rectification",   "报告整改完成",   {S.RECTIFYING},   S.AWAITING_VERIFICATION,  {E, G, AD},
+       requires=plan_approved_if_major, payload=rectification_report),
+    _t("verify_pass",            "复查通过销号",   {S.AWAITING_VERIFICATION}, S.CLOSED,         {G, IN, SV, AD},
+       when=verifier_fits_level),
+    _t("verify_fail",            "复查不通过",     {S.AWAITING_VERIFICATION}, S.RECTIFYING,     {G, IN, SV, AD},
+       when=verifier_fits_level, payload=failed_verification),
+    _t("request_extension",      "申请延期",       RUNNING,          None,                     {E, G, AD},
+       when=no_extension_yet, payload=extension_request),
+    _t("approve_extension",      "同意延期",       RUNNING,          None,                     {SV, AD},
+       when=extension_pending),
+    _t("refuse_extension",       "不同意延期",     RUNNING,          None,                     {SV, AD},
+       when=extension_pending, payload=refusal_reason),
+    _t("list_supervision",       "挂牌督办",       OPEN,             None,                     {SV, AD},
+       when=listable, payload=supervision_order),
+    _t("lift_supervision",       "摘牌",          {S.CLOSED},       None,                     {SV, AD},
+       when=liftable),
+    _t("close_on_site",          "当场整改",       {S.FOUND},        S.CLOSED,                 {E, G, IN, SV, AD},
+       when=fixable_on_site, payload=on_site_photos),
+    # 企业自查自改: closed, or 待复查 when the recorded draw picks it for a grid worker's spot check.
+    _t("self_rectify",           "自查自改",       {S.FOUND},        S.CLOSED,                 {E, AD},
+       when=found_by_the_enterprise, payload=rectification_report, alternate=S.AWAITING_VERIFICATION),
 ]}
 
 # Steps the system records itself (never fired through the API).
 SYSTEM_EVENTS = {
     "found": "发现", "observed_again": "再次发现", "reported": "通报", "level_raised": "隐患升级",
     "order_issued": "出具整改通知书", "escalated": "逾期升级", "reminded": "催办",
+    "publish_exposure": "发布到曝光台", "withdraw_exposure": "从曝光台撤下",
+    "supervision_dismissed": "不予挂牌督办",  # a supervisor dismissed the ladder's 挂牌督办 proposal
 }
 
 

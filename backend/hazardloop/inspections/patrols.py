@@ -150,7 +150,7 @@ class PatrolStatus:
     site: Site
     period: Period
     last_patrolled_at: dt.datetime | None
-    due_at: dt.datetime  # the end of the period in which the next patrol is required
+    due_at: dt.datetime  # the end of the period in which the next patrol is required (local midnight after it)
     overdue: bool  # a whole period passed without a patrol
     patrolled_this_period: bool
     period_ends_at: dt.datetime  # when the current period ends (an offline phone re-judges the status then)
@@ -162,15 +162,19 @@ class PatrolStatus:
 
 def patrol_status(site: Site, last_patrolled_at: dt.datetime | None, now: dt.datetime, plan: PatrolPlan,
                   zone: ZoneInfo) -> PatrolStatus:
-    """The site's status: after a patrol, the next is required within the following period.
+    """The site's status: every period needs a patrol, due by the end of that period.
 
-    A site never patrolled is counted from its registration, so a new site has the rest of its
-    first period and the whole next one before it is overdue.
+    After a patrol the next is required in the following period, so it is due at that period's
+    end; a site never patrolled owes one in the period it was registered in, due at its end
+    (a weekly site registered on Thursday 3 December is due by Sunday 6 December).
     """
     period = plan.period_for(site.category, site.risk_level)
-    # A phone clock running ahead must not push the next patrol into the future.
-    reference = min(last_patrolled_at or site.created_at, now)
-    due_at = next_period_start(period, next_period_start(period, period_start(period, reference, zone)))
+    if last_patrolled_at is None:
+        due_at = next_period_start(period, period_start(period, min(site.created_at, now), zone))
+    else:
+        # A phone clock running ahead must not push the next patrol into the future.
+        patrolled_in = period_start(period, min(last_patrolled_at, now), zone)
+        due_at = next_period_start(period, next_period_start(period, patrolled_in))
     this_period = period_start(period, now, zone)
     return PatrolStatus(
         site=site, period=period, last_patrolled_at=last_patrolled_at,

@@ -32,6 +32,9 @@ class AnswerSchema(ma.Schema):
     photo_ids = ma.fields.List(ma.fields.String(validate=SHA256), load_default=list)
     fixed_on_site = ma.fields.Boolean(load_default=False)
     after_photo_ids = ma.fields.List(ma.fields.String(validate=SHA256), load_default=list)
+    # No load default: an answer without it hashes as before, so a resend from an older phone is not a conflict.
+    level = ma.fields.String(allow_none=True, validate=V.OneOf(["一般", "重大"]), metadata={
+        "description": "检查人员对「可能构成重大隐患」条目的判定（对照判定条件）；不填为一般隐患"})
 
 
 class InspectionCreateSchema(ma.Schema):

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from hazardloop import policy
 from hazardloop.accounts.models import User
@@ -18,6 +19,8 @@ from hazardloop.checklists.format import ChecklistDocument, Item
 from hazardloop.checklists.scoring import ScoringError, is_compliant, score
 from hazardloop.database import utcnow
 from hazardloop.errors import Conflict, ValidationFailed
+from hazardloop.evidence.models import Photo
+from hazardloop.evidence.services import CaptureRecord, apply_capture_record, has_capture_record
 from hazardloop.extensions import db
 from hazardloop.geo import distance_m
 from hazardloop.hazards import services as hazards
@@ -94,30 +97,28 @@ def _validate_answers(doc: ChecklistDocument, answers: list[dict[str, Any]],
         photos = answer.get("photo_ids") or []
         if compliant is False and item.photo_required_on_fail and not photos:
             bad(i, "photo_ids", f"条目 {code} 判为不符合，须附现场照片。", "photo_required")
+        if answer.get("level") == "重大" and not may_be_major(item):
+            bad(i, "level", f"条目 {code} 不属于可能构成重大隐患的条目，只能判为一般隐患。", "not_major_item")
         if answer.get("fixed_on_site") and (compliant is not False or not answer.get("after_photo_ids")):
             bad(i, "after_photo_ids", "当场整改须是不符合项，并附整改后照片。", "fix_needs_photos")
         for field in ("photo_ids", "after_photo_ids"):
             for photo in answer.get(field) or []:
                 if photo not in known_photos:
-                    bad(i, field, f"照片 {photo[:12]}… 尚未上传。", "photo_missing")
+                    bad(i, field, f"照片 {photo[:12]}… 不存在或尚未上传。", "photo_missing")
         judged.append((answer, item, compliant))
     if errors:
         raise ValidationFailed(errors)
     return judged
 
 
+def may_be_major(item: Item) -> bool:
+    """Whether a finding on this item may constitute a 重大隐患: the inspector then judges it against the criterion."""
+    return item.level == "重大" or bool(item.hazard.get("major_condition"))
+
+
 def _domain_for(doc: ChecklistDocument, site: Site) -> str:
     shared = sorted(doc.applies_to.domains & set(site.domains))
     return (shared or sorted(doc.applies_to.domains) or site.domains or ["fire"])[0]
-
-
-def existing_photo_ids(ids: set[str]) -> set[str]:
-    """Which of these photo ids (SHA-256 of the original) the server holds."""
-    from hazardloop.evidence.models import Photo
-
-    if not ids:
-        return set()
-    return set(db.session.scalars(select(Photo.id).where(Photo.id.in_(ids))))
 
 
 def submit_inspection(data: dict[str, Any], *, actor: User) -> tuple[Inspection, bool]:
@@ -128,11 +129,8 @@ def submit_inspection(data: dict[str, Any], *, actor: User) -> tuple[Inspection,
     repeat observation of the site's open hazard for that item; 当场整改 closes it at once.
     """
     digest = content_hash(data)
-    existing = db.session.scalar(select(Inspection).where(Inspection.client_uuid == str(data["client_uuid"])))
+    existing = _stored(str(data["client_uuid"]), digest, actor)
     if existing is not None:
-        if existing.content_hash != digest:
-            raise Conflict("该检查记录编号已提交过不同的内容。", code="client_uuid_reused")
-        policy.authorize(actor, Action.INSPECTION_VIEW, existing)
         return existing, False
 
     site = get_site(data["site_id"])
@@ -148,9 +146,9 @@ def submit_inspection(data: dict[str, Any], *, actor: User) -> tuple[Inspection,
     referenced = {p for a in answers for f in ("photo_ids", "after_photo_ids") for p in a.get(f) or []}
     if data.get("signature_photo_id"):
         referenced.add(data["signature_photo_id"])
-    known = existing_photo_ids(referenced)
+    known = policy.citable_photos(actor, referenced)  # out of sight is answered like never uploaded
     if data.get("signature_photo_id") and data["signature_photo_id"] not in known:
-        raise ValidationFailed.field("signature_photo_id", "签名图片尚未上传。", "photo_missing")
+        raise ValidationFailed.field("signature_photo_id", "签名图片不存在或尚未上传。", "photo_missing")
     judged = _validate_answers(doc, answers, known)
     result = score(doc, {a["item_code"]: _answer_value(a) for a, _, _ in judged})
 
@@ -169,8 +167,16 @@ def submit_inspection(data: dict[str, Any], *, actor: User) -> tuple[Inspection,
         signature_photo_id=data.get("signature_photo_id"), score_total=result.total,
         score_max=result.max_score, finding_count=len(result.findings),
     )
-    db.session.add(inspection)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(inspection)
+    except IntegrityError:
+        # A copy of this submission (a phone's retry while the first was still being written) won the
+        # race for the client UUID: answer as a resend would, with the stored result.
+        existing = _stored(inspection.client_uuid, digest, actor)
+        if existing is None:
+            raise
+        return existing, False
     append_event(kind="inspection_submitted", actor=actor, actor_role=role.value, inspection_id=inspection.id,
                  client_time=data["finished_at"], photo_hashes=sorted(referenced),
                  payload={"site_id": site.id, "mode": mode.value, "checklist": f"{doc.id}@{doc.version}",
@@ -195,7 +201,7 @@ def submit_inspection(data: dict[str, Any], *, actor: User) -> tuple[Inspection,
             continue
         hazard = hazards.create_hazard(
             site=site, source=SOURCE_BY_MODE[mode], description=note,
-            level=HazardLevel.MAJOR if item.level == "重大" else HazardLevel.GENERAL,
+            level=HazardLevel.MAJOR if answer.get("level") == "重大" else HazardLevel.GENERAL,
             domain=_domain_for(doc, site), actor=actor, actor_role=role, found_at=data["finished_at"],
             photo_ids=photos, item=item, checklist_version=version, inspection_id=inspection.id,
             covert=mode == M.COVERT, lat=position["lat"] if position else None,
@@ -205,7 +211,26 @@ def submit_inspection(data: dict[str, Any], *, actor: User) -> tuple[Inspection,
             hazards.transition(hazard, "close_on_site", actor=actor, payload={
                 "before_photo_ids": photos, "after_photo_ids": answer["after_photo_ids"],
                 "note": "当场整改"})
+    # Photos no hazard stamped (符合 items, the signature) carry the inspection's own record, so their
+    # evidence copy never falls back to the phone's EXIF time and place (the first record wins).
+    for photo in db.session.scalars(select(Photo).where(Photo.id.in_(referenced))):
+        if not has_capture_record(photo):
+            apply_capture_record(photo, CaptureRecord(
+                captured_at=data["finished_at"], lat=position["lat"] if position else None,
+                lng=position["lng"] if position else None, site=site, inspector=actor))
     return inspection, True
+
+
+def _stored(client_uuid: str, digest: str, actor: User) -> Inspection | None:
+    """The inspection already stored under ``client_uuid``; Conflict when it carried other content."""
+    existing = db.session.scalar(select(Inspection).where(Inspection.client_uuid == client_uuid)
+                                 .execution_options(populate_existing=True))
+    if existing is None:
+        return None
+    if existing.content_hash != digest:
+        raise Conflict("该检查记录编号已提交过不同的内容。", code="client_uuid_reused")
+    policy.authorize(actor, Action.INSPECTION_VIEW, existing)
+    return existing
 
 
 def _jsonable(value: Any) -> Any:

@@ -1,11 +1,10 @@
-"""Inbox notifications, channel preferences, deliveries, webhook subscribers, the daily metrics snapshots."""
+"""Inbox notifications, channel preferences, deliveries and webhook subscribers."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hazardloop.database import UTCDateTime, utcnow
@@ -83,16 +82,17 @@ class WebhookSubscription(db.Model):  # type: ignore[name-defined]
     disabled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
-class MetricsSnapshot(db.Model):  # type: ignore[name-defined]
-    """Daily counts per region (and department) so dashboards read history without rescanning hazards."""
+class PushSubscription(db.Model):  # type: ignore[name-defined]
+    """Web Push 订阅: one browser (device) on which a user allowed notifications; removed when the push
+    service answers 404/410 (the browser dropped it)."""
 
-    __tablename__ = "metrics_snapshots"
-    __table_args__ = (UniqueConstraint("day", "region_id", "department_id"),)
+    __tablename__ = "push_subscriptions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    day: Mapped[dt.date] = mapped_column(Date)
-    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
-    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
-    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    open_count: Mapped[int] = mapped_column(Integer, default=0)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    endpoint: Mapped[str] = mapped_column(String(1000), unique=True)
+    p256dh: Mapped[str] = mapped_column(String(200))
+    auth: Mapped[str] = mapped_column(String(100))
+    device_label: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

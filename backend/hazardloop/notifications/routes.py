@@ -13,14 +13,17 @@ from hazardloop.accounts.auth import current_user
 from hazardloop.apitools import blueprint, paginate
 from hazardloop.errors import Forbidden, NotFound
 from hazardloop.extensions import db
-from hazardloop.notifications import services, webhooks
-from hazardloop.notifications.models import ChannelPreference, WebhookSubscription
+from hazardloop.notifications import push, services, webhooks
+from hazardloop.notifications.models import WebhookSubscription
 from hazardloop.notifications.schemas import (
     ChannelPreferenceSchema,
     MarkedSchema,
     NotificationPageSchema,
     NotificationQueryArgsSchema,
     NotificationSchema,
+    PushKeySchema,
+    PushSubscriptionCreateSchema,
+    PushSubscriptionSchema,
     UnreadCountSchema,
     WebhookCreateSchema,
     WebhookPingSchema,
@@ -72,15 +75,48 @@ class MarkAllRead(MethodView):
 class Preferences(MethodView):
     @blp.response(200, ChannelPreferenceSchema(many=True))
     def get(self) -> Any:
-        """My channels per event kind ('*' = all kinds) besides the inbox."""
-        return db.session.scalars(select(ChannelPreference).where(ChannelPreference.user_id == current_user().id)
-                                  .order_by(ChannelPreference.id)).all()
+        """My channels per event kind ('*' = all kinds, 'reminder.*' a family) besides the inbox; while I have
+        chosen none, my role's defaults (without id): saving any preference replaces them all."""
+        return services.effective_preferences(current_user())
 
     @blp.arguments(ChannelPreferenceSchema)
     @blp.response(200, ChannelPreferenceSchema)
     def put(self, args: dict[str, Any]) -> Any:
         """Set one channel for one event kind (address: e-mail, robot webhook URL or mobile)."""
         return services.set_preference(current_user(), **args)
+
+
+@blp.route("/push/public-key")
+class PushKey(MethodView):
+    @blp.response(200, PushKeySchema)
+    def get(self) -> Any:
+        """The VAPID public key a browser subscribes with (generated once, kept in the instance folder)."""
+        return {"public_key": push.vapid_public_key()}
+
+
+@blp.route("/push/subscriptions")
+class PushSubscriptions(MethodView):
+    @blp.response(200, PushSubscriptionSchema(many=True))
+    def get(self) -> Any:
+        """My devices that receive Web Push."""
+        return push.my_subscriptions(current_user())
+
+    @blp.arguments(PushSubscriptionCreateSchema)
+    @blp.response(201, PushSubscriptionSchema)
+    def post(self, args: dict[str, Any]) -> Any:
+        """Register this browser's push subscription for me (the same endpoint again updates it)."""
+        return push.subscribe(current_user(), endpoint=args["endpoint"], p256dh=args["keys"]["p256dh"],
+                              auth=args["keys"]["auth"], device_label=args["device_label"]), 201
+
+
+@blp.route("/push/subscriptions/<int:subscription_id>")
+class PushSubscriptionItem(MethodView):
+    @blp.response(204)
+    @blp.alt_response(404, description="设备不存在")
+    def delete(self, subscription_id: int) -> Any:
+        """Stop pushing to one of my devices."""
+        push.unsubscribe(current_user(), subscription_id)
+        return "", 204
 
 
 def _administrator() -> Any:

@@ -41,6 +41,32 @@ class ChannelPreferenceSchema(ma.Schema):
     enabled = ma.fields.Boolean(load_default=True)
 
 
+class PushKeySchema(ma.Schema):
+    public_key = ma.fields.String(metadata={"description": "VAPID 公钥（applicationServerKey，base64url）"})
+
+
+class PushSubscriptionCreateSchema(ma.Schema):
+    """What PushSubscription.toJSON() gives in the browser, plus a name for the device list."""
+
+    endpoint = ma.fields.URL(required=True, schemes={"https", "http"}, require_tld=False,
+                             validate=ma.validate.Length(max=1000))
+    keys = ma.fields.Dict(keys=ma.fields.String(validate=ma.validate.OneOf(["p256dh", "auth"])),
+                          values=ma.fields.String(validate=ma.validate.Length(min=8, max=200)), required=True)
+    device_label = ma.fields.String(load_default="此设备", validate=ma.validate.Length(min=1, max=100))
+
+    @ma.validates_schema
+    def _both_keys(self, data: dict, **kwargs: object) -> None:
+        if set(data.get("keys", {})) != {"p256dh", "auth"}:
+            raise ma.ValidationError({"keys": ["需要 p256dh 和 auth 两个密钥。"]})
+
+
+class PushSubscriptionSchema(ma.Schema):
+    id = ma.fields.Integer()
+    device_label = ma.fields.String()
+    created_at = LocalDateTime()
+    last_sent_at = LocalDateTime(allow_none=True)
+
+
 # --- webhook subscribers (admin) -------------------------------------------------------------------
 
 WEBHOOK_EVENT_KINDS = ("hazard.transitioned", "circular.published")

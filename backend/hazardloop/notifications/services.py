@@ -10,12 +10,13 @@ from sqlalchemy import func, select, update
 
 from hazardloop.accounts.models import RoleGrant, User
 from hazardloop.bulk import insert_ignoring_duplicates, insert_rows
-from hazardloop.database import utcnow
-from hazardloop.errors import NotFound
+from hazardloop.database import local_zone, utcnow
+from hazardloop.errors import NotFound, ValidationFailed
 from hazardloop.extensions import db
 from hazardloop.hazards.models import Hazard
-from hazardloop.notifications.channels import CHANNELS
+from hazardloop.notifications.channels import CHANNELS, robot_address_problem
 from hazardloop.notifications.models import ChannelPreference, Delivery, Notification
+from hazardloop.notifications.push import queue_push
 from hazardloop.outbox.services import enqueue_after_commit, enqueue_many_after_commit
 from hazardloop.regions.models import Region
 from hazardloop.taxonomy import RegionLevel, Role
@@ -183,15 +184,61 @@ def notify_many(notices: list[Notice], *, new_keys: bool = False) -> list[int]:
                                              [Notification.id, Notification.user_id, Notification.kind])
     if not created:
         return []
-    preferences = db.session.scalars(select(ChannelPreference).where(
-        ChannelPreference.user_id.in_({c.user_id for c in created}), ChannelPreference.enabled.is_(True))).all()
-    deliveries = [("notification.deliver", {"notification_id": c.id, "channel": p.channel, "address": p.address},
-                   f"deliver:{c.id}:{p.channel}:{p.address}"[:200])
-                  for c in created for p in preferences
-                  if p.user_id == c.user_id and p.event_kind in (c.kind, "*")]
+    preferences = list(db.session.scalars(select(ChannelPreference).where(
+        ChannelPreference.user_id.in_({c.user_id for c in created}))))
+    preferences = [p for p in preferences if p.enabled] + role_default_preferences(
+        {c.user_id for c in created} - {p.user_id for p in preferences})
+    # Keyed by the dedupe key: two preferences covering one kind still make one delivery per address.
+    deliveries = list({f"deliver:{c.id}:{p.channel}:{p.address}"[:200]: (
+        "notification.deliver", {"notification_id": c.id, "channel": p.channel, "address": p.address},
+        f"deliver:{c.id}:{p.channel}:{p.address}"[:200])
+        for c in created for p in preferences
+        if p.user_id == c.user_id and kind_matches(p.event_kind, c.kind)}.values())
     if deliveries:
         enqueue_many_after_commit(deliveries)
+    queue_push(created)
     return [c.id for c in created]
+
+
+# --- channel defaults per role ---------------------------------------------------------------------
+
+# What a user who has chosen no channels yet gets by SMS to the account's mobile: an enterprise its
+# 交办, deadline reminders, 复查 results, extension and 治理方案 decisions; staff the escalation rungs.
+ROLE_DEFAULTS: dict[str, tuple[str, ...]] = {
+    Role.ENTERPRISE_USER.value: ("hazard.assign", "reminder.*", "hazard.verify_fail", "hazard.verify_pass",
+                                 "hazard.approve_extension", "hazard.refuse_extension",
+                                 "hazard.return_governance_plan", "console.remind"),
+    Role.SUPERVISOR.value: ("escalation.*", "report.*", "hazard.request_extension"),
+    Role.INSPECTOR.value: ("escalation.*",),
+    Role.GRID_WORKER.value: ("hazard.submit_rectification", "escalation.*"),
+}
+
+
+def kind_matches(chosen: str, kind: str) -> bool:
+    """Whether a preference's event kind covers ``kind``: equal, '*' for all, or 'reminder.*' for a family."""
+    return chosen in (kind, "*") or (chosen.endswith(".*") and kind.startswith(chosen[:-1]))
+
+
+def role_default_preferences(user_ids: set[int]) -> list[SimpleNamespace]:
+    """The role defaults (SMS to the account mobile, unsaved) of those users, who have no stored preference."""
+    from flask import current_app
+
+    if not user_ids or not current_app.config.get("NOTIFY_ROLE_DEFAULTS", True):
+        return []
+    rows = db.session.execute(select(User.id, User.mobile, RoleGrant.role).join(
+        RoleGrant, RoleGrant.user_id == User.id).where(User.id.in_(user_ids), User.active.is_(True))).all()
+    kinds: dict[tuple[int, str], set[str]] = {}
+    for user_id, mobile, role in rows:
+        kinds.setdefault((user_id, mobile), set()).update(ROLE_DEFAULTS.get(role, ()))
+    return [SimpleNamespace(id=None, user_id=user_id, channel="sms", address=mobile, event_kind=kind, enabled=True)
+            for (user_id, mobile), chosen in sorted(kinds.items()) for kind in sorted(chosen)]
+
+
+def effective_preferences(user: User) -> list[Any]:
+    """The user's stored channel preferences, or the role defaults while none are stored."""
+    stored = list(db.session.scalars(select(ChannelPreference).where(ChannelPreference.user_id == user.id)
+                                     .order_by(ChannelPreference.id)))
+    return stored or role_default_preferences({user.id})
 
 
 TRANSITION_NOTICES: dict[str, tuple[list[str], str]] = {
@@ -202,6 +249,8 @@ TRANSITION_NOTICES: dict[str, tuple[list[str], str]] = {
     "approve_extension": (["enterprise"], "延期申请已同意"),
     "refuse_extension": (["enterprise"], "延期申请未同意"),
     "submit_rectification": (["grid_worker"], "企业已报告整改完成，待复查"),
+    "return_governance_plan": (["enterprise"], "治理方案被退回，请按意见修改后重新提交"),
+    "approve_governance_plan": (["enterprise"], "治理方案已批准，请按方案整改"),
 }
 
 
@@ -214,10 +263,17 @@ def notify_transition(hazard_id: int, action: str, event_hash: str) -> None:
         return
     if action in TRANSITION_NOTICES:
         groups, title = TRANSITION_NOTICES[action]
-        deadline = hazard.deadline_at.isoformat() if hazard.deadline_at else "—"
+        if action == "request_extension" and hazard.extension_after_deadline:
+            title += "（整改期限届满后申请）"  # the supervisor deciding must see it at once
+        local = hazard.deadline_at.astimezone(local_zone()) if hazard.deadline_at else None
+        deadline = f"{local.year}年{local.month}月{local.day}日" if local else "—"
         notify(recipients_for(hazard, groups), kind=f"hazard.{action}", title=f"{title}（{hazard.number}）",
                body=f"{hazard.site.name}：{hazard.description}\n整改期限：{deadline}", hazard_id=hazard.id,
                dedupe_key=f"transition:{event_hash}")
+    if hazard.status == "closed":
+        from hazardloop.notifications.reporters import tell_reporters_of_closed_hazard
+
+        tell_reporters_of_closed_hazard(hazard)
     body = {"type": "hazard.transitioned", "hazard_id": hazard.id, "number": hazard.number, "action": action,
             "status": hazard.status, "level": hazard.level, "event_hash": event_hash,
             "deadline_at": hazard.deadline_at.isoformat() if hazard.deadline_at else None}
@@ -235,9 +291,19 @@ def deliver_notification(notification_id: int, channel: str, address: str) -> No
     if done is not None or notification is None:
         return
     CHANNELS[channel].send(address, title=notification.title, body=notification.body,
-                           key=f"hazardloop-n{notification.id}")
+                           key=f"hazardloop-n{notification.id}", kind=notification.kind,
+                           values=_template_values(notification))
     db.session.add(Delivery(notification_id=notification_id, channel=channel, address=address))
     db.session.flush()
+
+
+def _template_values(notification: Notification) -> dict[str, str]:
+    """What an SMS template may name besides the title: the hazard's number and deadline (local date)."""
+    hazard = db.session.get(Hazard, notification.hazard_id) if notification.hazard_id else None
+    if hazard is None:
+        return {}
+    deadline = hazard.deadline_at.astimezone(local_zone()) if hazard.deadline_at else None
+    return {"number": hazard.number, "deadline": f"{deadline.month}月{deadline.day}日" if deadline else ""}
 
 
 # --- the inbox -----------------------------------------------------------------------------------
@@ -271,8 +337,16 @@ def mark_all_read(user: User) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+ROBOT_CHANNELS = frozenset({"wecom", "dingtalk"})
+
+
 def set_preference(user: User, *, channel: str, address: str, event_kind: str = "*",
                    enabled: bool = True) -> ChannelPreference:
+    """Set one channel for one event kind; raises ValidationFailed (``address_refused``) for a robot address
+    that is not https on an allowed host (ROBOT_HOSTS)."""
+    if channel in ROBOT_CHANNELS and (problem := robot_address_problem(address)):
+        raise ValidationFailed([{"field": "address", "message": problem, "code": "address_refused"}],
+                               detail=problem, code="address_refused")
     pref = db.session.scalar(select(ChannelPreference).where(
         ChannelPreference.user_id == user.id, ChannelPreference.event_kind == event_kind,
         ChannelPreference.channel == channel))

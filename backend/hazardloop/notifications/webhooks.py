@@ -9,11 +9,13 @@ import secrets
 import time
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 
 from hazardloop.database import utcnow
+from hazardloop.errors import ValidationFailed
 from hazardloop.extensions import db
-from hazardloop.notifications.channels import DeliveryFailed, post_json
+from hazardloop.notifications.channels import post, post_json, webhook_url_problem
 from hazardloop.notifications.models import WebhookSubscription
 
 SIGNATURE_HEADER = "X-Hazardloop-Signature"
@@ -43,7 +45,10 @@ def rotate_secret(subscription: WebhookSubscription) -> str:
 
 
 def register_subscriber(*, name: str, url: str, event_kinds: list[str], actor: Any) -> WebhookSubscription:
-    """A new subscriber with a fresh secret (returned once, by the API that calls this). Records the row."""
+    """A new subscriber with a fresh secret (returned once, by the API that calls this). Records the row.
+
+    Raises ValidationFailed for a URL that may not receive webhooks (refuse_bad_url)."""
+    refuse_bad_url(url)
     subscription = WebhookSubscription(name=name.strip(), url=url, secret=secrets.token_hex(32),
                                        event_kinds=sorted(set(event_kinds)), active=True,
                                        created_by_id=actor.id if actor else None, created_at=utcnow())
@@ -54,6 +59,8 @@ def register_subscriber(*, name: str, url: str, event_kinds: list[str], actor: A
 
 def update_subscriber(subscription: WebhookSubscription, **changes: Any) -> WebhookSubscription:
     """Rename, move, refilter, disable (``active=False``: nothing more is delivered) or enable again."""
+    if changes.get("url") is not None:
+        refuse_bad_url(changes["url"])
     for key in ("name", "url"):
         if changes.get(key) is not None:
             setattr(subscription, key, changes[key].strip())
@@ -95,16 +102,17 @@ def deliver_webhook(subscription_id: int, event_id: str, body: dict[str, Any]) -
 
 
 def _post_raw(url: str, raw: bytes, headers: dict[str, str]) -> None:
-    import urllib.request
-
-    request = urllib.request.Request(url, data=raw, method="POST",
-                                     headers={"Content-Type": "application/json", **headers})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            response.read()
-    except OSError as exc:
-        raise DeliveryFailed(f"{url}: {exc}") from exc
+    # Checked again at send time: the host may resolve elsewhere now than when it was registered.
+    post(url, raw, {"Content-Type": "application/json", **headers},
+         allow_private=current_app.config["WEBHOOK_ALLOW_PRIVATE"])
 
 
-__all__ = ["deliver_webhook", "ping", "post_json", "register_subscriber", "rotate_secret", "sign", "subscribers_for",
-           "update_subscriber", "verify"]
+def refuse_bad_url(url: str) -> None:
+    """Raise ValidationFailed (422, ``address_refused``) unless ``url`` may receive webhooks (see channels)."""
+    if problem := webhook_url_problem(url):
+        raise ValidationFailed([{"field": "url", "message": problem, "code": "address_refused"}],
+                               detail=problem, code="address_refused")
+
+
+__all__ = ["deliver_webhook", "ping", "post_json", "refuse_bad_url", "register_subscriber", "rotate_secret", "sign",
+           "subscribers_for", "update_subscriber", "verify"]

@@ -36,13 +36,26 @@ log = logging.getLogger(__name__)
 HANDLERS: dict[str, str] = {
     "hazard.transitioned": "hazardloop.notifications.services:notify_transition",
     "notification.deliver": "hazardloop.notifications.services:deliver_notification",
+    "reporter.sms": "hazardloop.notifications.reporters:send_reporter_sms",
+    "push.deliver": "hazardloop.notifications.push:deliver_push",
     "webhook.deliver": "hazardloop.notifications.webhooks:deliver_webhook",
     "photo.derivatives": "hazardloop.evidence.services:make_photo_derivatives",
+    "imports.check": "hazardloop.imports.services:check_import",
+    "imports.apply": "hazardloop.imports.services:apply_import",
 }
+# Seconds a job of a kind may run before RQ stops it (RQ's default of 180 s for the others): an import
+# reads a file of up to IMPORT_MAX_ROWS rows; a stopped one resumes where its last batch committed.
+JOB_TIMEOUTS: dict[str, int] = {"imports.check": 1800, "imports.apply": 1800}
+# Short, frequent jobs the worker runs in its own process instead of a forked work-horse: a fork of
+# the preloaded worker costs more CPU (copy-on-write faults, a new database connection) than the job
+# (photo derivatives: ~240 ms of worker CPU per job forked against ~75 ms in process, benchmarks/sync_rush.py).
+IN_PROCESS_KINDS = frozenset({"photo.derivatives"})
 # What to call, in the transaction that marks a message "failed" for good, so the feature can show
 # the failure on its own object; "module:function", called with the payload and ``error``.
 ON_FAILED: dict[str, str] = {
     "photo.derivatives": "hazardloop.evidence.services:photo_derivatives_failed",
+    "imports.check": "hazardloop.imports.services:import_failed",
+    "imports.apply": "hazardloop.imports.services:import_failed",
 }
 
 _PENDING_KEY = "outbox_pending"
@@ -63,7 +76,7 @@ def enqueue_after_commit(kind: str, payload: dict[str, Any], dedupe_key: str) ->
     message = OutboxMessage(kind=kind, payload=payload, dedupe_key=dedupe_key, status="pending", attempts=0)
     db.session.add(message)
     db.session.flush()
-    _remember_for_hand_over(db.session(), message.id)
+    _remember_for_hand_over(db.session(), message.id, kind)
     return message
 
 
@@ -74,19 +87,20 @@ def enqueue_many_after_commit(items: list[tuple[str, dict[str, Any], str]]) -> i
         raise KeyError(f"unknown outbox message kinds: {sorted(unknown)}")
     rows = [{"kind": kind, "payload": payload, "dedupe_key": key, "status": "pending", "attempts": 0,
              "created_at": utcnow()} for kind, payload, key in items]
-    inserted = insert_ignoring_duplicates(OutboxMessage, rows, ["dedupe_key"], [OutboxMessage.id]) if rows else []
-    for (message_id,) in inserted:
-        _remember_for_hand_over(db.session(), message_id)
+    inserted = insert_ignoring_duplicates(OutboxMessage, rows, ["dedupe_key"], [OutboxMessage.id,
+                                                                              OutboxMessage.kind]) if rows else []
+    for message_id, kind in inserted:
+        _remember_for_hand_over(db.session(), message_id, kind)
     return len(inserted)
 
 
-def _remember_for_hand_over(session: Session, message_id: int) -> None:
+def _remember_for_hand_over(session: Session, message_id: int, kind: str) -> None:
     pending = session.info.get(_PENDING_KEY)
     if pending is None:
         pending = session.info[_PENDING_KEY] = []
         event.listen(session, "after_commit", _hand_over)
         event.listen(session, "after_rollback", _forget)
-    pending.append(message_id)
+    pending.append((message_id, kind))
 
 
 def _forget(session: Session) -> None:
@@ -100,8 +114,8 @@ def _hand_over(session: Session) -> None:
     if not ids or not has_app_context():
         return
     try:
-        for message_id in ids:
-            _enqueue(message_id)
+        for message_id, kind in ids:
+            _enqueue(message_id, kind)
     except (redis.RedisError, OSError) as exc:
         log.warning("outbox: Redis unavailable, %d message(s) left for the relay: %s", len(ids), exc)
 
@@ -115,11 +129,12 @@ def max_attempts() -> int:
     return len(current_app.config["OUTBOX_RETRY_INTERVALS"]) + 1
 
 
-def _enqueue(message_id: int) -> Job:
+def _enqueue(message_id: int, kind: str) -> Job:
     from hazardloop.outbox.jobs import run_outbox_message
 
     return run_outbox_message.enqueue(message_id, job_id=f"outbox-{message_id}", retry=retry_policy(),
-                                      failure_ttl=30 * 24 * 3600)
+                                      failure_ttl=30 * 24 * 3600, job_timeout=JOB_TIMEOUTS.get(kind),
+                                      meta={"kind": kind, "in_process": kind in IN_PROCESS_KINDS})
 
 
 def relay_pending(limit: int = 1000) -> int:
@@ -139,7 +154,7 @@ def relay_pending(limit: int = 1000) -> int:
             continue
         if job is not None:
             job.delete()  # failed or stopped by a killed worker while the row is still pending
-        _enqueue(row.id)
+        _enqueue(row.id, row.kind)
         row.enqueued_at = utcnow()
         count += 1
     db.session.commit()

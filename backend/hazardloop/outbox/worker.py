@@ -23,6 +23,7 @@ from flask import Flask
 from rq import Queue, SimpleWorker, Worker
 from rq.executions import Execution
 from rq.job import Job
+from rq.worker import WorkerStatus
 
 import hazardloop
 from hazardloop.extensions import db
@@ -52,6 +53,19 @@ class ForkingAppWorker(AppContextJobs, Worker):
             for engine in db.engines.values():
                 engine.dispose(close=False)  # the parent's connections stay the parent's
         super().main_work_horse(job, queue)
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        """Fork a work-horse, except for jobs marked ``in_process`` (outbox.services.IN_PROCESS_KINDS).
+
+        Those run here as in RQ's SimpleWorker (same timeout by SIGALRM), keeping their database
+        connection from job to job; a horse forked later drops the inherited pool (main_work_horse).
+        """
+        if not job.meta.get("in_process"):
+            super().execute_job(job, queue)
+            return
+        execution = self.prepare_execution(job)
+        self.perform_job(job, queue, execution)
+        self.set_state(WorkerStatus.IDLE)
 
 
 class InProcessAppWorker(AppContextJobs, SimpleWorker):

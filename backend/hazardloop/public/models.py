@@ -7,7 +7,8 @@ import enum
 import secrets
 from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hazardloop.database import UTCDateTime, utcnow
@@ -20,12 +21,44 @@ def new_public_code() -> str:
     return secrets.token_urlsafe(18)
 
 
+# A tracking code is read aloud over the phone and typed from a note: no 0/O, 1/I/L look-alikes.
+TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+TRACKING_LENGTH = 13  # 31 symbols ** 13 ≈ 2 ** 64.4: unguessable, and lookups are throttled too
+_TRACKING_GROUPS = (4, 4, 5)
+
+
+def new_tracking_code() -> str:
+    """查询码: 13 symbols from an alphabet without look-alikes, stored without hyphens."""
+    return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(TRACKING_LENGTH))
+
+
+def is_readable_code(code: str) -> bool:
+    return len(code) == TRACKING_LENGTH and all(ch in TRACKING_ALPHABET for ch in code)
+
+
+def format_tracking_code(code: str) -> str:
+    """ABCD-EFGH-JKMNP for a readable code; a code issued before them is shown as it was issued."""
+    if not is_readable_code(code):
+        return code
+    parts, start = [], 0
+    for size in _TRACKING_GROUPS:
+        parts.append(code[start:start + size])
+        start += size
+    return "-".join(parts)
+
+
+def normalise_tracking_code(text: str) -> str:
+    """What a person typed, in any case, with or without hyphens or spaces, as stored."""
+    return "".join(ch for ch in text.upper() if ch not in " -\t\u3000－—")
+
+
 class ReportStatus(enum.StrEnum):
     """Where triage left a report; after acceptance the hazard's own status takes over."""
 
     RECEIVED = "received"  # 已受理: waiting for triage
     ACCEPTED = "accepted"  # became a hazard
     REJECTED = "rejected"  # 不予受理, with a reason
+    MERGED = "merged"  # 并案: a duplicate of an earlier report or of a hazard, whose progress it follows
 
 
 class RewardStatus(enum.StrEnum):
@@ -53,6 +86,8 @@ class PublicReport(db.Model):  # type: ignore[name-defined]
         CheckConstraint("status <> 'rejected' OR rejection_reason IS NOT NULL", name="rejection_has_reason"),
         CheckConstraint("status <> 'accepted' OR hazard_id IS NOT NULL", name="accepted_has_hazard"),
         CheckConstraint("status = 'received' OR triaged_at IS NOT NULL", name="triaged_has_time"),
+        CheckConstraint("status <> 'merged' OR duplicate_of_report_id IS NOT NULL "
+                        "OR duplicate_of_hazard_id IS NOT NULL", name="merged_has_original"),
         CheckConstraint("reward_amount IS NULL OR reward_amount >= 0", name="reward_not_negative"),
         CheckConstraint("lat IS NULL OR (lat BETWEEN -90 AND 90)", name="lat_range"),
         CheckConstraint("lng IS NULL OR (lng BETWEEN -180 AND 180)", name="lng_range"),
@@ -62,13 +97,17 @@ class PublicReport(db.Model):  # type: ignore[name-defined]
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    tracking_code: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_code)
+    tracking_code: Mapped[str] = mapped_column(String(32), unique=True, default=new_tracking_code)
     public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_code)
     status: Mapped[str] = mapped_column(String(16), default=ReportStatus.RECEIVED.value)
     description: Mapped[str] = mapped_column(Text)
     text_hash: Mapped[str] = mapped_column(String(64))  # of the normalised description, for duplicates
     category: Mapped[str] = mapped_column(String(32))  # a Domain code
     phone: Mapped[str | None] = mapped_column(String(11))
+    # The reporter agreed to SMS updates (accepted / rejected / closed) at ``phone``.
+    sms_consent: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    # How often a reporter's 「没有解决」 sent it back to triage: makes each round's SMS its own.
+    reopen_count: Mapped[int] = mapped_column(default=0, server_default="0")
     site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id", ondelete="RESTRICT"), index=True)
     # The grid whose boundary holds the place, else the district: decides who triages.
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id", ondelete="RESTRICT"))
@@ -82,6 +121,10 @@ class PublicReport(db.Model):  # type: ignore[name-defined]
     triaged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     rejection_reason: Mapped[str | None] = mapped_column(Text)
     hazard_id: Mapped[int | None] = mapped_column(ForeignKey("hazards.id", ondelete="RESTRICT"), unique=True)
+    # 并案: the report or hazard this one duplicates; the reporter's page then follows that one.
+    duplicate_of_report_id: Mapped[int | None] = mapped_column(
+        ForeignKey("public_reports.id", ondelete="RESTRICT"), index=True)
+    duplicate_of_hazard_id: Mapped[int | None] = mapped_column(ForeignKey("hazards.id", ondelete="RESTRICT"))
     reward_amount: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     reward_status: Mapped[str | None] = mapped_column(String(16))
     reward_updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -89,8 +132,12 @@ class PublicReport(db.Model):  # type: ignore[name-defined]
 
     site = relationship("Site")
     region: Mapped[Region] = relationship()
-    hazard = relationship("Hazard")
+    hazard = relationship("Hazard", foreign_keys=[hazard_id])
+    duplicate_of_report = relationship("PublicReport", remote_side=[id], foreign_keys=[duplicate_of_report_id])
+    duplicate_of_hazard = relationship("Hazard", foreign_keys=[duplicate_of_hazard_id])
     triaged_by = relationship("User", foreign_keys=[triaged_by_id])
+    # The reporter's answers to 「问题解决了吗？」, shown with the report in triage (a 'no' reopened it).
+    feedback = relationship("ReportFeedback", order_by="ReportFeedback.id", lazy="selectin", viewonly=True)
 
     def __repr__(self) -> str:
         return f"<PublicReport {self.id} {self.status}>"
@@ -109,3 +156,17 @@ class HazardExposure(db.Model):  # type: ignore[name-defined]
 
     hazard = relationship("Hazard")
 
+
+
+class ReportFeedback(db.Model):  # type: ignore[name-defined]
+    """The reporter's answer to 「问题解决了吗？」 once the hazard closed; one per report and hazard."""
+
+    __tablename__ = "report_feedback"
+    __table_args__ = (UniqueConstraint("report_id", "hazard_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("public_reports.id", ondelete="CASCADE"))
+    hazard_id: Mapped[int | None] = mapped_column(ForeignKey("hazards.id", ondelete="SET NULL"))
+    solved: Mapped[bool] = mapped_column()
+    note: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

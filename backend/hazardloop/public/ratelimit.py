@@ -43,3 +43,33 @@ def count_report_attempt(address: str, device: str | None) -> None:
         raise
     except Exception:  # the cache being down must not stop the public from reporting
         log.warning("public report throttle unavailable; not enforced", exc_info=True)
+
+
+# Wrong tracking codes per address: people mistype a few; guessing needs millions. Codes alone are
+# ≥ 64 bits, this keeps a guesser from even trying at speed.
+DEFAULT_LOOKUP_MISS_LIMIT = "60 per hour"
+
+
+def refuse_lookups_after_misses(address: str) -> None:
+    """Raises ApiError 429 ``lookup_rate_limited`` once the address has used up its wrong codes."""
+    item = parse(current_app.config.get("PUBLIC_TRACKING_MISS_LIMIT", DEFAULT_LOOKUP_MISS_LIMIT))
+    key = _key("lookup_miss", address)
+    limiter = login_throttle().limiter
+    try:
+        allowed = limiter.test(item, key)
+        wait = 0 if allowed else max(1, int(limiter.get_window_stats(item, key).reset_time - time.time()))
+    except Exception:  # the cache being down must not stop reporters following their reports
+        log.warning("tracking lookup throttle unavailable; not enforced", exc_info=True)
+        return
+    if not allowed:
+        raise ApiError(f"查询码错误次数过多，请 {wait} 秒后再试。", status=429, code="lookup_rate_limited",
+                       retry_after=wait)
+
+
+def count_lookup_miss(address: str) -> None:
+    """Count one lookup of a code that does not exist."""
+    item = parse(current_app.config.get("PUBLIC_TRACKING_MISS_LIMIT", DEFAULT_LOOKUP_MISS_LIMIT))
+    try:
+        login_throttle().limiter.hit(item, _key("lookup_miss", address))
+    except Exception:
+        log.warning("tracking lookup throttle unavailable; not counted", exc_info=True)

@@ -9,22 +9,25 @@ from typing import Any
 from flask import Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from hazardloop import policy
 from hazardloop.accounts.auth import current_user, public
 from hazardloop.apitools import PaginationArgsSchema, blueprint, paginate
 from hazardloop.database import local_zone
-from hazardloop.errors import ApiError, ValidationFailed
-from hazardloop.evidence.services import too_large
+from hazardloop.errors import ApiError, NotFound, ValidationFailed
+from hazardloop.evidence.services import get_photo, read_file, too_large
 from hazardloop.hazards.schemas import LEVEL_INPUT
 from hazardloop.hazards.services import get_hazard
 from hazardloop.hazards.states import HazardLevel
 from hazardloop.policy import Action
 from hazardloop.public import open311, services
 from hazardloop.public.models import PublicReport, RewardStatus
-from hazardloop.public.ratelimit import count_report_attempt
+from hazardloop.public.ratelimit import count_lookup_miss, count_report_attempt, refuse_lookups_after_misses
 from hazardloop.public.schemas import (
     HONEYPOT,
+    DuplicateCandidatesSchema,
     ExposurePageSchema,
     Open311RequestsArgsSchema,
+    PublicationPreviewSchema,
     PublicationSchema,
     PublicMapSchema,
     PublicReportCreateSchema,
@@ -32,6 +35,10 @@ from hazardloop.public.schemas import (
     PublishSchema,
     ReceiptSchema,
     ReportAcceptSchema,
+    ReportCountSchema,
+    ReportFeedbackCreateSchema,
+    ReportFeedbackSchema,
+    ReportMergeSchema,
     ReportPageSchema,
     ReportProgressSchema,
     ReportQueryArgsSchema,
@@ -41,6 +48,7 @@ from hazardloop.public.schemas import (
     ReportStatsArgsSchema,
     ReportStatsSchema,
 )
+from hazardloop.regions.services import get_region
 
 public_blp = blueprint("public", __name__, "/public", "公众：扫码查看、群众举报、进度查询、曝光台")
 open311_blp = blueprint("open311", __name__, "/open311", "开放数据：Open311 GeoReport v2（只读）")
@@ -48,17 +56,7 @@ reports_blp = blueprint("reports", __name__, "/reports", "群众举报的分拣�
 publication_blp = blueprint("hazard_publication", __name__, "/hazards", "曝光台：公开隐患")
 
 
-def _harden(response: Response) -> Response:
-    """Public answers are JSON for scripts, never a page to render; reports' progress is not cached."""
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers.setdefault("Cache-Control", "no-store")
-    return response
-
-
-public_blp.after_request(_harden)
-open311_blp.after_request(_harden)
+# Headers (CSP, nosniff, no-referrer, no-store) come from hazardloop.security for every answer.
 
 
 # --- public ---------------------------------------------------------------------------------------
@@ -124,10 +122,37 @@ def submit_report() -> Any:
 @public_blp.route("/reports/<code>", methods=["GET"])
 @public_blp.response(200, ReportProgressSchema)
 @public_blp.alt_response(404, description="查询码不存在")
+@public_blp.alt_response(429, description="同一地址查询错误的查询码过多（lookup_rate_limited）")
 @public
 def report_progress(code: str) -> Any:
-    """The reporter's view of their report, by tracking code."""
-    return services.report_progress(services.report_by_tracking_code(code))
+    """The reporter's view of their report, by tracking code (any case, with or without hyphens)."""
+    address = request.remote_addr or "unknown"
+    refuse_lookups_after_misses(address)
+    try:
+        report = services.report_by_tracking_code(code)
+    except NotFound:
+        count_lookup_miss(address)
+        raise
+    return services.report_progress(report)
+
+
+@public_blp.route("/reports/<code>/feedback", methods=["POST"])
+@public_blp.arguments(ReportFeedbackCreateSchema)
+@public_blp.response(201, ReportFeedbackSchema, description="已记录；「没有解决」则重新受理")
+@public_blp.alt_response(404, description="查询码不存在")
+@public_blp.alt_response(409, description="尚未整改销号（feedback_not_open）或已反馈过（feedback_already_given）")
+@public_blp.alt_response(429, description="同一地址查询错误的查询码过多（lookup_rate_limited）")
+@public
+def report_feedback(args: dict[str, Any], code: str) -> Any:
+    """「问题解决了吗？」: the reporter answers once the hazard closed; 'no' reopens triage with the answer attached."""
+    address = request.remote_addr or "unknown"
+    refuse_lookups_after_misses(address)
+    try:
+        report = services.report_by_tracking_code(code)
+    except NotFound:
+        count_lookup_miss(address)
+        raise
+    return services.answer_feedback(report, **args), 201
 
 
 @public_blp.route("/exposure", methods=["GET"])
@@ -178,6 +203,7 @@ def open311_request(rid: str) -> Any:
 
 def _annotate(report: PublicReport) -> PublicReport:
     report.public_status = services.public_status(report)  # type: ignore[attr-defined]
+    report.public_status_label = services.PUBLIC_STATUS_LABELS[report.public_status]  # type: ignore[attr-defined]
     report.triage_overdue = (  # type: ignore[attr-defined]
         report.status == "received" and report.triage_due_at < dt.datetime.now(dt.UTC))
     return report
@@ -187,10 +213,31 @@ def _annotate(report: PublicReport) -> PublicReport:
 @reports_blp.arguments(ReportQueryArgsSchema, location="query")
 @reports_blp.response(200, ReportPageSchema)
 def report_queue(args: dict[str, Any]) -> Any:
-    """The triage queue of my scope, most urgent first; filter by status."""
-    result = paginate(services.queue_query(current_user(), args["status"]), args["page"], args["per_page"])
+    """The triage queue of my scope, most urgent first; filter by status, region and date received."""
+    if args["start"] and args["end"] and args["start"] > args["end"]:
+        raise ValidationFailed.field("from", "开始日期不能晚于结束日期。")
+    user = current_user()
+    region = None
+    if args["region_id"] is not None:
+        region = get_region(args["region_id"])
+        policy.authorize(user, Action.REGION_VIEW, region)
+    query = services.queue_query(user, args["status"], region=region,
+                                 received_from=_local_midnight(args["start"]) if args["start"] else None,
+                                 received_before=_local_midnight(args["end"], 1) if args["end"] else None)
+    result = paginate(query, args["page"], args["per_page"])
     result["items"] = [_annotate(r) for r in result["items"]]
     return result
+
+
+def _local_midnight(day: dt.date, days_after: int = 0) -> dt.datetime:
+    return dt.datetime.combine(day + dt.timedelta(days=days_after), dt.time(), tzinfo=local_zone()).astimezone(dt.UTC)
+
+
+@reports_blp.route("/count", methods=["GET"])
+@reports_blp.response(200, ReportCountSchema)
+def report_count() -> Any:
+    """待分拣: how many reports in my scope wait for a person (the console tab's badge)."""
+    return {"untriaged": services.untriaged_count(current_user())}
 
 
 @reports_blp.route("/stats", methods=["GET"])
@@ -215,6 +262,32 @@ def report_detail(report_id: int) -> Any:
     return _annotate(services.get_report(report_id, current_user()))
 
 
+@reports_blp.route("/<int:report_id>/duplicates", methods=["GET"])
+@reports_blp.response(200, DuplicateCandidatesSchema)
+def report_duplicates(report_id: int) -> Any:
+    """并案候选: earlier reports of the same place and open hazards of the same site."""
+    user = current_user()
+    return services.duplicate_candidates(services.get_report(report_id, user), user)
+
+
+@reports_blp.route("/<int:report_id>/photos/<photo_id>", methods=["GET"])
+@reports_blp.doc(responses={"200": {"description": "举报照片（带水印的证据副本，或 ?kind=thumbnail 缩略图）"}})
+@reports_blp.alt_response(404, description="举报或照片不存在，或不在您的范围内")
+def report_photo(report_id: int, photo_id: str) -> Response:
+    """A photo the reporter sent, for the supervisors who triage the report (before any hazard links it)."""
+    report = services.get_report(report_id, current_user())
+    photo_id = photo_id.lower()[:64]
+    if photo_id not in report.photo_ids:
+        raise NotFound("照片不存在。")
+    kind = "thumbnail" if request.args.get("kind") == "thumbnail" else "evidence"
+    data, mime, etag = read_file(get_photo(photo_id), kind)
+    response = Response(data, mimetype=mime)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response.make_conditional(request)
+
+
 @reports_blp.route("/<int:report_id>/accept", methods=["POST"])
 @reports_blp.arguments(ReportAcceptSchema)
 @reports_blp.response(200, ReportSchema)
@@ -224,7 +297,8 @@ def accept_report(args: dict[str, Any], report_id: int) -> Any:
     user = current_user()
     report = services.get_report(report_id, user, Action.REPORT_TRIAGE, lock=True)
     services.accept_report(report, actor=user, level=HazardLevel(LEVEL_INPUT[args["level"]]),
-                           domain=args["domain"], description=args["description"], site_id=args["site_id"])
+                           domain=args["domain"], description=args["description"], site_id=args["site_id"],
+                           department_id=args["department_id"])
     return _annotate(report)
 
 
@@ -237,6 +311,19 @@ def reject_report(args: dict[str, Any], report_id: int) -> Any:
     user = current_user()
     report = services.get_report(report_id, user, Action.REPORT_TRIAGE, lock=True)
     return _annotate(services.reject_report(report, actor=user, reason=args["reason"]))
+
+
+@reports_blp.route("/<int:report_id>/merge", methods=["POST"])
+@reports_blp.arguments(ReportMergeSchema)
+@reports_blp.response(200, ReportSchema)
+@reports_blp.alt_response(404, description="要并入的举报或隐患不存在或不在您的范围内")
+@reports_blp.alt_response(409, description="已处理（report_already_triaged）")
+def merge_report(args: dict[str, Any], report_id: int) -> Any:
+    """并案: the report duplicates another report or a hazard; its reporter then follows that one's progress."""
+    user = current_user()
+    report = services.get_report(report_id, user, Action.REPORT_TRIAGE, lock=True)
+    return _annotate(services.merge_report(report, actor=user, into_report_id=args["report_id"],
+                                           into_hazard_id=args["hazard_id"]))
 
 
 @reports_blp.route("/<int:report_id>/reward", methods=["POST"])
@@ -255,9 +342,23 @@ def reward_report(args: dict[str, Any], report_id: int) -> Any:
 @publication_blp.route("/<int:hazard_id>/publish", methods=["POST"])
 @publication_blp.arguments(PublishSchema)
 @publication_blp.response(200, PublicationSchema)
+@publication_blp.alt_response(403, description="您的角色不能发布到曝光台")
+@publication_blp.alt_response(404, description="隐患不存在或不在您的范围内")
+@publication_blp.alt_response(409, description="现在不能发布或撤下（暗访未曝光、已公开且无新照片、未公开）")
 def publish_hazard(args: dict[str, Any], hazard_id: int) -> Any:
     """曝光: show or withdraw a hazard on the public board, with its photos' public copies."""
     hazard = get_hazard(hazard_id, lock=True)
     exposure = services.publish_hazard(hazard, actor=current_user(), public=args["public"])
     return {"public": hazard.exposed_publicly, "code": exposure.public_id, "published_at": exposure.published_at,
             "withdrawn_at": exposure.withdrawn_at}
+
+
+@publication_blp.route("/<int:hazard_id>/publication", methods=["GET"])
+@publication_blp.response(200, PublicationPreviewSchema)
+@publication_blp.alt_response(403, description="您的角色不能发布到曝光台")
+@publication_blp.alt_response(404, description="隐患不存在或不在您的范围内")
+def preview_publication(hazard_id: int) -> Any:
+    """曝光台预览: what the public board shows (or would show once published now) for this hazard."""
+    hazard = get_hazard(hazard_id)
+    policy.authorize(current_user(), Action.HAZARD_PUBLISH, hazard)
+    return services.publication_preview(hazard)

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, update
 
 from hazardloop import policy
 from hazardloop.accounts.models import User
@@ -21,14 +21,36 @@ from hazardloop.errors import ApiError, Conflict, NotFound, RuleViolation, Valid
 from hazardloop.evidence.models import LinkRole, Photo, PhotoLink, SubjectType
 from hazardloop.evidence.services import before_after_pairs, receive_photo, set_published
 from hazardloop.extensions import db
+from hazardloop.hazards.actions import require as require_action
 from hazardloop.hazards.deadlines import compute_deadline
+from hazardloop.hazards.events import append_event
 from hazardloop.hazards.models import Hazard
 from hazardloop.hazards.services import create_hazard
-from hazardloop.hazards.states import LEVEL_LABELS, STATUS_LABELS, HazardLevel, HazardSource, HazardStatus
+from hazardloop.hazards.states import (
+    LEVEL_LABELS,
+    OPEN_STATUSES,
+    STATUS_LABELS,
+    HazardLevel,
+    HazardSource,
+    HazardStatus,
+)
+from hazardloop.notifications.reporters import tell_reporter
 from hazardloop.policy import Action
 from hazardloop.public import geo
-from hazardloop.public.models import HazardExposure, PublicReport, ReportStatus, RewardStatus, new_public_code
-from hazardloop.regions.models import Region
+from hazardloop.public.models import (
+    HazardExposure,
+    PublicReport,
+    ReportFeedback,
+    ReportStatus,
+    RewardStatus,
+    format_tracking_code,
+    is_readable_code,
+    new_public_code,
+    new_tracking_code,
+    normalise_tracking_code,
+)
+from hazardloop.regions.models import Department, DepartmentDomain, Region
+from hazardloop.regions.services import in_subtree
 from hazardloop.sites.models import Site
 from hazardloop.sites.services import get_site, site_by_qr_token
 from hazardloop.taxonomy import DOMAIN_LABELS, SITE_CATEGORY_LABELS, Domain, RegionLevel, SiteCategory
@@ -38,9 +60,10 @@ DUPLICATE_WINDOW = dt.timedelta(days=1)
 REPORT_NOT_FOUND = "未找到该举报，请核对查询码。"
 SITE_NOT_FOUND = "二维码无效或已更换，请扫描场所现场张贴的最新二维码。"
 
-# What the reporter sees: triage first, then the hazard's own progress.
-PUBLIC_STATUS_LABELS = {"received": "已受理", "accepted": "已立案", "rectifying": "整改中", "closed": "已办结",
+# What the reporter sees: triage first, then the hazard's own progress. 已提交 until a person accepts it.
+PUBLIC_STATUS_LABELS = {"received": "已提交", "accepted": "已立案", "rectifying": "整改中", "closed": "已办结",
                         "rejected": "不予立案"}
+MERGED_NOTE = "您的举报与其他举报反映的是同一问题，已合并办理，以下为合并后的办理进度。"
 _HAZARD_TO_PUBLIC = {
     HazardStatus.FOUND: "accepted", HazardStatus.EXPOSED: "accepted", HazardStatus.ASSIGNED: "rectifying",
     HazardStatus.RECTIFYING: "rectifying", HazardStatus.AWAITING_VERIFICATION: "rectifying",
@@ -129,8 +152,9 @@ def submit_report(fields: dict[str, Any], photos: list[bytes]) -> PublicReport:
     _refuse_duplicate(text_hash, site, region, now)
     photo_ids = [receive_photo(data, uploader=None)[0].id for data in photos]
     report = PublicReport(
-        tracking_code=new_public_code(), public_id=new_public_code(), status=ReportStatus.RECEIVED.value,
+        tracking_code=new_tracking_code(), public_id=new_public_code(), status=ReportStatus.RECEIVED.value,
         description=description, text_hash=text_hash, category=fields["category"], phone=fields.get("phone"),
+        sms_consent=bool(fields.get("phone") and fields.get("sms_consent")),
         site=site, region=region, lat=fields.get("lat"), lng=fields.get("lng"),
         address=clean_text(fields["address"]) if fields.get("address") else None,
         photo_ids=list(dict.fromkeys(photo_ids)), received_at=now, triage_due_at=triage_deadline(now),
@@ -152,44 +176,109 @@ def _refuse_duplicate(text_hash: str, site: Site | None, region: Region, now: dt
 
 def decoy_receipt() -> dict[str, Any]:
     """What a filled honeypot gets: a receipt shaped like the real one, for a report never stored."""
-    return {"tracking_code": new_public_code(), "status": "received",
+    return {"tracking_code": format_tracking_code(new_tracking_code()), "status": "received",
             "status_label": PUBLIC_STATUS_LABELS["received"], "received_at": utcnow()}
 
 
 def receipt(report: PublicReport) -> dict[str, Any]:
-    return {"tracking_code": report.tracking_code, "status": "received",
+    return {"tracking_code": format_tracking_code(report.tracking_code), "status": "received",
             "status_label": PUBLIC_STATUS_LABELS["received"], "received_at": report.received_at}
 
 
 # --- what the reporter may read ------------------------------------------------------------------
 
+def tracking_candidates(code: str) -> list[str]:
+    """The stored forms a typed code may have: as typed (codes issued before the readable ones are
+    case-sensitive) and, when it reads as one, the readable code in canonical form."""
+    typed = code.strip()[:64]
+    readable = normalise_tracking_code(typed)
+    return list(dict.fromkeys([typed, readable] if is_readable_code(readable) else [typed]))
+
+
 def report_by_tracking_code(code: str) -> PublicReport:
     """One indexed lookup whatever the code; raises NotFound with one fixed message."""
-    report = db.session.scalar(select(PublicReport).where(PublicReport.tracking_code == code[:64]))
+    report = db.session.scalar(select(PublicReport).where(PublicReport.tracking_code.in_(tracking_candidates(code))))
     if report is None:
         raise NotFound(REPORT_NOT_FOUND)
     return report
 
 
+def followed(report: PublicReport) -> PublicReport | Hazard:
+    """What a report's progress is: itself, or for a merged one the report or hazard it was merged into."""
+    seen = {report.id}
+    while report.status == ReportStatus.MERGED:
+        if report.duplicate_of_hazard is not None:
+            return report.duplicate_of_hazard
+        original = report.duplicate_of_report
+        if original is None or original.id in seen:  # merging refuses cycles; never loop on bad data
+            break
+        seen.add(original.id)
+        report = original
+    return report
+
+
 def public_status(report: PublicReport) -> str:
-    if report.status != ReportStatus.ACCEPTED:
-        return report.status
-    return _HAZARD_TO_PUBLIC[HazardStatus(report.hazard.status)]
+    """received / accepted / rectifying / closed / rejected, following a merged report's original."""
+    target = followed(report)
+    if isinstance(target, Hazard):
+        return _HAZARD_TO_PUBLIC[HazardStatus(target.status)]
+    if target.status == ReportStatus.ACCEPTED:
+        return _HAZARD_TO_PUBLIC[HazardStatus(target.hazard.status)]
+    return ReportStatus.RECEIVED.value if target.status == ReportStatus.MERGED else target.status
 
 
 def report_progress(report: PublicReport) -> dict[str, Any]:
-    """The reporter's view: status, reason and times; nothing about the site's people."""
+    """The reporter's view: status, reason and times; nothing about the site's people.
+
+    A merged report shows the progress of the one it was merged into (its own text and code stay).
+    """
     status = public_status(report)
-    hazard = report.hazard
+    target = followed(report)
+    hazard = target if isinstance(target, Hazard) else target.hazard
+    rejection = target.rejection_reason if isinstance(target, PublicReport) and status == "rejected" else None
     return {
-        "tracking_code": report.tracking_code, "status": status, "status_label": PUBLIC_STATUS_LABELS[status],
+        "tracking_code": format_tracking_code(report.tracking_code), "status": status,
+        "status_label": PUBLIC_STATUS_LABELS[status],
         "description": redact_phones(report.description), "category": report.category,
         "category_label": domain_label(report.category),
-        "rejection_reason": report.rejection_reason if status == "rejected" else None,
-        "received_at": report.received_at, "triaged_at": report.triaged_at,
+        "rejection_reason": rejection, "merged": report.status == ReportStatus.MERGED,
+        "merged_note": MERGED_NOTE if report.status == ReportStatus.MERGED else None,
+        "received_at": report.received_at,
+        "triaged_at": target.triaged_at if isinstance(target, PublicReport) else report.triaged_at,
         "deadline_at": hazard.deadline_at if hazard is not None and status != "closed" else None,
-        "closed_at": hazard.closed_at if hazard is not None else None,
+        "closed_at": hazard.closed_at if hazard is not None and status == "closed" else None,
+        "feedback_asked": status == "closed" and hazard is not None and _feedback_for(report, hazard) is None,
+        "reopened": report.reopen_count > 0,
     }
+
+
+def _feedback_for(report: PublicReport, hazard: Hazard) -> ReportFeedback | None:
+    return db.session.scalar(select(ReportFeedback).where(ReportFeedback.report_id == report.id,
+                                                          ReportFeedback.hazard_id == hazard.id))
+
+
+def answer_feedback(report: PublicReport, *, solved: bool, note: str | None = None) -> ReportFeedback:
+    """「问题解决了吗？」: the reporter's answer once the hazard closed, recorded once per hazard; 'no' sends the
+    report back to triage (status received, a new triage deadline) with the answer attached.
+
+    Raises Conflict ``feedback_not_open`` before closing and ``feedback_already_given`` for a second answer.
+    """
+    target = followed(report)
+    hazard = target if isinstance(target, Hazard) else target.hazard
+    if public_status(report) != "closed" or hazard is None:
+        raise Conflict("问题整改销号后才能反馈是否解决。", code="feedback_not_open")
+    if _feedback_for(report, hazard) is not None:
+        raise Conflict("您已反馈过本次处理结果，谢谢。", code="feedback_already_given")
+    feedback = ReportFeedback(report_id=report.id, hazard_id=hazard.id, solved=solved,
+                              note=clean_text(note) if note else None, answered_at=utcnow())
+    db.session.add(feedback)
+    if not solved:
+        now = utcnow()
+        report.status, report.triaged_at, report.triaged_by_id = ReportStatus.RECEIVED.value, None, None
+        report.triage_due_at = triage_deadline(now)
+        report.reopen_count += 1
+    db.session.flush()
+    return feedback
 
 
 # --- triage --------------------------------------------------------------------------------------
@@ -204,33 +293,74 @@ def get_report(report_id: int, actor: User, action: Action = Action.REPORT_VIEW,
     return report
 
 
-def queue_query(actor: User, status: str | None = None) -> Select[Any]:
-    """The triage queue: reports in the actor's scope, oldest deadline first."""
+def queue_query(actor: User, status: str | None = None, *, region: Region | None = None,
+                received_from: dt.datetime | None = None, received_before: dt.datetime | None = None
+                ) -> Select[Any]:
+    """The triage queue: reports in the actor's scope (and ``region``'s subtree, received in the
+    window), oldest deadline first."""
     query = select(PublicReport).where(policy.visible(actor, PublicReport))
     if status:
         query = query.where(PublicReport.status == status)
+    if region is not None:
+        query = query.where(PublicReport.region_id.in_(select(Region.id).where(in_subtree(Region.path, region.path))))
+    if received_from is not None:
+        query = query.where(PublicReport.received_at >= received_from)
+    if received_before is not None:
+        query = query.where(PublicReport.received_at < received_before)
     return query.order_by(PublicReport.triage_due_at, PublicReport.id)
 
 
-def _must_be_untriaged(report: PublicReport) -> None:
-    if report.status != ReportStatus.RECEIVED:
-        raise Conflict("该举报已处理。", code="report_already_triaged", current_status=report.status)
+def untriaged_count(actor: User) -> int:
+    """举报 waiting for a person in the actor's scope: the console tab's badge."""
+    return db.session.scalar(select(func.count(PublicReport.id)).where(
+        policy.visible(actor, PublicReport), PublicReport.status == ReportStatus.RECEIVED.value)) or 0
+
+
+def _claim(report: PublicReport, actor: User) -> None:
+    """Take the report for this decision, once: a conditional UPDATE, so of two officials deciding at
+    once exactly one goes on and the other gets Conflict ``report_already_triaged`` (SQLite too,
+    where no row lock serializes them)."""
+    now = utcnow()
+    won = db.session.execute(
+        update(PublicReport).where(PublicReport.id == report.id, PublicReport.status == ReportStatus.RECEIVED.value,
+                                   PublicReport.triaged_at.is_(None))
+        .values(triaged_at=now, triaged_by_id=actor.id).execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(report)
+    if not won:
+        raise Conflict("该举报已由他人处理。", code="report_already_triaged", current_status=report.status)
+
+
+def responsible_department(site: Site, domain: str) -> Department | None:
+    """责任部门: the department supervising ``domain`` nearest above the site's grid (a street's before the 区's)."""
+    ancestors = site.grid.ancestor_ids
+    found = db.session.scalars(select(Department).join(DepartmentDomain).where(
+        Department.region_id.in_(ancestors), DepartmentDomain.domain == domain).order_by(Department.id)).all()
+    found = sorted(found, key=lambda d: -ancestors.index(d.region_id))
+    return found[0] if found else None
 
 
 def accept_report(report: PublicReport, *, actor: User, level: HazardLevel, domain: str,
-                  description: str | None = None, site_id: int | None = None) -> Hazard:
-    """Accept a report: it becomes a hazard with source 群众举报 carrying the report's photos.
+                  description: str | None = None, site_id: int | None = None,
+                  department_id: int | None = None) -> Hazard:
+    """立案: the report becomes a hazard with source 群众举报 carrying the report's photos, routed to
+    the responsible department (the one chosen, else the one supervising the domain there).
 
     A report without a site needs ``site_id`` (a site the actor may see). Raises Conflict
     ``report_already_triaged``, ValidationFailed and NotFound; records the hazard's ``found`` event.
     """
-    _must_be_untriaged(report)
+    _claim(report, actor)
     site = report.site
     if site is None:
         if site_id is None:
             raise ValidationFailed.field("site_id", "该举报未关联场所，受理时请指定场所。", "required")
         site = get_site(site_id)
         policy.authorize(actor, Action.SITE_VIEW, site)
+    if department_id is not None:
+        department = db.session.get(Department, department_id)
+        if department is None:
+            raise ValidationFailed.field("department_id", "责任部门不存在。", "unknown")
+    else:
+        department = responsible_department(site, domain)
     role = policy.acting_role(actor, Action.REPORT_TRIAGE, report)
     assert role is not None  # authorized by the caller
     hazard = create_hazard(
@@ -238,20 +368,78 @@ def accept_report(report: PublicReport, *, actor: User, level: HazardLevel, doma
         level=level, domain=domain, actor=actor, actor_role=role, found_at=report.received_at,
         photo_ids=report.photo_ids, lat=report.lat, lng=report.lng,
     )
+    # The department is who 交办 will send it to; not a state, so no transition of its own.
+    hazard.department_id = department.id if department is not None else None
     report.status, report.hazard_id, report.hazard = ReportStatus.ACCEPTED.value, hazard.id, hazard
-    report.triaged_at, report.triaged_by_id = utcnow(), actor.id
     db.session.flush()
+    tell_reporter(report, "accepted")
     return hazard
 
 
 def reject_report(report: PublicReport, *, actor: User, reason: str) -> PublicReport:
     """不予立案 with a reason the reporter will read. Raises Conflict ``report_already_triaged``."""
-    _must_be_untriaged(report)
     reason = clean_text(reason)
     if not reason:
         raise ValidationFailed.field("reason", "请写明不予立案的理由。", "required")
+    _claim(report, actor)
     report.status, report.rejection_reason = ReportStatus.REJECTED.value, reason
-    report.triaged_at, report.triaged_by_id = utcnow(), actor.id
+    db.session.flush()
+    tell_reporter(report, "rejected")
+    return report
+
+
+def duplicate_candidates(report: PublicReport, actor: User) -> dict[str, list[Any]]:
+    """What a report may be merged into: other reports of its place in the last 30 days (not rejected,
+    not merged) and the open hazards of its site, both in the actor's scope, newest first."""
+    since = report.received_at - dt.timedelta(days=30)
+    place = PublicReport.site_id == report.site_id if report.site_id is not None else \
+        PublicReport.region_id == report.region_id
+    reports = db.session.scalars(select(PublicReport).where(
+        policy.visible(actor, PublicReport), place, PublicReport.id != report.id, PublicReport.received_at >= since,
+        PublicReport.status.in_([ReportStatus.RECEIVED.value, ReportStatus.ACCEPTED.value]),
+    ).order_by(PublicReport.received_at.desc()).limit(20)).all()
+    hazards: list[Hazard] = []
+    if report.site_id is not None:
+        hazards = list(db.session.scalars(select(Hazard).where(
+            policy.visible(actor, Hazard), Hazard.site_id == report.site_id,
+            Hazard.status.in_([s.value for s in OPEN_STATUSES]),
+        ).order_by(Hazard.found_at.desc()).limit(20)))
+    return {"reports": list(reports), "hazards": hazards}
+
+
+def merge_report(report: PublicReport, *, actor: User, into_report_id: int | None = None,
+                 into_hazard_id: int | None = None) -> PublicReport:
+    """并案: mark a report as a duplicate of another report or of a hazard; its reporter then follows that one.
+
+    Merging into a report that was itself merged goes to that one's original. Raises ValidationFailed
+    (neither or both, itself, a rejected original), NotFound (an original outside the actor's scope)
+    and Conflict ``report_already_triaged``.
+    """
+    if report.status != ReportStatus.RECEIVED:
+        raise Conflict("该举报已由他人处理。", code="report_already_triaged", current_status=report.status)
+    if (into_report_id is None) == (into_hazard_id is None):
+        raise ValidationFailed.field("report_id", "请选择要并入的一件举报或一个隐患。", "required")
+    target: PublicReport | Hazard
+    if into_hazard_id is not None:
+        hazard = db.session.get(Hazard, into_hazard_id)
+        if hazard is None or not policy.can(actor, Action.HAZARD_VIEW, hazard):
+            raise NotFound("要并入的隐患不存在或不在您的范围内。")
+        target = hazard
+    else:
+        original = db.session.get(PublicReport, into_report_id)
+        if original is None or not policy.can(actor, Action.REPORT_VIEW, original):
+            raise NotFound("要并入的举报不存在或不在您的范围内。")
+        target = followed(original)
+        if isinstance(target, PublicReport) and target.id == report.id:
+            raise ValidationFailed.field("report_id", "不能把举报并入它自己。", "self")
+        if isinstance(target, PublicReport) and target.status == ReportStatus.REJECTED:
+            raise ValidationFailed.field("report_id", "不能并入已不予立案的举报，请直接处理本举报。", "rejected")
+    _claim(report, actor)
+    if isinstance(target, Hazard):
+        report.duplicate_of_hazard_id, report.duplicate_of_hazard = target.id, target
+    else:
+        report.duplicate_of_report_id, report.duplicate_of_report = target.id, target
+    report.status = ReportStatus.MERGED.value
     db.session.flush()
     return report
 
@@ -289,7 +477,7 @@ def _hazard_links(hazard: Hazard) -> list[PhotoLink]:
         PhotoLink.subject_id == hazard.id)))
 
 
-def _hazard_photo_ids(hazard: Hazard) -> list[str]:
+def hazard_photo_ids(hazard: Hazard) -> list[str]:
     """Every photo of the hazard: finding, after, and the before photo an after photo answers."""
     linked = [pid for link in _hazard_links(hazard) for pid in (link.photo_id, link.answers_photo_id) if pid]
     return list(dict.fromkeys([*hazard.photo_ids, *linked]))
@@ -299,11 +487,13 @@ def publish_hazard(hazard: Hazard, *, actor: User, public: bool) -> HazardExposu
     """曝光: show (or withdraw) a hazard on the 曝光台 with the public copies of its photos.
 
     Publishing again re-publishes photos added since (e.g. the rectification's after photos).
-    Raises NotFound / Forbidden (policy) and RuleViolation for a 暗访 finding not yet exposed or assigned.
+    Refuses what ``hazards.actions`` does not offer (``publish_exposure`` / ``withdraw_exposure``):
+    NotFound / Forbidden, RuleViolation ``covert_not_publishable`` for a 暗访 finding not yet exposed or
+    assigned, ``already_published`` with nothing new to show, ``guard_failed`` when not shown.
+    Records a ``publish_exposure`` or ``withdraw_exposure`` event.
     """
-    policy.authorize(actor, Action.HAZARD_PUBLISH, hazard)
-    if public and hazard.covert and hazard.status == HazardStatus.FOUND:
-        raise RuleViolation("暗访发现的隐患在曝光或交办前不能公开。", code="covert_not_publishable")
+    action = "publish_exposure" if public else "withdraw_exposure"
+    role = require_action(actor, hazard, action)
     exposure = db.session.get(HazardExposure, hazard.id) or HazardExposure(hazard_id=hazard.id,
                                                                          public_id=new_public_code())
     db.session.add(exposure)
@@ -313,11 +503,13 @@ def publish_hazard(hazard: Hazard, *, actor: User, public: bool) -> HazardExposu
     else:
         exposure.withdrawn_at = now
     hazard.exposed_publicly = public
-    photo_ids = _hazard_photo_ids(hazard)
+    photo_ids = hazard_photo_ids(hazard)
     still_shown = set() if public else _photos_of_other_exposed_hazards(hazard, photo_ids)
     for photo in db.session.scalars(select(Photo).where(Photo.id.in_(photo_ids))):
         if public or photo.id not in still_shown:
             set_published(photo, public)
+    append_event(kind=action, hazard=hazard, actor=actor, actor_role=role.value, from_status=hazard.status,
+                 to_status=hazard.status, payload={"code": exposure.public_id, "photo_ids": photo_ids})
     db.session.flush()
     return exposure
 
@@ -326,7 +518,7 @@ def _photos_of_other_exposed_hazards(hazard: Hazard, photo_ids: list[str]) -> se
     others = db.session.scalars(select(Hazard).join(PhotoLink, PhotoLink.subject_id == Hazard.id).where(
         PhotoLink.photo_id.in_(photo_ids), PhotoLink.subject_type == SubjectType.HAZARD.value,
         Hazard.exposed_publicly.is_(True), Hazard.id != hazard.id)).unique().all()
-    return {p for other in others for p in _hazard_photo_ids(other)}
+    return {p for other in others for p in hazard_photo_ids(other)}
 
 
 def public_photo_url(photo_id: str, *, absolute: bool = False) -> str:
@@ -340,11 +532,15 @@ def published_ids(photo_ids: list[str]) -> set[str]:
     return set(db.session.scalars(select(Photo.id).where(Photo.id.in_(photo_ids), Photo.published_at.is_not(None))))
 
 
-def public_hazard(hazard: Hazard, exposure: HazardExposure | None = None) -> dict[str, Any]:
+def public_hazard(hazard: Hazard, exposure: HazardExposure | None = None, *, preview: bool = False
+                  ) -> dict[str, Any]:
     """A hazard as the public sees it: the site's name, what, how serious, by when, how far — and
-    only photos whose public copy is published (closed ones paired before/after)."""
+    only photos whose public copy is published (closed ones paired before/after).
+
+    ``preview``: as it would be shown once published now (publishing publishes all its photos).
+    """
     status = HazardStatus(hazard.status)
-    shown = published_ids(_hazard_photo_ids(hazard))
+    shown = set(hazard_photo_ids(hazard)) if preview else published_ids(hazard_photo_ids(hazard))
     after = {link.photo_id for link in _hazard_links(hazard) if link.role == LinkRole.AFTER}
     pairs = [{"before": public_photo_url(b.id), "after": public_photo_url(a.id)}
              for b, a in before_after_pairs(SubjectType.HAZARD.value, hazard.id)
@@ -359,6 +555,12 @@ def public_hazard(hazard: Hazard, exposure: HazardExposure | None = None) -> dic
         "photos": [public_photo_url(p) for p in hazard.photo_ids if p in shown and p not in after],
         "before_after": pairs,
     }
+
+
+def publication_preview(hazard: Hazard) -> dict[str, Any]:
+    """曝光台预览: the board's card for ``hazard`` as the public would see it once published now."""
+    exposure = db.session.get(HazardExposure, hazard.id)
+    return {"public": bool(hazard.exposed_publicly), "preview": public_hazard(hazard, exposure, preview=True)}
 
 
 def exposure_query() -> Select[Any]:
@@ -430,10 +632,14 @@ def _figures(items: list[tuple[PublicReport, str | None]]) -> dict[str, Any]:
     accepted = [s for r, s in items if r.status == ReportStatus.ACCEPTED]
     closed = [s for s in accepted if s == HazardStatus.CLOSED]
     hours = [(r.triaged_at - r.received_at).total_seconds() / 3600 for r in triaged]  # type: ignore[operator]
+    on_time = [r for r in triaged if r.triaged_at <= r.triage_due_at]  # type: ignore[operator]
     return {
         "received": len(items), "triaged": len(triaged), "accepted": len(accepted),
         "rejected": sum(r.status == ReportStatus.REJECTED for r, _ in items),
+        "merged": sum(r.status == ReportStatus.MERGED for r, _ in items),
         "untriaged": len(items) - len(triaged),
+        "triaged_on_time": len(on_time),
+        "on_time_share": round(len(on_time) / len(triaged), 4) if triaged else None,
         "median_triage_hours": round(statistics.median(hours), 2) if hours else None,
         "accepted_share": round(len(accepted) / len(triaged), 4) if triaged else None,
         "closed": len(closed), "closed_share": round(len(closed) / len(accepted), 4) if accepted else None,

@@ -19,6 +19,7 @@ from hazardloop import policy
 from hazardloop.accounts.auth import current_user
 from hazardloop.accounts.models import RoleGrant, User
 from hazardloop.apitools import blueprint
+from hazardloop.downloads import content_disposition
 from hazardloop.errors import NotFound
 from hazardloop.evidence.watermark import find_font
 from hazardloop.extensions import db
@@ -226,7 +227,7 @@ def render_sheet(grid: Region, posters: list[Poster]) -> bytes:
 
 def _file(data: bytes, mime: str, filename: str) -> Response:
     response = Response(data, mimetype=mime)
-    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers["Content-Disposition"] = content_disposition(filename, inline=True)
     response.headers["Cache-Control"] = "private, no-cache"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
@@ -248,7 +249,7 @@ _PDF = {"200": {"description": "PDF（A4）", "content": {"application/pdf": {}}
 def site_poster_png(site_id: int) -> Any:
     """The site's QR poster as a PNG (A5, 200 dpi)."""
     site = _visible_site(site_id)
-    return _file(render_png(poster_for(site)), "image/png", f"site-{site.id}-poster.png")
+    return _file(render_png(poster_for(site)), "image/png", f"场所二维码_{site.name}.png")
 
 
 @blp.route("/sites/<int:site_id>/poster.pdf", methods=["GET"])
@@ -257,7 +258,7 @@ def site_poster_png(site_id: int) -> Any:
 def site_poster_pdf(site_id: int) -> Any:
     """The site's QR poster as an A4 PDF."""
     site = _visible_site(site_id)
-    return _file(render_pdf(poster_for(site)), "application/pdf", f"site-{site.id}-poster.pdf")
+    return _file(render_pdf(poster_for(site)), "application/pdf", f"场所二维码_{site.name}.pdf")
 
 
 @blp.route("/regions/<int:region_id>/posters.pdf", methods=["GET"])
@@ -275,4 +276,4 @@ def grid_posters_pdf(region_id: int) -> Any:
         .order_by(Site.name, Site.id)).all()
     inspectors = grid_inspectors(grid)
     posters = [poster_for(site, inspectors) for site in sites]
-    return _file(render_sheet(grid, posters), "application/pdf", f"grid-{grid.id}-posters.pdf")
+    return _file(render_sheet(grid, posters), "application/pdf", f"场所二维码_{grid.name}.pdf")

@@ -20,11 +20,23 @@ export async function logout(): Promise<void> {
 }
 
 /** A cheap public call that tells whether the API is reachable at all. */
-export async function probe(): Promise<boolean> {
+export async function probe(timeoutMs = 8000): Promise<boolean> {
   try {
-    await request('GET', apiPath('/health'), { timeoutMs: 8000 });
+    await request('GET', apiPath('/health'), { timeoutMs });
     return true;
   } catch (error) {
     return !(error instanceof Error && error.name === 'NetworkError');
   }
+}
+
+/** Change my password; the server ends my other sessions and keeps this one. */
+export async function changePassword(currentPassword: string, newPassword: string): Promise<void> {
+  await request('POST', apiPath('/auth/password'), {
+    json: { current_password: currentPassword, new_password: newPassword } });
+}
+
+/** 退出其他设备: end every session of mine but this one; returns how many ended. */
+export async function logoutOthers(): Promise<number> {
+  const res = await request<{ revoked: number }>('POST', apiPath('/auth/logout-others'));
+  return res.data?.revoked ?? 0;
 }

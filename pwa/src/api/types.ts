@@ -17,6 +17,7 @@ export interface Site {
   notes?: string | null;
   active?: boolean;
   qr_token?: string | null;
+  qr_rotated_at?: string | null;
   allowed_actions?: string[];
 }
 
@@ -48,7 +49,8 @@ export interface ChecklistItem {
   method?: string;
   answer: AnswerSpec;
   photo_required_on_fail?: boolean;
-  hazard?: { description?: string; level?: '一般' | '重大' };
+  /** major_condition: when a finding on this item is a 重大隐患 (the criterion the inspector judges against). */
+  hazard?: { description?: string; level?: '一般' | '重大'; major_condition?: string };
   deduction?: number;
   note?: string;
 }
@@ -134,6 +136,16 @@ export interface HazardDocument {
   issued_at: string;
 }
 
+export interface HazardExtension {
+  state: 'requested' | 'approved' | 'refused' | string;
+  reason: string | null;
+  requested_deadline: string | null;
+  requested_at: string | null;
+  after_deadline: boolean;
+  decided_at: string | null;
+  decision_note: string | null;
+}
+
 export interface HazardDetail extends Hazard {
   item: HazardItemReference | null;
   governance_plan: Record<string, string> | null;
@@ -141,6 +153,20 @@ export interface HazardDetail extends Hazard {
     photo_ids?: string[] } | null;
   extension_reason?: string | null;
   extension_requested_deadline?: string | null;
+  /** 延期: the hazard's extension request and its decision (null: none asked for). */
+  extension?: HazardExtension | null;
+  /** 治理方案审批: null none submitted, then submitted / approved / returned (+ the reviewer's note). */
+  governance_plan_state?: 'submitted' | 'approved' | 'returned' | null;
+  governance_plan_note?: string | null;
+  /** 挂牌督办: 督办单位, 期限, 要求, listed and lifted (摘牌) times; null if never listed. */
+  supervision?: { authority: string | null; deadline: string | null; requirements: string | null;
+    listed_at: string | null; lifted_at: string | null } | null;
+  /** YYYY-MM-DD: what 交办 / 复查不通过 would use; the forms pre-fill it. */
+  default_deadline?: string;
+  /** On the public 曝光台 now. */
+  published?: boolean;
+  /** The role's steps waiting for a prerequisite, with the reason. */
+  blocked_actions?: { action: string; label: string; reason: string }[];
   allowed_actions: string[];
   documents: HazardDocument[];
   timeline: HazardEvent[];

@@ -18,6 +18,8 @@ export interface AnswerDraft {
   photoIds: string[];
   fixedOnSite: boolean;
   afterPhotoIds: string[];
+  /** The inspector's judgement for an item that may constitute a 重大隐患 (absent: 一般). */
+  level?: '一般' | '重大';
 }
 
 export type InspectionMode = 'routine' | 'covert' | 'self' | 'enforcement' | 'reinspection' | 'joint';
@@ -52,7 +54,9 @@ export type OutboxState =
   | 'sent'
   | 'acknowledged'
   | 'needs_attention'
-  | 'superseded';
+  | 'superseded'
+  /** Given up by the user after a refusal: never sent, kept on the phone and in its export. */
+  | 'discarded';
 
 /** inspection, 随手拍 hazard, or one hazard workflow step (整改、复查、延期 …). */
 export type OutboxKind = 'inspection' | 'hazard' | 'transition';

@@ -6,6 +6,7 @@
  *                      │  └─ retry (network, 5xx, 429) / pause (401): back to queued, never dropped
  *                      └──→ needs_attention (409, 422, other 4xx) → queued (resend) | draft (edit)
  *                                                               | superseded (a revision replaces it)
+ *                                                               | discarded (given up; kept for export)
  *
  * Once a photo or the item request may have reached the server the item is frozen: its content
  * never changes again, and an edit becomes a new item (new UUID) that names the one it replaces.
@@ -15,7 +16,7 @@ import type { Draft, OutboxItem, OutboxKind, OutboxState, ProblemInfo } from '..
 
 export type OutboxEvent =
   | 'submit' | 'start' | 'accepted' | 'retry' | 'pause' | 'reject'
-  | 'resend' | 'edit' | 'acknowledge' | 'supersede' | 'recover';
+  | 'resend' | 'edit' | 'acknowledge' | 'supersede' | 'recover' | 'discard';
 
 const TRANSITIONS: Record<OutboxState, Partial<Record<OutboxEvent, OutboxState>>> = {
   draft: { submit: 'queued' },
@@ -23,8 +24,9 @@ const TRANSITIONS: Record<OutboxState, Partial<Record<OutboxEvent, OutboxState>>
   sending: { accepted: 'sent', retry: 'queued', pause: 'queued', reject: 'needs_attention', recover: 'queued' },
   sent: { acknowledge: 'acknowledged' },
   acknowledged: {},
-  needs_attention: { resend: 'queued', edit: 'draft', supersede: 'superseded' },
+  needs_attention: { resend: 'queued', edit: 'draft', supersede: 'superseded', discard: 'discarded' },
   superseded: {},
+  discarded: {},
 };
 
 export const UNSENT_STATES: readonly OutboxState[] = ['draft', 'queued', 'sending', 'needs_attention'];
@@ -97,6 +99,16 @@ export async function listItems(): Promise<OutboxItem[]> {
 
 export async function listUnsent(): Promise<OutboxItem[]> {
   return (await listItems()).filter((i) => UNSENT_STATES.includes(i.state));
+}
+
+/** What the backup export carries: everything unsent, and what the user gave up (their data is not lost). */
+export async function listExportable(): Promise<OutboxItem[]> {
+  return (await listItems()).filter((i) => UNSENT_STATES.includes(i.state) || i.state === 'discarded');
+}
+
+/** A refusal for a business reason (no right, a conflict, invalid content): sending it again unchanged cannot help. */
+export function refusedForContent(item: OutboxItem): boolean {
+  return item.state === 'needs_attention' && [403, 409, 422].includes(item.lastError?.status ?? 0);
 }
 
 export interface EnqueueInput {
@@ -218,6 +230,9 @@ export const fail = (id: string, error: ProblemInfo): Promise<OutboxItem> =>
 /** Send a needs-attention item again unchanged (same UUID, so the server cannot duplicate it). */
 export const resend = (id: string, now = Date.now()): Promise<OutboxItem> =>
   apply(id, 'resend', () => ({ attempts: 0, nextAttemptAt: now }));
+
+/** Give up a refused item: it is never sent; it stays on the phone (and in the export) but leaves the count. */
+export const discard = (id: string): Promise<OutboxItem> => apply(id, 'discard');
 
 /** Reopen an unfrozen item for editing; its UUID is kept, since nothing reached the server. */
 export const reopenForEdit = (id: string): Promise<OutboxItem> => apply(id, 'edit');

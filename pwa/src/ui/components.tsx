@@ -127,3 +127,31 @@ export function SignaturePad(props: { onDone: (canvas: HTMLCanvasElement) => voi
     </div>
   );
 }
+
+/**
+ * A confirmation in the page (not window.confirm, which some in-app browsers suppress): what will happen, and two
+ * clear buttons. Focus moves to it so screen readers announce it.
+ */
+export function ConfirmDialog(props: { title: string; children: ComponentChildren; confirmLabel: string;
+  cancelLabel?: string; danger?: boolean; onConfirm: () => void; onCancel: () => void; testid?: string }) {
+  const [box, setBox] = useState<HTMLDivElement | null>(null);
+  useEffect(() => {
+    box?.focus();
+  }, [box]);
+  const titleId = `dlg-${props.testid ?? 'confirm'}`;
+  return (
+    <div class="dialog-backdrop">
+      <div class="dialog" role="alertdialog" aria-modal="true" aria-labelledby={titleId} tabIndex={-1} ref={setBox}
+        data-testid={props.testid ?? 'confirm-dialog'}
+        onKeyDown={(e) => { if (e.key === 'Escape') props.onCancel(); }}>
+        <h2 id={titleId}>{props.title}</h2>
+        <div>{props.children}</div>
+        <div class="dialog-buttons">
+          <button type="button" class="btn" onClick={props.onCancel}>{props.cancelLabel ?? '取消'}</button>
+          <button type="button" class={`btn ${props.danger ? 'danger' : 'primary'}`} onClick={props.onConfirm}
+            data-testid="confirm">{props.confirmLabel}</button>
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -32,15 +32,15 @@ export function BlacklistPage(props: { query: URLSearchParams }) {
           <table class="grid-table wide" data-testid="blacklist-table">
             <thead><tr><th>企业 / 场所</th><th>状态</th><th>事由</th><th>列入时间</th><th>公示时间</th><th>可移出日期</th></tr></thead>
             <tbody>
-              {page.items.length === 0 && <tr><td colSpan={6} class="muted">没有记录。</td></tr>}
+              {page.items.length === 0 && <tr><td colSpan={6} class="muted cell-title">没有记录。</td></tr>}
               {page.items.map((e) => (
                 <tr key={e.id} data-testid="blacklist-row" data-id={e.id}>
-                  <td><a href={`/console/blacklist/${e.id}`}>{e.enterprise_name || e.site?.name}</a><br /><small>{e.site?.name}</small></td>
-                  <td><span class={`badge bl-${e.status}`}>{BLACKLIST_STATUS_LABELS[e.status] ?? e.status}</span></td>
-                  <td>{e.reason}</td>
-                  <td>{day(e.created_at)}</td>
-                  <td>{day(e.published_at) || '—'}</td>
-                  <td>{day(e.removable_after) || '—'}</td>
+                  <td class="cell-title"><a href={`/console/blacklist/${e.id}`}>{e.enterprise_name || e.site?.name}</a><br /><small>{e.site?.name}</small></td>
+                  <td data-label="状态"><span class={`badge bl-${e.status}`}>{BLACKLIST_STATUS_LABELS[e.status] ?? '—'}</span></td>
+                  <td data-label="事由">{e.reason}</td>
+                  <td data-label="列入时间">{day(e.created_at)}</td>
+                  <td data-label="公示时间">{day(e.published_at) || '—'}</td>
+                  <td data-label="可移出日期">{day(e.removable_after) || '—'}</td>
                 </tr>
               ))}
             </tbody>

@@ -6,19 +6,28 @@ import { useState } from 'preact/hooks';
 import { HttpError, apiPath, request } from '../../api/http';
 import { navigate } from '../../router';
 import { Banner, formatTime } from '../../ui/components';
-import type { CircularDetail, CircularSummary } from './api';
+import type { CircularDetail, CircularFigure, CircularSummary } from './api';
 import { consoleApi } from './api';
 import { CIRCULAR_SCOPE_LABELS, PERIOD_LABELS, day, percent } from './logic';
 import { LoadState, errorText, useLoad } from './ui';
 
-function Downloads(props: { id: number }) {
+/** PDF and XLSX under their Chinese names (the server sends the same names in Content-Disposition). */
+function Downloads(props: { circular: CircularSummary }) {
+  const { id, file_names: names } = props.circular;
   return (
     <span class="downloads">
-      <a href={apiPath(`/circulars/${props.id}.pdf`)} download data-testid="download-pdf">PDF</a>
-      {' · '}<a href={apiPath(`/circulars/${props.id}.xlsx`)} download data-testid="download-xlsx">XLSX</a>
-      {' · '}<a href={apiPath(`/circulars/${props.id}.html`)} target="_blank" rel="noopener">网页版</a>
+      <a href={apiPath(`/circulars/${id}.pdf`)} download={names?.pdf ?? ''} title={names?.pdf} data-testid="download-pdf">PDF</a>
+      {' · '}<a href={apiPath(`/circulars/${id}.xlsx`)} download={names?.xlsx ?? ''} title={names?.xlsx}
+        data-testid="download-xlsx">XLSX</a>
+      {' · '}<a href={apiPath(`/circulars/${id}.html`)} target="_blank" rel="noopener">网页版</a>
     </span>
   );
+}
+
+/** 「75.0%（3/4）」: a rate always with what it divides. */
+function rateText(numerator: number | null | undefined, denominator: number | null | undefined, rate: number | null | undefined): string {
+  if (numerator === null || numerator === undefined || denominator === null || denominator === undefined) return percent(rate);
+  return `${percent(rate)}（${numerator}/${denominator}）`;
 }
 
 /** "2026年11月第4周" when the server titles the period, else its days (the end is exclusive: the day before). */
@@ -126,8 +135,8 @@ export function CircularListPage(props: { query: URLSearchParams }) {
       <LoadState loaded={loaded}>{(page) => (
         <div class="table-wrap">
           <table class="grid-table wide" data-testid="circular-table">
-            <thead><tr><th>标题</th><th>范围</th><th>周期</th><th class="num">发现</th><th class="num">已整改</th>
-              <th class="num">逾期</th><th class="num">按期整改率</th><th>{status === 'draft' ? '生成时间' : '发布时间'}</th>
+            <thead><tr><th>标题</th><th>范围</th><th>周期</th><th class="num">发现</th><th class="num">整改闭环</th>
+              <th class="num">累计逾期</th><th class="num">按期整改率（按期/到期）</th><th>{status === 'draft' ? '生成时间' : '发布时间'}</th>
               {status !== 'draft' && <th>下载</th>}</tr></thead>
             <tbody>
               {page.items.length === 0 && <tr><td colSpan={9} class="muted">{status === 'draft' ? '没有待审的草稿。' : '没有通报。'}</td></tr>}
@@ -139,9 +148,9 @@ export function CircularListPage(props: { query: URLSearchParams }) {
                   <td class="num">{c.totals?.found ?? '—'}</td>
                   <td class="num">{c.totals?.rectified ?? '—'}</td>
                   <td class="num">{c.totals?.overdue ?? '—'}</td>
-                  <td class="num">{percent(c.totals?.on_time_rate)}</td>
+                  <td class="num">{rateText(c.totals?.on_time, c.totals?.due, c.totals?.on_time_rate)}</td>
                   <td>{formatTime(status === 'draft' ? c.created_at : c.published_at)}</td>
-                  {status !== 'draft' && <td><Downloads id={c.id} /></td>}
+                  {status !== 'draft' && <td><Downloads circular={c} /></td>}
                 </tr>
               ))}
             </tbody>
@@ -202,7 +211,8 @@ function CircularBody(props: { circular: CircularDetail; onChange: (c: CircularD
   const [message, setMessage] = useState<{ kind: 'info' | 'error'; text: string } | null>(null);
   const [confirming, setConfirming] = useState(false);
   const dirty = title !== c.title || commentary !== (c.commentary ?? '');
-  const totals = (c.totals ?? {}) as CircularSummary['totals'];
+  const figures = (Array.isArray(c.figures) ? c.figures : []) as CircularFigure[];
+  const rankingNote = typeof c.ranking_note === 'string' ? c.ranking_note : null;
 
   async function save(): Promise<CircularDetail | null> {
     setBusy(true);
@@ -255,18 +265,31 @@ function CircularBody(props: { circular: CircularDetail; onChange: (c: CircularD
         <h1 data-testid="circular-title">{c.title}</h1>
         <span class={`badge ${draft ? 'status-awaiting_verification' : 'status-closed'}`} data-testid="circular-status">
           {draft ? '草稿' : c.status === 'archived' ? '已归档' : '已发布'}</span>
-        {!draft && <Downloads id={c.id} />}
+        {!draft && <Downloads circular={c} />}
         {allowed.includes('archive') && <button type="button" class="btn small" disabled={busy} onClick={() => void archive()}>归档</button>}
         <a class="btn small" href={`/console/circulars?status=${c.status}`}>返回列表</a>
       </div>
       <p class="muted">{c.scope?.name} · {periodText(c.period)}
         {c.published_at ? ` · 发布于 ${formatTime(c.published_at)}` : ''}</p>
-      <div class="cards">
-        <div class="stat-card"><span class="stat-label">发现隐患</span><b>{totals.found ?? '—'}</b></div>
-        <div class="stat-card"><span class="stat-label">已整改</span><b>{totals.rectified ?? '—'}</b></div>
-        <div class="stat-card tone-bad"><span class="stat-label">逾期未改</span><b>{totals.overdue ?? '—'}</b></div>
-        <div class="stat-card"><span class="stat-label">按期整改率</span><b>{percent(totals.on_time_rate)}</b></div>
+      <div class="cards small" data-testid="circular-figures">
+        {figures.map((f) => (
+          <div key={f.key} class={`stat-card${f.key === 'late' || f.key === 'overdue' ? ' tone-bad' : ''}`}
+            data-testid="figure" data-key={f.key} title={f.definition}>
+            <span class="stat-label">{f.label}</span>
+            <b data-testid="figure-value">{f.is_rate ? percent(f.value) : f.text}</b>
+            {f.is_rate && f.denominator_label &&
+              <small class="muted" data-testid="figure-denominator">{f.numerator ?? '—'}/{f.denominator ?? '—'}（分母：{f.denominator_label}）</small>}
+            {!f.is_rate && f.denominator_label &&
+              <small class="muted" data-testid="figure-denominator">{f.denominator_label} {f.denominator ?? '—'} 项中</small>}
+          </div>
+        ))}
       </div>
+      {figures.length > 0 && (
+        <details class="panel" data-testid="figure-definitions">
+          <summary>指标口径</summary>
+          <dl>{figures.map((f) => [<dt key={`${f.key}-t`}>{f.label}</dt>, <dd key={`${f.key}-d`}>{f.definition}</dd>])}</dl>
+        </details>
+      )}
 
       {editable ? (
         <section class="panel" data-testid="circular-editor">
@@ -291,14 +314,18 @@ function CircularBody(props: { circular: CircularDetail; onChange: (c: CircularD
       <section class="panel">
         <LinesTable title="逾期未整改（责任单位）" lines={pick(content, 'overdue', 'overdue_items')} columns={HAZARD_COLUMNS} testid="c-overdue" />
         <LinesTable title="重大隐患" lines={pick(content, 'major', 'major_items')} columns={HAZARD_COLUMNS} testid="c-major" />
-        <LinesTable title="挂牌督办" lines={pick(content, 'supervised', 'supervised_items')} columns={HAZARD_COLUMNS} testid="c-supervised" />
-        <LinesTable title="屡查屡犯" lines={pick(content, 'repeat_offenders')} columns={[['site', '场所'], ['hazards', '隐患数']]} testid="c-repeat" />
-        <div class="columns">
-          <div><LinesTable title="表现最好的网格" lines={pick(content, 'best_grids')}
-            columns={[['grid', '网格'], ['found', '发现'], ['closed', '闭环'], ['closed_rate', '闭环率']]} testid="c-best" /></div>
-          <div><LinesTable title="表现最差的网格" lines={pick(content, 'worst_grids')}
-            columns={[['grid', '网格'], ['found', '发现'], ['closed', '闭环'], ['closed_rate', '闭环率']]} testid="c-worst" /></div>
-        </div>
+        <LinesTable title="本期挂牌督办" lines={pick(content, 'supervised', 'supervised_items')} columns={HAZARD_COLUMNS} testid="c-supervised" />
+        <LinesTable title="屡查屡犯单位" lines={pick(content, 'repeat_offenders')}
+          columns={[['site', '场所'], ['inspections', '查出隐患的检查次数'], ['hazards', '涉及隐患数']]} testid="c-repeat" />
+        <h3>网格按期整改排名</h3>
+        {rankingNote ? <p class="muted" data-testid="c-ranking-note">{rankingNote}。</p> : (
+          <div class="columns">
+            <div><LinesTable title="较好的网格" lines={pick(content, 'best_grids')}
+              columns={[['grid', '网格'], ['due', '本期到期'], ['on_time', '按期整改'], ['on_time_rate', '按期整改率']]} testid="c-best" /></div>
+            <div><LinesTable title="较差的网格" lines={pick(content, 'worst_grids')}
+              columns={[['grid', '网格'], ['due', '本期到期'], ['on_time', '按期整改'], ['on_time_rate', '按期整改率']]} testid="c-worst" /></div>
+          </div>
+        )}
         <p class="muted">点名隐患 {c.hazard_ids?.length ?? 0} 项。</p>
       </section>
     </div>

@@ -8,12 +8,16 @@ import { match } from '../../router';
 import { useStore } from '../../store';
 import { Banner } from '../../ui/components';
 import { HazardPage } from '../hazards/HazardPage';
+import { ImportPage } from './ImportPage';
 import { BlacklistCasePage, BlacklistPage } from './BlacklistPage';
 import { CircularListPage, CircularPage } from './CircularsPage';
 import { OverduePage } from './OverduePage';
 import { OverviewPage } from './OverviewPage';
+import { ProposalsPage } from './ProposalsPage';
+import { ReportPage, ReportsBadge, ReportsPage } from './ReportsPage';
 import { SupervisedPage } from './SupervisedPage';
 import './console.css';
+import { Bell } from '../inbox/Bell';
 
 type MapPage = typeof import('./RiskMapPage').RiskMapPage;
 let riskMapPage: MapPage | null = null;
@@ -33,14 +37,23 @@ function LazyRiskMap(props: { query: URLSearchParams }) {
   return Page ? <Page query={props.query} /> : <p class="muted">正在加载地图…</p>;
 }
 
-const NAV: { href: string; label: string; prefix: string }[] = [
+const NAV: { href: string; label: string; prefix: string; roles?: string[] }[] = [
   { href: '/console', label: '总览', prefix: '/console' },
   { href: '/console/overdue', label: '超期督办', prefix: '/console/overdue' },
   { href: '/console/map', label: '风险地图', prefix: '/console/map' },
   { href: '/console/supervised', label: '挂牌督办', prefix: '/console/supervised' },
+  { href: '/console/proposals', label: '督办建议', prefix: '/console/proposals' },
+  { href: '/console/reports', label: '举报', prefix: '/console/reports' },
   { href: '/console/circulars', label: '通报', prefix: '/console/circulars' },
   { href: '/console/blacklist', label: '黑名单', prefix: '/console/blacklist' },
+  // 批量导入: supervisors and administrators only (the server refuses the others).
+  { href: '/console/imports', label: '批量导入', prefix: '/console/imports', roles: ['supervisor', 'admin'] },
 ];
+
+/** An entry without roles is for everyone in the console; one with roles for those holding any of them. */
+function holdsRole(grants: unknown[] | undefined, roles: string[] | undefined): boolean {
+  return !roles || ((grants ?? []) as { role?: string }[]).some((g) => roles.includes(g.role ?? ''));
+}
 
 function screen(path: string, query: URLSearchParams): preact.JSX.Element {
   let p: Record<string, string> | null;
@@ -48,9 +61,13 @@ function screen(path: string, query: URLSearchParams): preact.JSX.Element {
   if (path === '/console/overdue') return <OverduePage query={query} />;
   if (path === '/console/map') return <LazyRiskMap query={query} />;
   if (path === '/console/supervised') return <SupervisedPage query={query} />;
+  if (path === '/console/proposals') return <ProposalsPage query={query} />;
+  if (path === '/console/reports') return <ReportsPage query={query} />;
+  if ((p = match('/console/reports/:id', path))) return <ReportPage key={p.id} id={Number(p.id)} />;
   if (path === '/console/circulars') return <CircularListPage query={query} />;
   if ((p = match('/console/circulars/:id', path))) return <CircularPage key={p.id} id={Number(p.id)} />;
   if (path === '/console/blacklist') return <BlacklistPage query={query} />;
+  if (path === '/console/imports') return <ImportPage query={query} />;
   if ((p = match('/console/blacklist/:id', path))) return <BlacklistCasePage key={p.id} id={Number(p.id)} />;
   if ((p = match('/console/hazards/:id', path))) {
     // 隐患详情: the field app's page already shows the timeline with actors and times, before/after photos
@@ -76,13 +93,15 @@ export function ConsoleApp(props: { path: string; query: URLSearchParams }) {
       <header class="console-top">
         <b class="console-brand">隐患排查治理 · 监管台</b>
         <span class="console-user">{session?.user.display_name}</span>
+        <Bell path={props.path} />
         <a href="/" class="console-exit">返回现场端</a>
       </header>
       <div class="console-body">
         <nav class="console-nav" aria-label="监管台导航">
           <div class="console-nav-links">
-            {NAV.map((n) => (
-              <a key={n.href} href={n.href} aria-current={n === active ? 'page' : undefined}>{n.label}</a>
+            {NAV.filter((n) => holdsRole(session?.user.grants, n.roles)).map((n) => (
+              <a key={n.href} href={n.href} aria-current={n === active ? 'page' : undefined}>{n.label}
+                {n.href === '/console/reports' && <ReportsBadge path={props.path} />}</a>
             ))}
           </div>
         </nav>

@@ -14,6 +14,18 @@ import { ExportLink, SortHeader, errorText } from './ui';
 const WINDOWS: [string, string][] = [['overdue', '已逾期'], ['due_soon', '即将到期'], ['all_open', '全部未闭环']];
 const FILTER_KEYS = ['window', 'sort', 'region_id', 'department_id', 'level', 'domain', 'extension_requested', 'q'];
 
+/** The enterprise's contact: in full (a number to call) for those allowed, else masked. */
+function Contact(props: { enterprise: OverdueRow['enterprise'] | undefined }) {
+  const e = props.enterprise;
+  if (!e) return null;
+  const mobile = e.contact ? /1\d{10}/.exec(e.contact)?.[0] : undefined;
+  return (
+    <small data-testid="enterprise-contact">{e.name}
+      {e.contact ? <> · {mobile ? <a href={`tel:${mobile}`}>{e.contact}</a> : e.contact}</>
+        : e.contact_masked ? ` · ${e.contact_masked}` : ''}</small>
+  );
+}
+
 export function OverduePage(props: { query: URLSearchParams }) {
   const filters: Record<string, string | null> = {};
   for (const k of FILTER_KEYS) filters[k] = props.query.get(k);
@@ -189,30 +201,31 @@ export function OverduePage(props: { query: URLSearchParams }) {
             <th>结果</th>
           </tr></thead>
           <tbody>
-            {page && rows.length === 0 && <tr><td colSpan={12} class="muted">没有符合条件的隐患。</td></tr>}
+            {page && rows.length === 0 && <tr><td colSpan={12} class="muted cell-title">没有符合条件的隐患。</td></tr>}
             {rows.map((r) => {
               const result = results.get(r.hazard_id);
               return (
                 <tr key={r.hazard_id} data-testid="overdue-row" data-id={r.hazard_id} data-level={r.level}
                   data-extension={String(r.extension_requested)} class={selected.has(r.hazard_id) ? 'selected' : undefined}>
-                  <td><input type="checkbox" aria-label={`选择 ${r.number}`} checked={selected.has(r.hazard_id)}
+                  <td class="cell-select"><input type="checkbox" aria-label={`选择 ${r.number}`} checked={selected.has(r.hazard_id)}
                     onChange={() => toggle(r.hazard_id)} data-testid="row-select" /></td>
-                  <td><a href={`/console/hazards/${r.hazard_id}`}>{r.number}</a><br /><small>{r.title}</small>
+                  <td class="cell-title"><a href={`/console/hazards/${r.hazard_id}`}>{r.number}</a><br /><small>{r.title}</small>
                     {r.supervised && <> <span class="badge level-major">挂牌</span></>}</td>
-                  <td><span class={`badge level-${r.level}`}>{LEVEL_LABELS[r.level] ?? r.level}</span></td>
-                  <td>{STATUS_LABELS[r.status as keyof typeof STATUS_LABELS] ?? r.status}</td>
-                  <td>{r.site?.name}<br /><small>{r.enterprise?.name}{r.enterprise?.contact_masked ? ` · ${r.enterprise.contact_masked}` : ''}</small></td>
-                  <td>{r.department?.name ?? '—'}<br /><small>{DOMAIN_LABELS[r.domain] ?? r.domain}</small></td>
-                  <td>{r.grid?.name}</td>
-                  <td title={formatTime(r.deadline_at)}>{day(r.deadline_at) || '—'}</td>
-                  <td class={`num${r.days_overdue > 0 ? ' bad' : ''}`} data-col="days_overdue">{r.days_overdue}</td>
-                  <td>{r.escalation_rung ? RUNG_LABELS[r.escalation_rung] ?? r.escalation_rung : '—'}</td>
-                  <td>{r.extension_requested ? (
+                  <td data-label="级别"><span class={`badge level-${r.level}`}>{LEVEL_LABELS[r.level] ?? r.level}</span></td>
+                  <td data-label="状态">{STATUS_LABELS[r.status as keyof typeof STATUS_LABELS] ?? '—'}</td>
+                  <td data-label="场所 / 企业"><span>{r.site?.name}<br /><Contact enterprise={r.enterprise} /></span></td>
+                  <td data-label="责任部门"><span>{r.department?.name ?? '—'}<br /><small>{DOMAIN_LABELS[r.domain] ?? '其他'}</small></span></td>
+                  <td data-label="网格">{r.grid?.name}</td>
+                  <td data-label="整改期限" title={formatTime(r.deadline_at)}>{day(r.deadline_at) || '—'}</td>
+                  <td data-label="逾期（工作日）" class={`num${r.days_overdue > 0 ? ' bad' : ''}`} data-col="days_overdue">{r.days_overdue}</td>
+                  <td data-label="督办层级">{r.escalation_rung ? RUNG_LABELS[r.escalation_rung] ?? r.escalation_rung : '—'}</td>
+                  <td data-label="延期" class={r.extension_requested ? undefined : 'cell-empty'}>{r.extension_requested ? (
                     r.allowed_actions.includes('approve_extension')
                       ? <button type="button" class="btn small" disabled={busy} data-testid="row-approve"
                         onClick={() => void run('approve_extension', [r.hazard_id])}>批准延期</button>
                       : <span class="badge">待审批</span>) : ''}</td>
-                  <td data-testid="row-result" data-ok={result ? String(result.ok) : ''}>
+                  <td data-testid="row-result" data-label="结果" class={result ? undefined : 'cell-empty'}
+                    data-ok={result ? String(result.ok) : ''}>
                     {result && (result.ok ? <span class="ok">✓ 成功</span>
                       : <span class="bad" title={result.code}>✗ {result.detail ?? result.code}</span>)}
                   </td>

@@ -5,10 +5,11 @@ import { formatTime } from '../../ui/components';
 import { STATUS_LABELS } from '../hazards/logic';
 import type { Overview, RateRow } from './api';
 import { consoleApi, exportUrl, queryString } from './api';
-import { Chart } from './charts';
+import { LazyChart as Chart } from './lazy-chart';
 import { percent, sortRows, nextSort, type SortState } from './logic';
 import { coverageOption, foundOption, trendOption } from './options';
 import { ExportLink, LoadState, Section, SortHeader, StatCard, useLoad } from './ui';
+import { ReportFigures } from './ReportsPage';
 
 const STATUS_ORDER: HazardStatus[] = ['found', 'exposed', 'assigned', 'rectifying', 'awaiting_verification', 'closed'];
 
@@ -32,15 +33,16 @@ function RateTable<T extends RateRow>(props: { rows: T[]; title: string; testid:
           <SortHeader label="按期整改率" col="on_time_rate" sort={sort} onSort={on} num />
         </tr></thead>
         <tbody>
-          {rows.length === 0 && <tr><td colSpan={6} class="muted">暂无数据</td></tr>}
+          {rows.length === 0 && <tr><td colSpan={6} class="muted cell-title">暂无数据</td></tr>}
           {rows.map((r) => (
             <tr key={props.keyOf(r) ?? 'none'} data-key={props.keyOf(r) ?? 'none'}>
-              <td>{props.linkOf?.(r) ? <a href={props.linkOf(r)!}>{props.nameOf(r)}</a> : props.nameOf(r)}</td>
-              <td class="num" data-col="found">{r.found}</td>
-              <td class="num" data-col="closed">{r.closed}</td>
-              <td class="num" data-col="overdue">{r.overdue}</td>
-              <td class="num" data-col="rectification_rate">{percent(r.rectification_rate)}</td>
-              <td class="num" data-col="on_time_rate">{percent(r.on_time_rate)}</td>
+              <td class="cell-title">{props.linkOf?.(r) ? <a href={props.linkOf(r)!}>{props.nameOf(r)}</a> : props.nameOf(r)}</td>
+              <td class="num" data-col="found" data-label="发现">{r.found}</td>
+              <td class="num" data-col="closed" data-label="已闭环">{r.closed}</td>
+              <td class="num" data-col="overdue" data-label="逾期">{r.overdue}</td>
+              <td class="num" data-col="rectification_rate" data-label="整改率">{percent(r.rectification_rate)}</td>
+              <td class="num" data-col="on_time_rate" data-label="按期整改率">{percent(r.on_time_rate)}
+                {r.due !== undefined && r.on_time !== undefined && <span class="muted">（{r.on_time}/{r.due}）</span>}</td>
             </tr>
           ))}
         </tbody>
@@ -111,7 +113,7 @@ function OverviewBody(props: { data: Overview; scope: Record<string, string | nu
           {data.patrol_coverage.by_grid.length > 0
             ? <Chart option={grids} testid="chart-coverage-grid" label="各网格巡查覆盖率" height={barHeight(data.patrol_coverage.by_grid.length)} />
             : <p class="muted">暂无网格。</p>}
-          <CoverageTable rows={data.patrol_coverage.by_grid.map((g) => ({ key: g.region_id, ...g }))} testid="table-coverage-grid" />
+          <CoverageTable rows={data.patrol_coverage.by_grid.map((g) => ({ key: g.region_id, ...g }))} testid="table-coverage-grid" posters />
         </Section>
         <Section title="巡查覆盖率 · 按人员" testid="coverage-inspector">
           {data.patrol_coverage.by_inspector.length > 0
@@ -131,7 +133,7 @@ function OverviewBody(props: { data: Overview; scope: Record<string, string | nu
 }
 
 function CoverageTable(props: { rows: { key: number; name: string; sites: number; patrolled: number;
-  share: number | null; hazards_found?: number }[]; testid: string; found?: boolean }) {
+  share: number | null; hazards_found?: number }[]; testid: string; found?: boolean; posters?: boolean }) {
   const [sort, setSort] = useState<SortState<string> | null>(null);
   const rows = sortRows(props.rows, sort, (r, k) => (r as unknown as Record<string, number | string | null>)[k]);
   const on = (k: string) => setSort((s) => nextSort(s, k));
@@ -146,14 +148,17 @@ function CoverageTable(props: { rows: { key: number; name: string; sites: number
             <SortHeader label="已巡查" col="patrolled" sort={sort} onSort={on} num />
             <SortHeader label="覆盖率" col="share" sort={sort} onSort={on} num />
             {props.found && <SortHeader label="发现隐患" col="hazards_found" sort={sort} onSort={on} num />}
+            {props.posters && <th>场所二维码</th>}
           </tr></thead>
           <tbody>
             {rows.map((r) => (
               <tr key={r.key} data-key={r.key}>
-                <td>{r.name}</td><td class="num" data-col="sites">{r.sites}</td>
-                <td class="num" data-col="patrolled">{r.patrolled}</td>
-                <td class="num" data-col="share">{percent(r.share)}</td>
-                {props.found && <td class="num" data-col="hazards_found">{r.hazards_found ?? 0}</td>}
+                <td class="cell-title">{r.name}</td><td class="num" data-col="sites" data-label="场所">{r.sites}</td>
+                <td class="num" data-col="patrolled" data-label="已巡查">{r.patrolled}</td>
+                <td class="num" data-col="share" data-label="覆盖率">{percent(r.share)}</td>
+                {props.found && <td class="num" data-col="hazards_found" data-label="发现隐患">{r.hazards_found ?? 0}</td>}
+                {props.posters && <td data-label="场所二维码"><a href={`/api/v1/regions/${r.key}/posters.pdf`} target="_blank"
+                  rel="noopener" data-testid="grid-posters">打印（PDF）</a></td>}
               </tr>
             ))}
           </tbody>
@@ -176,6 +181,7 @@ export function OverviewPage(props: { query: URLSearchParams }) {
         {(scope.region_id || scope.department_id) && <a href="/console" class="btn small">返回我的全部范围</a>}
       </div>
       <LoadState loaded={loaded}>{(d) => <OverviewBody data={d} scope={scope} />}</LoadState>
+      <ReportFigures />
     </div>
   );
 }

@@ -26,18 +26,18 @@ function Table(props: { rows: SupervisedRow[] }) {
           <th>状态</th>
         </tr></thead>
         <tbody>
-          {rows.length === 0 && <tr><td colSpan={8} class="muted">没有挂牌督办的隐患。</td></tr>}
+          {rows.length === 0 && <tr><td colSpan={8} class="muted cell-title">没有挂牌督办的隐患。</td></tr>}
           {rows.map((r) => (
             <tr key={r.hazard_id} data-testid="supervised-row" data-id={r.hazard_id}>
-              <td><a href={`/console/hazards/${r.hazard_id}`}>{r.number}</a>
+              <td class="cell-title"><a href={`/console/hazards/${r.hazard_id}`}>{r.number}</a>
                 {' '}<span class={`badge level-${r.level}`}>{LEVEL_LABELS[r.level] ?? r.level}</span><br /><small>{r.title}</small></td>
-              <td>{r.site?.name}</td>
-              <td>{r.supervising_authority ?? '—'}</td>
-              <td>{day(r.supervised_at)}</td>
-              <td>{PLAN_STATUS_LABELS[r.plan_status] ?? r.plan_status}</td>
-              <td>{day(r.deadline_at) || '—'}</td>
-              <td class={`num${r.days_overdue > 0 ? ' bad' : ''}`}>{r.days_overdue}</td>
-              <td>{STATUS_LABELS[r.status as keyof typeof STATUS_LABELS] ?? r.status}</td>
+              <td data-label="场所">{r.site?.name}</td>
+              <td data-label="督办单位">{r.supervising_authority ?? '—'}</td>
+              <td data-label="挂牌时间">{day(r.supervised_at)}</td>
+              <td data-label="治理方案">{PLAN_STATUS_LABELS[r.plan_status] ?? '—'}</td>
+              <td data-label="整改期限">{day(r.deadline_at) || '—'}</td>
+              <td data-label="逾期（工作日）" class={`num${r.days_overdue > 0 ? ' bad' : ''}`}>{r.days_overdue}</td>
+              <td data-label="状态">{STATUS_LABELS[r.status as keyof typeof STATUS_LABELS] ?? '—'}</td>
             </tr>
           ))}
         </tbody>

@@ -8,7 +8,10 @@ export interface RateRow {
   closed: number;
   overdue: number;
   rectification_rate: Rate;
+  /** 按期整改率 = on_time ÷ due (the 通报's definition: due = deadline in the period and passed). */
   on_time_rate: Rate;
+  due?: number;
+  on_time?: number;
 }
 export interface StreetRate extends RateRow { region_id: number; name: string }
 export interface DepartmentRate extends RateRow { department_id: number | null; name: string }
@@ -45,7 +48,8 @@ export interface OverdueRow {
   status: string;
   domain: string;
   site: Named;
-  enterprise: { name: string; contact_masked?: string | null };
+  /** contact: name and mobile in full, only for those who may call the enterprise (else null; see contact_masked). */
+  enterprise: { name: string; contact_masked?: string | null; contact?: string | null };
   department: Named | null;
   grid: Named;
   deadline_at: string | null;
@@ -101,7 +105,23 @@ export interface CircularSummary {
   period: { kind: string; start: string; end: string; title?: string | null };
   created_at: string;
   published_at: string | null;
-  totals: { found: number; rectified: number; overdue: number; on_time_rate: Rate };
+  /** Each figure's value by key (circulars/figures.py); older circulars lack the newer ones. */
+  totals: { found: number; rectified: number; overdue: number; on_time_rate: Rate; due?: number | null; on_time?: number | null };
+  /** The Chinese download names of the PDF and XLSX. */
+  file_names?: { pdf?: string; xlsx?: string };
+}
+
+/** One 通报 figure as printed: its value, what it is counted out of, and its definition. */
+export interface CircularFigure {
+  key: string;
+  label: string;
+  value: number | null;
+  text: string;
+  is_rate: boolean;
+  numerator: number | null;
+  denominator: number | null;
+  denominator_label: string | null;
+  definition: string;
 }
 
 export type CircularDetail = CircularSummary & Record<string, unknown> & {

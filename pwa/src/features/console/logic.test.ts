@@ -93,6 +93,22 @@ describe('risk map', () => {
     expect(option.series[0].data[0].itemStyle.color).toBe('#f2c200');
   });
 
+  it('names a grid and its counts in the tooltip and labels, never its internal key or colour code', () => {
+    type Formatter = (p: { componentType: string; name: string; data?: unknown }) => string;
+    const option = riskMapOption('m', features, 'risk', false) as { tooltip: { formatter: Formatter };
+      geo: { label: { formatter: (p: { name: string }) => string }; emphasis: { label: { formatter: (p: { name: string }) => string } } };
+      series: { data: unknown[] }[] };
+    const tip = option.tooltip.formatter({ componentType: 'geo', name: 'grid-7' });
+    expect(tip).toContain('A1网格');
+    expect(tip).toContain('未闭环隐患：3（重大 1）');
+    expect(tip).toContain('红（重大风险）');
+    expect(tip).not.toMatch(/grid-7|red/);
+    expect(option.geo.label.formatter({ name: 'grid-7' })).toBe('A1网格');
+    expect(option.geo.emphasis.label.formatter({ name: 'grid-7' })).toBe('A1网格');
+    const site = option.tooltip.formatter({ componentType: 'series', name: '小店', data: option.series[0].data[0] });
+    expect(site).toBe('小店<br/>风险：黄（一般风险）');
+  });
+
   it('gives a map of sites without grid boundaries an invisible extent', () => {
     const collection = gridCollection([features[1]]);
     expect(collection.features).toHaveLength(1);

@@ -12,7 +12,7 @@ export const RUNG_LABELS: Record<string, string> = {
 };
 
 export const PLAN_STATUS_LABELS: Record<string, string> = {
-  none: '未提交', submitted: '已提交', approved: '已批准', rejected: '已退回',
+  none: '未提交', submitted: '已提交', approved: '已批准', rejected: '已退回', returned: '已退回',
 };
 
 export const BULK_LABELS: Record<string, string> = {

@@ -91,6 +91,7 @@ export function riskMapOption(mapName: string, features: RiskFeature[], mode: Ma
   const bins = densityBins(grids.map((g) => g.properties.density ?? 0));
   const byKey = new Map(grids.map((g) => [gridKey(g.properties.region_id), g.properties]));
   const opacity = withTiles ? 0.55 : 0.9;
+  const gridName = (p: { name: string }) => byKey.get(p.name)?.name ?? '';
   return {
     tooltip: {
       trigger: 'item',
@@ -109,9 +110,10 @@ export function riskMapOption(mapName: string, features: RiskFeature[], mode: Ma
       map: mapName,
       roam: true,
       projection: { project: mercator, unproject: inverseMercator },
-      label: { show: true, fontSize: 11, color: '#111', formatter: (p: { name: string }) => byKey.get(p.name)?.name ?? '' },
+      label: { show: true, fontSize: 11, color: '#111', formatter: gridName },
       itemStyle: { borderColor: '#333', borderWidth: 1, areaColor: NO_RISK_COLOUR, opacity },
-      emphasis: { label: { show: true }, itemStyle: { areaColor: '#8ecae6' } },
+      // The region's own name is an internal key (grid-30): every label, highlighted too, shows the grid's name.
+      emphasis: { label: { show: true, formatter: gridName }, itemStyle: { areaColor: '#8ecae6' } },
       tooltip: { show: true },
       regions: [{ name: EXTENT, silent: true, label: { show: false },
         itemStyle: { areaColor: 'transparent', borderColor: 'transparent' } }, ...grids.map((g) => ({

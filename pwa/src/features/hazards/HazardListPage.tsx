@@ -1,11 +1,11 @@
-/** 隐患: the open hazards in my scope, from the offline copy at once and refreshed when reachable. */
+/** 隐患: the open hazards in my scope, from the offline copy at once and refreshed when reachable; 台账 export. */
 import { useEffect, useState } from 'preact/hooks';
 import type { Hazard } from '../../api/types';
 import { hazardsChanged } from '../../app-state';
 import { useStore } from '../../store';
 import { ago } from '../../ui/components';
 import { cachedHazards, refreshHazards } from './data';
-import { byUrgency, countdown, LEVEL_LABELS, STATUS_LABELS } from './logic';
+import { byUrgency, countdown, ledgerExportPath, LEVEL_LABELS, STATUS_LABELS } from './logic';
 
 type Filter = 'all' | 'verify' | 'rectify' | 'overdue';
 const FILTERS: [Filter, string][] = [['all', '全部未闭环'], ['verify', '待复查'], ['rectify', '整改中'], ['overdue', '已逾期']];
@@ -81,6 +81,8 @@ export function HazardListPage(props: { filter?: string | null }) {
           </button>
         ))}
       </div>
+      <a class="btn block" href={ledgerExportPath(filter)} download data-testid="ledger-export">
+        导出隐患台账（Excel · 当前筛选：{FILTERS.find(([v]) => v === filter)?.[1]}）</a>
       <p class="muted" data-testid="hazards-fetched-at">
         {stale ? '离线，显示本机副本 · ' : ''}隐患数据更新于 {ago(fetchedAt)}
       </p>

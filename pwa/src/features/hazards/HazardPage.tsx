@@ -1,9 +1,10 @@
 /**
- * 隐患详情: status and deadline, before/after photos side by side, the 三标 references, documents,
- * the timeline, and the workflow steps I may take (each queued in the outbox, so they work offline).
+ * 隐患详情: status and deadline, before/after photos side by side, 治理方案 / 延期 / 挂牌督办, the 三标 references,
+ * the documents (PDF), the timeline, and the steps the server offers me now — each a form queued in the outbox (so
+ * field steps work offline); 曝光台 publication is online, after a preview of what the public will see.
  */
-import { useEffect, useState } from 'preact/hooks';
-import { apiPath } from '../../api/http';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { HttpError, apiPath } from '../../api/http';
 import type { HazardDetail, HazardItemReference } from '../../api/types';
 import { hazardsChanged, outboxStore } from '../../app-state';
 import { getPhoto } from '../../db/photos';
@@ -12,10 +13,14 @@ import { Banner, BlobImage, ago, formatTime } from '../../ui/components';
 import { capturePhoto } from '../inspection/photos';
 import { STATE_LABELS } from '../outbox/OutboxPage';
 import { Deadline } from './HazardListPage';
-import { cachedHazard, enqueueStep, refreshHazard } from './data';
+import { HazardCard } from '../public/HazardCard';
+import './hazards.css';
 import {
-  GOVERNANCE_PLAN_PARTS, LEVEL_LABELS, STATUS_LABELS, offeredActions, pendingSteps, photoPairs, validateAction,
-  type ActionSpec, type FormValues,
+  cachedHazard, enqueueStep, loadPublicationPreview, refreshHazard, setPublication, type PublicationPreview,
+} from './data';
+import {
+  ACTIONS, DOCUMENT_LABELS, GOVERNANCE_PLAN_PARTS, LEVEL_LABELS, STATUS_LABELS, documentPdfPath, fieldProblems,
+  initialValues, localDate, offeredActions, pendingSteps, photoPairs, previewPhoto, type ActionSpec, type FormValues,
 } from './logic';
 
 /**
@@ -63,13 +68,42 @@ function References(props: { item: HazardItemReference }) {
   );
 }
 
+/** What the official decides on, inside the form: the extension asked for, the plan submitted, the deadline rule. */
+function ActionContext(props: { hazard: HazardDetail; action: string }) {
+  const { hazard, action } = props;
+  const ext = hazard.extension;
+  if ((action === 'approve_extension' || action === 'refuse_extension') && ext) {
+    return (
+      <dl class="facts" data-testid="extension-request">
+        <dt>申请延至</dt><dd data-testid="extension-requested-deadline">{ext.requested_deadline ? localDate(ext.requested_deadline) : '—'}</dd>
+        <dt>延期理由</dt><dd class="prewrap">{ext.reason}</dd>
+        <dt>申请时间</dt><dd>{formatTime(ext.requested_at)}
+          {ext.after_deadline && <> <span class="badge bad" data-testid="extension-late">逾期后申请</span></>}</dd>
+        <dt>原整改期限</dt><dd>{formatTime(hazard.deadline_at) || '—'}</dd>
+      </dl>
+    );
+  }
+  if ((action === 'approve_governance_plan' || action === 'return_governance_plan') && hazard.governance_plan) {
+    return <GovernancePlan hazard={hazard} />;
+  }
+  if (action === 'verify_fail') return <p class="muted">企业须在重新确定的期限内再次整改，期限由您确认。</p>;
+  if (action === 'list_supervision') return <p class="muted">挂牌督办后，该隐患列入督办清单，整改完成并复查通过后方可摘牌。</p>;
+  return null;
+}
+
 function ActionForm(props: { hazard: HazardDetail; spec: ActionSpec; onDone: (outboxId: string) => void;
   onCancel: () => void }) {
   const { spec, hazard } = props;
-  const [values, setValues] = useState<FormValues>({});
-  const [problems, setProblems] = useState<string[]>([]);
+  const [values, setValues] = useState<FormValues>(() => initialValues(spec, hazard));
+  const sending = useRef(false);
+  const [problems, setProblems] = useState<Record<string, string>>({});
+  const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const set = (name: string, value: string | string[]) => setValues((v) => ({ ...v, [name]: value }));
+  const set = (name: string, value: string | string[]) => {
+    setValues((v) => ({ ...v, [name]: value }));
+    // A corrected field loses its message; the others keep theirs until the next submit.
+    setProblems((p) => (p[name] ? Object.fromEntries(Object.entries(p).filter(([k]) => k !== name)) : p));
+  };
 
   async function addPhoto(name: string, event: Event) {
     const input = event.target as HTMLInputElement;
@@ -79,9 +113,9 @@ function ActionForm(props: { hazard: HazardDetail; spec: ActionSpec; onDone: (ou
     setBusy(true);
     try {
       const photo = await capturePhoto(file);
-      setValues((v) => ({ ...v, [name]: [...((v[name] as string[]) ?? []), photo.id] }));
+      set(name, [...((values[name] as string[]) ?? []), photo.id]);
     } catch (e) {
-      setProblems([(e as Error).message]);
+      setError((e as Error).message);
     } finally {
       setBusy(false);
     }
@@ -89,21 +123,29 @@ function ActionForm(props: { hazard: HazardDetail; spec: ActionSpec; onDone: (ou
 
   async function submit(event: Event) {
     event.preventDefault();
-    const found = validateAction(spec, values, hazard);
+    // A double tap queues the step once (state would only update after the second tap's handler ran).
+    if (sending.current) return;
+    const found = fieldProblems(spec, values, hazard);
     setProblems(found);
-    if (found.length) return;
+    setError(null);
+    if (Object.keys(found).length) return;
+    sending.current = true;
     setBusy(true);
     try {
       props.onDone(await enqueueStep(hazard, spec, values));
     } catch (e) {
-      setProblems([(e as Error).message]);
+      setError((e as Error).message);
       setBusy(false);
+      sending.current = false;
     }
   }
 
+  const problem = (name: string) => problems[name]
+    ? <div class="field-error" role="alert" data-testid={`error-${name}`}>{problems[name]}</div> : null;
   return (
-    <form class="card" data-testid={`form-${spec.action}`} onSubmit={(e) => void submit(e)}>
+    <form class="card action-form" data-testid={`form-${spec.action}`} onSubmit={(e) => void submit(e)} noValidate>
       <h3>{spec.label}</h3>
+      <ActionContext hazard={hazard} action={spec.action} />
       {spec.fields.map((f) => {
         const id = `f-${spec.action}-${f.name}`;
         if (f.kind === 'photos') {
@@ -114,34 +156,109 @@ function ActionForm(props: { hazard: HazardDetail; spec: ActionSpec; onDone: (ou
               <div class="photos" data-testid={`photos-${f.name}`}>
                 {ids.map((p) => <figure key={p}><HazardPhoto id={p} alt={f.label} /></figure>)}
               </div>
-              <label class="btn block camera" data-testid="camera">{busy ? '正在处理照片…' : `拍摄${f.label}`}
-                <input type="file" accept="image/*" capture="environment" disabled={busy}
+              <label class="btn block camera" data-testid={f.name === 'after_photo_ids' ? 'camera-after' : 'camera'}>
+                {busy ? '正在处理照片…' : `拍摄${f.label}`}
+                <input type="file" accept="image/*" disabled={busy} data-field={f.name}
                   onChange={(e) => void addPhoto(f.name, e)} />
               </label>
+              {problem(f.name)}
             </div>
           );
         }
         const common = { id, name: f.name, value: (values[f.name] as string) ?? '',
+          'aria-invalid': problems[f.name] ? true : undefined,
           onInput: (e: Event) => set(f.name, (e.target as HTMLInputElement).value) };
         return (
           <div key={f.name}>
             <label for={id}>{f.label}{f.required ? '（必填）' : ''}</label>
+            {f.hint && <small class="muted field-hint">{f.hint}</small>}
             {f.kind === 'textarea' ? <textarea {...common} />
               : <input {...common} type={f.kind === 'number' ? 'number' : f.kind === 'date' ? 'date' : 'text'}
                 inputMode={f.kind === 'number' ? 'decimal' : undefined} min={f.kind === 'number' ? 0 : undefined} />}
+            {problem(f.name)}
           </div>
         );
       })}
-      {problems.length > 0 && <Banner kind="error"><ul class="errors">{problems.map((p) => <li key={p}>{p}</li>)}</ul></Banner>}
-      <div style="display:flex;gap:.5rem">
+      {problems._ && <Banner kind="error" testid="form-error">{problems._}</Banner>}
+      {error && <Banner kind="error" testid="form-error">{error}</Banner>}
+      <div class="button-row">
         <button type="submit" class={`btn ${spec.danger ? 'danger' : 'primary'}`} disabled={busy} data-testid="action-submit">
-          提交
+          {busy ? '正在保存…' : '提交'}
         </button>
         <button type="button" class="btn" onClick={props.onCancel}>取消</button>
       </div>
     </form>
   );
 }
+
+/** 发布到曝光台 / 撤下: first exactly what the public will see, then the confirmation (online only). */
+function PublicationForm(props: { hazard: HazardDetail; spec: ActionSpec; onDone: () => void; onCancel: () => void }) {
+  const { hazard, spec } = props;
+  const [preview, setPreview] = useState<PublicationPreview | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const show = spec.action === 'publish_exposure';
+  const sending = useRef(false);
+  useEffect(() => {
+    loadPublicationPreview(hazard.id).then(setPreview)
+      .catch((e) => setError(e instanceof HttpError ? e.problem.detail : '需要联网才能预览曝光台内容。'));
+  }, [hazard.id]);
+
+  async function confirm() {
+    if (sending.current) return;
+    sending.current = true;
+    setBusy(true);
+    setError(null);
+    try {
+      await setPublication(hazard.id, show);
+      props.onDone();
+    } catch (e) {
+      setError(e instanceof HttpError ? e.problem.detail : '无法连接服务器，请联网后重试。');
+      setBusy(false);
+      sending.current = false;
+    }
+  }
+
+  const card = preview && {
+    ...preview.preview,
+    photos: preview.preview.photos.map(previewPhoto),
+    before_after: preview.preview.before_after.map((p) => ({ before: previewPhoto(p.before), after: previewPhoto(p.after) })),
+  };
+  return (
+    <div class="card action-form" data-testid={`form-${spec.action}`}>
+      <h3>{spec.label}</h3>
+      <p class="muted">{show ? '公开后，公众在曝光台和场所二维码页面看到的内容如下（不含人员和内部编号）：'
+        : '撤下后，公众将不再看到以下内容：'}</p>
+      {card ? <div class="publication-preview" data-testid="publication-preview"><HazardCard hazard={card} /></div>
+        : !error && <p class="muted">正在生成预览…</p>}
+      {error && <Banner kind="error" testid="form-error">{error}</Banner>}
+      <div class="button-row">
+        <button type="button" class={`btn ${spec.danger ? 'danger' : 'primary'}`} disabled={busy || !card}
+          data-testid="action-submit" onClick={() => void confirm()}>
+          {busy ? '正在提交…' : show ? '确认发布' : '确认撤下'}
+        </button>
+        <button type="button" class="btn" onClick={props.onCancel}>取消</button>
+      </div>
+    </div>
+  );
+}
+
+function GovernancePlan(props: { hazard: HazardDetail }) {
+  const { hazard } = props;
+  const state = hazard.governance_plan_state;
+  return (
+    <div class="card" data-testid="governance-plan" data-state={state ?? ''}><b>重大隐患治理方案</b>
+      {state && <> <span class={`badge plan-${state}`} data-testid="plan-state">{PLAN_STATE_LABELS[state]}</span></>}
+      {state === 'returned' && hazard.governance_plan_note && <Banner kind="error" testid="plan-note">退回理由：{hazard.governance_plan_note}</Banner>}
+      {state === 'approved' && hazard.governance_plan_note && <div class="muted">审批意见：{hazard.governance_plan_note}</div>}
+      {GOVERNANCE_PLAN_PARTS.map(([key, label]) => hazard.governance_plan?.[key]
+        ? <div key={key}><small class="muted">{label}</small><div class="prewrap">{hazard.governance_plan[key]}</div></div> : null)}
+    </div>
+  );
+}
+
+const PLAN_STATE_LABELS: Record<string, string> = { submitted: '待审批', approved: '已批准', returned: '已退回' };
+const EXTENSION_STATE_LABELS: Record<string, string> = { requested: '待审批', approved: '已同意', refused: '未同意' };
 
 export function HazardPage(props: { id: number }) {
   const changed = useStore(hazardsChanged);
@@ -181,6 +298,8 @@ export function HazardPage(props: { id: number }) {
   const pending = pendingSteps(items, hazard.id);
   const last = items.find((i) => i.id === lastId) ?? null;
   const actions = offeredActions(hazard.allowed_actions);
+  const blocked = (hazard.blocked_actions ?? []).filter((b) => !hazard.allowed_actions.includes(b.action));
+  const openSpec = open ? actions.find((a) => a.action === open) ?? null : null;
   const pairs = photoPairs(hazard);
   const orders = hazard.documents ?? [];
   return (
@@ -223,32 +342,60 @@ export function HazardPage(props: { id: number }) {
           {hazard.rectification.responsible_person && <div>责任人：{hazard.rectification.responsible_person}</div>}
         </div>
       )}
-      {hazard.governance_plan && (
-        <div class="card"><b>治理方案</b>
-          {GOVERNANCE_PLAN_PARTS.map(([key, label]) => hazard.governance_plan?.[key]
-            ? <div key={key}><small class="muted">{label}</small><br />{hazard.governance_plan[key]}</div> : null)}
+      {(hazard.governance_plan || hazard.governance_plan_state) && <GovernancePlan hazard={hazard} />}
+      {hazard.extension && (
+        <div class="card" data-testid="extension" data-state={hazard.extension.state}><b>延期申请</b>{' '}
+          <span class="badge">{EXTENSION_STATE_LABELS[hazard.extension.state] ?? '—'}</span>
+          {hazard.extension.after_deadline && <> <span class="badge bad">逾期后申请</span></>}
+          <div>申请延至 {hazard.extension.requested_deadline ? localDate(hazard.extension.requested_deadline) : '—'}
+            <small class="muted"> · 申请于 {formatTime(hazard.extension.requested_at)}</small></div>
+          {hazard.extension.reason && <div class="prewrap">理由：{hazard.extension.reason}</div>}
+          {hazard.extension.decision_note && <div class="muted">审批意见：{hazard.extension.decision_note}</div>}
         </div>
       )}
+      {hazard.supervision && (
+        <div class="card" data-testid="supervision"><b>挂牌督办</b>{' '}
+          <span class={`badge${hazard.supervision.lifted_at ? '' : ' bad'}`} data-testid="supervision-state">
+            {hazard.supervision.lifted_at ? '已摘牌' : '督办中'}</span>
+          <div>督办单位：{hazard.supervision.authority}</div>
+          {hazard.supervision.deadline && <div>督办期限：{localDate(hazard.supervision.deadline)}</div>}
+          {hazard.supervision.requirements && <div class="prewrap">督办要求：{hazard.supervision.requirements}</div>}
+          <small class="muted">挂牌于 {formatTime(hazard.supervision.listed_at)}
+            {hazard.supervision.lifted_at ? ` · 摘牌于 ${formatTime(hazard.supervision.lifted_at)}` : ''}</small>
+        </div>
+      )}
+      {hazard.published && <p><span class="badge" data-testid="published">已在曝光台公开</span></p>}
 
-      {pending.length === 0 && actions.length > 0 && <>
+      {pending.length === 0 && (actions.length > 0 || blocked.length > 0) && <>
         <h2>办理</h2>
-        {open ? (
-          <ActionForm hazard={hazard} spec={actions.find((a) => a.action === open)!} onCancel={() => setOpen(null)}
+        {openSpec ? (openSpec.publication
+          ? <PublicationForm hazard={hazard} spec={openSpec} onCancel={() => setOpen(null)} onDone={() => setOpen(null)} />
+          : <ActionForm key={openSpec.action} hazard={hazard} spec={openSpec} onCancel={() => setOpen(null)}
             onDone={(id) => { setOpen(null); setLastId(id); }} />
-        ) : actions.map((a) => (
-          <button key={a.action} type="button" class={`btn block${a.danger ? ' danger' : ''}`} data-testid={`action-${a.action}`}
-            onClick={() => { setLastId(null); setOpen(a.action); }}>{a.label}</button>
-        ))}
+        ) : <div class="actions" data-testid="actions">
+          {actions.map((a) => (
+            <button key={a.action} type="button" class={`btn block${a.danger ? ' danger' : ''}`} data-testid={`action-${a.action}`}
+              onClick={() => { setLastId(null); setOpen(a.action); }}>{a.label}</button>
+          ))}
+          {blocked.map((b) => (
+            <div key={b.action} class="blocked-step" data-testid={`blocked-${b.action}`}>
+              <button type="button" class="btn block" disabled aria-describedby={`why-${b.action}`}>
+                {ACTIONS[b.action]?.label ?? b.label}</button>
+              <small class="muted" id={`why-${b.action}`}>{b.reason}</small>
+            </div>
+          ))}
+        </div>}
       </>}
 
       {hazard.item && <><h2>检查依据（三标）</h2><References item={hazard.item} /></>}
 
       {orders.length > 0 && <>
         <h2>文书</h2>
-        <ul class="list">
+        <ul class="list" data-testid="documents">
           {orders.map((d) => (
-            <li key={d.id}><a href={apiPath(`/documents/${d.id}`)} target="_blank" rel="noopener" data-testid="document-link">
-              {d.kind === 'order' ? '整改通知书' : d.kind === 'verification' ? '复查意见书' : '文书'} {d.number}
+            <li key={d.id}><a href={documentPdfPath(d.id)} target="_blank" rel="noopener" data-testid="document-link"
+              data-kind={d.kind} type="application/pdf">
+              {DOCUMENT_LABELS[d.kind] ?? '执法文书'} {d.number}（PDF）
               <br /><small>{formatTime(d.issued_at)}</small></a></li>
           ))}
         </ul>

@@ -3,7 +3,9 @@ import { getCached } from '../../db/cache';
 import type { CacheEntry } from '../../db/types';
 import { HAZARDS_KEY, hazardKey, refreshHazard, refreshHazards, warmPhotoFiles } from '../../api/data';
 import type { Hazard, HazardDetail } from '../../api/types';
-import { refreshOutbox, syncLoop } from '../../app-state';
+import { hazardsChanged, refreshOutbox, syncLoop } from '../../app-state';
+import { apiPath, request } from '../../api/http';
+import type { PublicHazard } from '../public/api';
 import { enqueue } from '../../outbox/outbox';
 import { isoWithOffset } from '../inspection/form';
 import { byUrgency, transitionPayload, type ActionSpec, type FormValues } from './logic';
@@ -68,4 +70,21 @@ export async function enqueueStep(hazard: HazardDetail, spec: ActionSpec, values
   refreshOutbox();
   void syncLoop.request();
   return id;
+}
+
+export interface PublicationPreview {
+  public: boolean;
+  preview: PublicHazard;
+}
+
+/** 曝光台预览: exactly the card the public board would show for this hazard once published now (online only). */
+export async function loadPublicationPreview(id: number): Promise<PublicationPreview> {
+  return (await request<PublicationPreview>('GET', apiPath(`/hazards/${id}/publication`))).data!;
+}
+
+/** 发布到曝光台 / 撤下, then re-read the hazard so the page shows its new offer. */
+export async function setPublication(id: number, show: boolean): Promise<void> {
+  await request('POST', apiPath(`/hazards/${id}/publish`), { json: { public: show } });
+  await refreshHazard(id);
+  hazardsChanged.set(Date.now());
 }

@@ -8,8 +8,8 @@ import * as outbox from '../../outbox/outbox';
 import { flushOnce } from '../../outbox/sync';
 import { siteTokenFrom } from '../scan/decode';
 import {
-  ACTIONS, appRole, countdown, gridIds, offeredActions, pendingSteps, photoPairs, todayLists, transitionPayload,
-  validateAction,
+  ACTIONS, appRole, countdown, documentPdfPath, fieldProblems, gridIds, initialValues, ledgerExportPath, localDate,
+  offeredActions, pendingSteps, photoPairs, previewPhoto, todayLists, transitionPayload, validateAction,
 } from './logic';
 
 beforeEach(async () => {
@@ -69,21 +69,54 @@ describe('roles and 今日任务', () => {
 });
 
 describe('action forms', () => {
-  it('offers only the actions the server allows and the app has a form for', () => {
-    expect(offeredActions(['expose', 'verify_pass', 'verify_fail']).map((a) => a.action))
-      .toEqual(['verify_pass', 'verify_fail']);
+  it('offers exactly the actions the server allows, in its order, each with a form', () => {
+    expect(offeredActions(['expose', 'verify_pass', 'verify_fail', 'unknown_step']).map((a) => a.action))
+      .toEqual(['expose', 'verify_pass', 'verify_fail']);
   });
 
-  it('checks what the server guards check, before queueing', () => {
+  it('has a form for every official step of the workflow and the 曝光台', () => {
+    const steps = ['expose', 'assign', 'acknowledge', 'submit_governance_plan', 'approve_governance_plan',
+      'return_governance_plan', 'submit_rectification', 'verify_pass', 'verify_fail', 'request_extension',
+      'approve_extension', 'refuse_extension', 'list_supervision', 'lift_supervision', 'close_on_site', 'self_rectify',
+      'publish_exposure', 'withdraw_exposure'];
+    expect(offeredActions(steps)).toHaveLength(steps.length);
+    expect(ACTIONS.publish_exposure.publication && ACTIONS.withdraw_exposure.publication).toBe(true);
+    expect(Object.values(ACTIONS).every((a) => /[\u4e00-\u9fff]/.test(a.label))).toBe(true);
+  });
+
+  it('pre-fills the deadline the server would use, and the date the enterprise asked for', () => {
+    const hazard = { default_deadline: '2026-12-20', extension: { state: 'requested', reason: '等配件',
+      requested_deadline: '2027-01-05T23:59:59+08:00', requested_at: null, after_deadline: true, decided_at: null,
+      decision_note: null } };
+    expect(initialValues(ACTIONS.assign, hazard)).toEqual({ deadline: '2026-12-20' });
+    expect(initialValues(ACTIONS.verify_fail, hazard)).toEqual({ deadline: '2026-12-20' });
+    expect(initialValues(ACTIONS.approve_extension, hazard)).toEqual({ deadline: '2027-01-05' });
+    expect(initialValues(ACTIONS.verify_pass, hazard)).toEqual({});
+  });
+
+  it('checks what the server guards check, before queueing, next to each field', () => {
+    const now = new Date('2026-12-03T10:00:00+08:00');
     const general = { level: 'general' as const, governance_plan: null };
-    expect(validateAction(ACTIONS.submit_rectification, { measures: ' ', photo_ids: [] }, general))
+    expect(validateAction(ACTIONS.submit_rectification, { measures: ' ', photo_ids: [] }, general, now))
       .toEqual(['请填写已采取的整改措施。', '请拍摄整改后照片。']);
-    expect(validateAction(ACTIONS.submit_rectification, { measures: '已清理', photo_ids: ['p'] }, general)).toEqual([]);
+    expect(validateAction(ACTIONS.submit_rectification, { measures: '已清理', photo_ids: ['p'] }, general, now)).toEqual([]);
     expect(validateAction(ACTIONS.submit_rectification, { measures: '已清理', photo_ids: ['p'] },
-      { level: 'major', governance_plan: null })).toContain('重大隐患须先提交治理方案，再报告整改完成。');
-    expect(validateAction(ACTIONS.verify_fail, { note: '' }, general)).toEqual(['请填写不通过的原因。']);
-    expect(validateAction(ACTIONS.submit_governance_plan, { 'plan.goals': '消除隐患' }, { level: 'major', governance_plan: null }))
+      { level: 'major', governance_plan: { goals: '目标' }, governance_plan_state: 'submitted' }, now))
+      .toContain('重大隐患须先有审批通过的治理方案，再报告整改完成。');
+    expect(fieldProblems(ACTIONS.verify_fail, { note: '' }, general, now))
+      .toEqual({ note: '请填写不通过的原因。', deadline: '请选择重新整改期限。' });
+    expect(fieldProblems(ACTIONS.verify_fail, { note: '灭火器仍过期', deadline: '2026-12-03' }, general, now))
+      .toEqual({ deadline: '重新整改期限须晚于今天。' });
+    expect(fieldProblems(ACTIONS.verify_fail, { note: '灭火器仍过期', deadline: '2026-12-04' }, general, now)).toEqual({});
+    expect(fieldProblems(ACTIONS.list_supervision, { authority: '区安委办' }, general, now))
+      .toEqual({ deadline: '请选择督办期限。', requirements: '请填写督办要求。' });
+    expect(fieldProblems(ACTIONS.return_governance_plan, {}, general, now)).toEqual({ note: '请填写退回理由（企业将看到）。' });
+    expect(validateAction(ACTIONS.submit_governance_plan, { 'plan.goals': '消除隐患' }, { level: 'major', governance_plan: null }, now))
       .toHaveLength(5);
+  });
+
+  it('reads dates in Asia/Shanghai', () => {
+    expect(localDate('2026-12-03T17:00:00Z')).toBe('2026-12-04');
   });
 
   it('builds the transition body with the client event id, numbers and the plan', () => {
@@ -93,11 +126,28 @@ describe('action forms', () => {
       client_time: '2026-11-23T10:00:00+08:00', measures: '更换灭火器', cost: 120.5, photo_ids: ['a'] });
     const plan = transitionPayload(9, ACTIONS.submit_governance_plan, { 'plan.goals': '目标', 'plan.methods': '方法' }, 'e-2', 't');
     expect((plan.plan as Record<string, string>).goals).toBe('目标');
+    const failed = transitionPayload(9, ACTIONS.verify_fail, { note: '仍堵塞', deadline: '2026-12-20', photo_ids: [] }, 'e-3', 't');
+    expect(failed).toMatchObject({ action: 'verify_fail', note: '仍堵塞', deadline: '2026-12-20' });
+    expect(failed).not.toHaveProperty('photo_ids');
     expect(itemRequest('transition', body)).toEqual({
       path: '/hazards/9/transitions',
       body: { action: 'submit_rectification', client_event_id: 'e-1', client_time: '2026-11-23T10:00:00+08:00',
         measures: '更换灭火器', cost: 120.5, photo_ids: ['a'] },
     });
+  });
+});
+
+describe('files and the 曝光台 preview', () => {
+  it('links the PDF of a document and exports the 台账 with the list\'s filter', () => {
+    expect(documentPdfPath(12)).toBe('/api/v1/documents/12.pdf');
+    expect(ledgerExportPath('verify')).toBe('/api/v1/hazards/export.xlsx?status=awaiting_verification&sort=deadline_at');
+    expect(ledgerExportPath('overdue')).toContain('overdue=true');
+    expect(ledgerExportPath('all')).toContain('status=found,exposed,assigned,rectifying,awaiting_verification');
+  });
+
+  it('shows a photo not yet published by its thumbnail in the preview', () => {
+    expect(previewPhoto('/api/v1/photos/abc123/public')).toBe('/api/v1/photos/abc123/thumbnail');
+    expect(previewPhoto('https://cdn.example/x.jpg')).toBe('https://cdn.example/x.jpg');
   });
 });
 

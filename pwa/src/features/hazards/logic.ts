@@ -1,4 +1,4 @@
-/** Hazard screens' rules, pure: deadline countdown, before/after pairs, roles, action forms and their payloads. */
+/** Hazard screens' rules, pure: deadline countdown, before/after pairs, roles, action forms, payloads, file links. */
 import type { Hazard, HazardDetail, HazardStatus } from '../../api/types';
 import type { OutboxItem } from '../../db/types';
 
@@ -84,6 +84,9 @@ export interface FieldSpec {
   label: string;
   kind: FieldKind;
   required?: boolean;
+  /** A date that must be later than today (new deadlines). */
+  future?: boolean;
+  hint?: string;
 }
 
 export interface ActionSpec {
@@ -91,6 +94,8 @@ export interface ActionSpec {
   label: string;
   fields: FieldSpec[];
   danger?: boolean;
+  /** Fired online through the 曝光台 endpoint, after a preview; not a workflow step in the outbox. */
+  publication?: boolean;
 }
 
 // 16号令 第十五条第二款: the six parts of a 重大事故隐患治理方案 (same keys as the server's guard).
@@ -104,13 +109,23 @@ export const GOVERNANCE_PLAN_PARTS: [string, string][] = [
 ];
 
 export const ACTIONS: Record<string, ActionSpec> = {
+  expose: { action: 'expose', label: '曝光（通报责任部门）', fields: [
+    { name: 'note', label: '曝光说明', kind: 'textarea' },
+  ] },
   assign: { action: 'assign', label: '交办（下达整改通知）', fields: [
-    { name: 'deadline', label: '整改期限（不填按条目规定计算）', kind: 'date' },
+    { name: 'deadline', label: '整改期限', kind: 'date', required: true, future: true,
+      hint: '已按条目规定预填，可修改' },
     { name: 'note', label: '交办说明', kind: 'textarea' },
   ] },
   acknowledge: { action: 'acknowledge', label: '签收整改通知', fields: [] },
   submit_governance_plan: { action: 'submit_governance_plan', label: '提交重大隐患治理方案',
     fields: GOVERNANCE_PLAN_PARTS.map(([name, label]) => ({ name: `plan.${name}`, label, kind: 'textarea', required: true })) },
+  approve_governance_plan: { action: 'approve_governance_plan', label: '治理方案审批通过', fields: [
+    { name: 'note', label: '审批意见', kind: 'textarea' },
+  ] },
+  return_governance_plan: { action: 'return_governance_plan', label: '退回治理方案', danger: true, fields: [
+    { name: 'note', label: '退回理由（企业将看到）', kind: 'textarea', required: true },
+  ] },
   submit_rectification: { action: 'submit_rectification', label: '报告整改完成', fields: [
     { name: 'measures', label: '已采取的整改措施', kind: 'textarea', required: true },
     { name: 'cost', label: '整改资金（元）', kind: 'number' },
@@ -123,12 +138,41 @@ export const ACTIONS: Record<string, ActionSpec> = {
   ] },
   verify_fail: { action: 'verify_fail', label: '复查不通过', danger: true, fields: [
     { name: 'note', label: '不通过的原因', kind: 'textarea', required: true },
+    { name: 'deadline', label: '重新整改期限', kind: 'date', required: true, future: true,
+      hint: '已按条目规定预填，请确认或修改' },
     { name: 'photo_ids', label: '复查照片', kind: 'photos' },
   ] },
   request_extension: { action: 'request_extension', label: '申请延期', fields: [
     { name: 'reason', label: '延期理由', kind: 'textarea', required: true },
-    { name: 'requested_deadline', label: '申请延至', kind: 'date', required: true },
+    { name: 'requested_deadline', label: '申请延至', kind: 'date', required: true, future: true },
   ] },
+  approve_extension: { action: 'approve_extension', label: '同意延期', fields: [
+    { name: 'deadline', label: '延至', kind: 'date', required: true, future: true, hint: '已预填企业申请的日期，可修改' },
+    { name: 'note', label: '审批意见', kind: 'textarea' },
+  ] },
+  refuse_extension: { action: 'refuse_extension', label: '不同意延期', danger: true, fields: [
+    { name: 'note', label: '不同意的理由', kind: 'textarea', required: true },
+  ] },
+  list_supervision: { action: 'list_supervision', label: '挂牌督办', danger: true, fields: [
+    { name: 'authority', label: '督办单位', kind: 'text', required: true },
+    { name: 'deadline', label: '督办期限', kind: 'date', required: true, future: true },
+    { name: 'requirements', label: '督办要求', kind: 'textarea', required: true },
+  ] },
+  lift_supervision: { action: 'lift_supervision', label: '摘牌（督办销号）', fields: [
+    { name: 'note', label: '摘牌说明', kind: 'textarea' },
+  ] },
+  close_on_site: { action: 'close_on_site', label: '当场整改', fields: [
+    { name: 'before_photo_ids', label: '整改前照片', kind: 'photos', required: true },
+    { name: 'after_photo_ids', label: '整改后照片', kind: 'photos', required: true },
+    { name: 'note', label: '整改情况', kind: 'textarea' },
+  ] },
+  self_rectify: { action: 'self_rectify', label: '自查自改', fields: [
+    { name: 'measures', label: '已采取的整改措施', kind: 'textarea', required: true },
+    { name: 'photo_ids', label: '整改后照片', kind: 'photos', required: true },
+    { name: 'note', label: '说明', kind: 'textarea' },
+  ] },
+  publish_exposure: { action: 'publish_exposure', label: '发布到曝光台', publication: true, fields: [] },
+  withdraw_exposure: { action: 'withdraw_exposure', label: '从曝光台撤下', publication: true, danger: true, fields: [] },
 };
 
 /** The forms this app offers, in the order the server allows them. */
@@ -138,20 +182,57 @@ export function offeredActions(allowed: string[]): ActionSpec[] {
 
 export type FormValues = Record<string, string | string[]>;
 
-/** What the server's guards would refuse, checked before the step is queued (offline too). */
-export function validateAction(spec: ActionSpec, values: FormValues, hazard: Pick<HazardDetail, 'level' | 'governance_plan'>)
-  : string[] {
-  const problems: string[] = [];
+type PrefillSource = Pick<HazardDetail, 'default_deadline' | 'extension'>;
+
+/** What a form starts with: the item's default deadline (never applied silently), the date the enterprise asked for. */
+export function initialValues(spec: ActionSpec, hazard: Partial<PrefillSource>): FormValues {
+  const values: FormValues = {};
+  if (spec.action === 'assign' || spec.action === 'verify_fail') {
+    if (hazard.default_deadline) values.deadline = hazard.default_deadline;
+  }
+  if (spec.action === 'approve_extension' && hazard.extension?.requested_deadline) {
+    values.deadline = localDate(hazard.extension.requested_deadline);
+  }
+  return values;
+}
+
+/** YYYY-MM-DD of an instant in Asia/Shanghai (the dates people mean). */
+export function localDate(iso: string | Date): string {
+  const d = typeof iso === 'string' ? new Date(iso) : iso;
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' })
+    .format(d);
+}
+
+/** Each field's problem, next to the field: what the server's guards would refuse, checked before queueing (offline too). */
+export function fieldProblems(spec: ActionSpec, values: FormValues, hazard: Pick<HazardDetail, 'level'>
+  & Partial<Pick<HazardDetail, 'governance_plan' | 'governance_plan_state'>>, now = new Date()): Record<string, string> {
+  const problems: Record<string, string> = {};
+  const today = localDate(now);
   for (const field of spec.fields) {
     const value = values[field.name];
     const empty = Array.isArray(value) ? value.length === 0 : !(value ?? '').toString().trim();
-    if (field.required && empty) problems.push(field.kind === 'photos' ? `请拍摄${field.label}。` : `请填写${field.label}。`);
-    if (field.kind === 'number' && !empty && !(Number(value) >= 0)) problems.push(`${field.label}应为不小于 0 的数字。`);
+    if (field.required && empty) {
+      problems[field.name] = field.kind === 'photos' ? `请拍摄${field.label}。`
+        : field.kind === 'date' ? `请选择${field.label}。` : `请填写${field.label}。`;
+    } else if (field.kind === 'number' && !empty && !(Number(value) >= 0)) {
+      problems[field.name] = `${field.label}应为不小于 0 的数字。`;
+    } else if (field.kind === 'date' && !empty) {
+      const text = String(value);
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) problems[field.name] = `${field.label}不是有效的日期。`;
+      else if (field.future && text <= today) problems[field.name] = `${field.label}须晚于今天。`;
+    }
   }
-  if (spec.action === 'submit_rectification' && hazard.level === 'major' && !hazard.governance_plan) {
-    problems.push('重大隐患须先提交治理方案，再报告整改完成。');
+  if (spec.action === 'submit_rectification' && hazard.level === 'major'
+      && (hazard.governance_plan_state !== undefined ? hazard.governance_plan_state !== 'approved' : !hazard.governance_plan)) {
+    problems._ = '重大隐患须先有审批通过的治理方案，再报告整改完成。';
   }
   return problems;
+}
+
+/** The same problems as a list (for a summary). */
+export function validateAction(spec: ActionSpec, values: FormValues, hazard: Pick<HazardDetail, 'level'>
+  & Partial<Pick<HazardDetail, 'governance_plan' | 'governance_plan_state'>>, now = new Date()): string[] {
+  return Object.values(fieldProblems(spec, values, hazard, now));
 }
 
 /** The POST /hazards/{id}/transitions body (plus hazard_id, which routes it); client_event_id = the outbox id. */
@@ -183,4 +264,30 @@ export function transitionPayload(hazardId: number, spec: ActionSpec, values: Fo
 export function pendingSteps(items: OutboxItem[], hazardId: number): OutboxItem[] {
   return items.filter((i) => i.kind === 'transition' && Number(i.payload.hazard_id) === hazardId
     && ['queued', 'sending', 'needs_attention'].includes(i.state));
+}
+
+// --- documents and the ledger ---------------------------------------------------------------------
+
+export const DOCUMENT_LABELS: Record<string, string> = { order: '整改通知书', verification: '复查意见书' };
+
+/** The PDF of a 整改通知书 / 复查意见书. */
+export function documentPdfPath(id: number): string {
+  return `/api/v1/documents/${id}.pdf`;
+}
+
+/** 隐患台账 (XLSX) with the list's current filter: the same hazards the list shows, all of them. */
+export function ledgerExportPath(filter: string): string {
+  const open = 'found,exposed,assigned,rectifying,awaiting_verification';
+  const query = filter === 'verify' ? 'status=awaiting_verification'
+    : filter === 'rectify' ? 'status=assigned,rectifying'
+      : filter === 'overdue' ? `status=${open}&overdue=true` : `status=${open}`;
+  return `/api/v1/hazards/export.xlsx?${query}&sort=deadline_at`;
+}
+
+// --- 曝光台 preview ----------------------------------------------------------------------------------
+
+/** A photo not yet published has no public copy: the preview shows the same photo's thumbnail. */
+export function previewPhoto(publicUrl: string): string {
+  const m = /^\/api\/v1\/photos\/([^/]+)\/public$/.exec(publicUrl);
+  return m ? `/api/v1/photos/${m[1]}/thumbnail` : publicUrl;
 }

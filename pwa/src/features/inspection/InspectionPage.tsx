@@ -8,10 +8,11 @@ import { getPhoto } from '../../db/photos';
 import type { AnswerDraft, InspectionDraft, PhotoRecord, Position } from '../../db/types';
 import { enqueue } from '../../outbox/outbox';
 import { navigate } from '../../router';
-import { Banner, BlobImage, SignaturePad, formatTime } from '../../ui/components';
+import { Banner, BlobImage, ConfirmDialog, SignaturePad, formatTime } from '../../ui/components';
 import {
-  MODES, RESULTS, allItems, answerRestCompliant, emptyAnswer, isFailed, isoWithOffset, photoIdsOf,
-  toPayload, unansweredCount, updateAnswer, validate, type FormIssue,
+  MODES, RESULTS, allItems, answerRestCompliant, answerRestNotApplicable, emptyAnswer, isFailed, isNotApplicable,
+  isoWithOffset, majorCriterion, mayBeMajor, photoIdsOf, toPayload, unansweredCount, unansweredItems, updateAnswer,
+  validate, type FormIssue,
 } from './form';
 import { openDraft } from './open';
 import { capturePhoto, currentPosition, storeCanvas } from './photos';
@@ -24,16 +25,18 @@ function clock(iso: string): string {
   return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
-function Thumb(props: { id: string }) {
+function Thumb(props: { id: string; onDelete?: () => void; index?: number }) {
   const [photo, setPhoto] = useState<PhotoRecord | null>(null);
   useEffect(() => {
     void getPhoto(props.id).then((p) => setPhoto(p ?? null));
   }, [props.id]);
   return (
-    <figure>
-      <BlobImage blob={photo?.blob ?? null} alt="现场照片" />
+    <figure data-testid="photo">
+      <BlobImage blob={photo?.blob ?? null} alt={`现场照片${props.index != null ? ` ${props.index + 1}` : ''}`} />
       {photo && <figcaption>{formatTime(photo.capturedAt).slice(5)}
         {photo.position ? ` ±${photo.position.accuracy_m}米` : ' 无定位'}</figcaption>}
+      {props.onDelete && <button type="button" class="btn small danger" data-testid="delete-photo"
+        aria-label={`删除照片${props.index != null ? ` ${props.index + 1}` : ''}`} onClick={props.onDelete}>删除</button>}
     </figure>
   );
 }
@@ -56,9 +59,10 @@ function CameraButton(props: { label: string; onPhoto: (p: PhotoRecord) => void;
     }
   }
   return (
+    // No capture attribute: the phone offers the camera and also the gallery or files (a scanned agreement, a licence).
     <label class="btn camera" data-testid={props.testid}>
       {busy ? '正在处理照片…' : props.label}
-      <input type="file" accept="image/*" capture="environment" onChange={picked} disabled={busy} />
+      <input type="file" accept="image/*" onChange={picked} disabled={busy} />
     </label>
   );
 }
@@ -97,6 +101,12 @@ function ItemCard(props: ItemCardProps) {
   const failed = isFailed(item, props.answer);
   const spec = item.answer;
   const resultClass = (r: string) => (r === '符合' ? 'r-ok' : r === '不符合' ? 'r-bad' : 'r-na');
+  const na = isNotApplicable(props.answer);
+  const asksDocuments = (item.method ?? '').includes('资料');
+  const photoLabel = asksDocuments ? '拍照或选择图片（资料、证照）' : '拍照或选择图片';
+  const naButton = (
+    <button type="button" class="r-na" aria-pressed={na} onClick={() => onChange({ result: '不涉及' })}>不涉及</button>
+  );
   return (
     <div class={`card${failed ? ' failed' : ''}`} id={`item-${item.code}`} data-testid="item" data-code={item.code}>
       <div class="item-code">{item.code}{item.method ? ` · ${item.method}` : ''}
@@ -112,24 +122,26 @@ function ItemCard(props: ItemCardProps) {
       )}
       {spec.type === 'number' && (
         <div>
-          <label>数值{spec.unit ? `（${spec.unit}）` : ''}
+          <label for={`value-${item.code}`}>数值{spec.unit ? `（${spec.unit}）` : ''}
             <span class="muted">
               {spec.min != null ? ` 不小于 ${spec.min}` : ''}{spec.max != null ? ` 不大于 ${spec.max}` : ''}
             </span>
           </label>
-          <input type="number" inputMode="decimal" step="any" value={a.value ?? ''}
+          <input id={`value-${item.code}`} type="number" inputMode="decimal" step="any" value={na ? '' : (a.value ?? '')}
             onInput={(e) => {
               const raw = (e.target as HTMLInputElement).value;
               onChange({ value: raw === '' ? undefined : Number(raw) });
             }} />
+          <div class="seg one" role="group" aria-label="本项是否适用">{naButton}</div>
         </div>
       )}
       {spec.type === 'choice' && (
         <div class="choices" role="group" aria-label="检查结果">
           {spec.options.map((o) => (
-            <button key={o.value} type="button" aria-pressed={a.choice === o.value}
+            <button key={o.value} type="button" aria-pressed={!na && a.choice === o.value}
               onClick={() => onChange({ choice: o.value })}>{o.label}</button>
           ))}
+          {naButton}
         </div>
       )}
       {failed && (
@@ -140,8 +152,21 @@ function ItemCard(props: ItemCardProps) {
           <label for={`count-${item.code}`}>处数</label>
           <input id={`count-${item.code}`} type="number" inputMode="numeric" min={1} step={1} value={a.count}
             style="max-width:8rem" onInput={(e) => onChange({ count: Math.max(1, parseInt((e.target as HTMLInputElement).value, 10) || 1) })} />
-          <div class="photos" data-testid="photos">{a.photoIds.map((id) => <Thumb key={id} id={id} />)}</div>
-          <CameraButton label={item.photo_required_on_fail ? '拍照（必须）' : '拍照'} testid="camera"
+          {mayBeMajor(item) && (
+            <div class="major-judge" data-testid="major-judge">
+              <div><b>可能构成重大隐患</b>，请对照判定条件：</div>
+              <p class="criterion">{majorCriterion(item)}</p>
+              <div class="seg two" role="group" aria-label="隐患等级判定">
+                {(['一般', '重大'] as const).map((l) => (
+                  <button key={l} type="button" class={l === '一般' ? 'r-na' : 'r-bad'}
+                    aria-pressed={(a.level ?? '一般') === l} onClick={() => onChange({ level: l })}>{l}隐患</button>
+                ))}
+              </div>
+            </div>
+          )}
+          <div class="photos" data-testid="photos">{a.photoIds.map((id, i) => <Thumb key={id} id={id} index={i}
+            onDelete={() => onChange({ photoIds: a.photoIds.filter((x) => x !== id) })} />)}</div>
+          <CameraButton label={item.photo_required_on_fail ? `${photoLabel}（必须）` : photoLabel} testid="camera"
             onError={props.onError}
             onPhoto={(p) => onChange({ photoIds: [...a.photoIds, p.id] }, p.position)} />
           {props.issue && <div class="banner error">请补全本项</div>}
@@ -152,8 +177,9 @@ function ItemCard(props: ItemCardProps) {
           </label>
           {a.fixedOnSite && (
             <div>
-              <div class="photos">{a.afterPhotoIds.map((id) => <Thumb key={id} id={id} />)}</div>
-              <CameraButton label="拍整改后照片" onError={props.onError}
+              <div class="photos">{a.afterPhotoIds.map((id, i) => <Thumb key={id} id={id} index={i}
+                onDelete={() => onChange({ afterPhotoIds: a.afterPhotoIds.filter((x) => x !== id) })} />)}</div>
+              <CameraButton label="拍整改后照片或选择图片" onError={props.onError}
                 onPhoto={(p) => onChange({ afterPhotoIds: [...a.afterPhotoIds, p.id] }, p.position)} />
             </div>
           )}
@@ -202,6 +228,7 @@ export function InspectionPage(props: { id: string }) {
   /** Items rendered so far, in document order: the first screen at once, the rest when idle or within reach. */
   const [rendered, setRendered] = useState(0);
   const [scrollTo, setScrollTo] = useState<string | null>(null);
+  const [confirmUnanswered, setConfirmUnanswered] = useState(false);
   const latest = useRef<InspectionDraft | null>(null);
 
   // A layout effect starts the read right after the first render; a plain effect would wait for a painted frame.
@@ -262,7 +289,7 @@ export function InspectionPage(props: { id: string }) {
     });
   }, []);
 
-  async function submit() {
+  async function submit(confirmed = false) {
     const d = latest.current!;
     const found = validate(d, content!);
     setIssues(found);
@@ -271,6 +298,12 @@ export function InspectionPage(props: { id: string }) {
       setScrollTo(found[0].itemCode);
       return;
     }
+    // Unanswered items are allowed, but only knowingly: the list is shown before anything is queued.
+    if (!confirmed && unansweredCount(d, content!) > 0) {
+      setConfirmUnanswered(true);
+      return;
+    }
+    setConfirmUnanswered(false);
     setSubmitting(true);
     try {
       const now = new Date();
@@ -321,8 +354,12 @@ export function InspectionPage(props: { id: string }) {
           {shown < section.items.length
             ? <Pending count={section.items.length - shown} until={first + section.items.length} onReach={reach} />
             : (
-              <button type="button" class="btn small"
-                onClick={() => update((d) => answerRestCompliant(d, section.items))}>本节其余全部符合</button>
+              <div class="section-actions">
+                <button type="button" class="btn small"
+                  onClick={() => update((d) => answerRestCompliant(d, section.items))}>本节其余全部符合</button>
+                <button type="button" class="btn small" data-testid="section-na"
+                  onClick={() => update((d) => answerRestNotApplicable(d, section.items))}>本节不涉及</button>
+              </div>
             )}
         </section>
       ))}
@@ -356,6 +393,17 @@ export function InspectionPage(props: { id: string }) {
         )}
         <button type="button" class="btn primary block" data-testid="submit" disabled={submitting}
           onClick={() => void submit()}>提交（无网络时自动排队发送）</button>
+        {confirmUnanswered && (
+          <ConfirmDialog title={`还有 ${unansweredCount(draft, content)} 项未检查`} confirmLabel="仍然提交"
+            cancelLabel="返回填写" testid="unanswered-dialog" onCancel={() => setConfirmUnanswered(false)}
+            onConfirm={() => void submit(true)}>
+            <p>以下条目没有作答，提交后记为「未检查」：</p>
+            <ul class="errors" data-testid="unanswered-list">
+              {unansweredItems(draft, content).slice(0, 30).map((i) => <li key={i.code}>{i.code} {i.text}</li>)}
+            </ul>
+            {unansweredCount(draft, content) > 30 && <p class="muted">……共 {unansweredCount(draft, content)} 项</p>}
+          </ConfirmDialog>
+        )}
         <p class="muted">开始于 {draft.startedAt.slice(0, 16).replace('T', ' ')} · 提交时间 {isoWithOffset(new Date()).slice(11, 16)}</p>
       </>}
     </div>

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ChecklistContent } from '../../api/types';
 import {
-  answerRestCompliant, isFailed, isoWithOffset, newInspectionDraft, photoIdsOf, toPayload, unansweredCount,
-  updateAnswer, validate,
+  answerRestCompliant, answerRestNotApplicable, isFailed, isNotApplicable, isoWithOffset, mayBeMajor,
+  newInspectionDraft, photoIdsOf, toPayload, unansweredCount, unansweredItems, updateAnswer, validate,
 } from './form';
 import { fitWithin } from '../../ui/resize';
 
@@ -107,5 +107,47 @@ describe('photo sizing', () => {
     expect(fitWithin(4000, 3000)).toEqual({ width: 1600, height: 1200 });
     expect(fitWithin(3000, 4000)).toEqual({ width: 1200, height: 1600 });
     expect(fitWithin(800, 600)).toEqual({ width: 800, height: 600 });
+  });
+});
+
+describe('不涉及 and the 一般/重大 judgement', () => {
+  const major = { code: 'C-1', text: '居住场所内从事生产经营', answer: { type: 'compliance' as const },
+    hazard: { description: '住宿与生产经营合用', level: '一般' as const, major_condition: 'GB 35181-2017 7.1.3' } };
+
+  it('本节不涉及 marks every unanswered item of the section 不涉及, of every kind, and never 符合', () => {
+    let d = updateAnswer(fresh(), b2, { choice: 'green' });
+    d = answerRestNotApplicable(d, [...content.sections[0].items, ...content.sections[1].items]);
+    expect(Object.fromEntries(Object.entries(d.answers).map(([k, v]) => [k, v.result ?? v.choice]))).toEqual({
+      'A-1': '不涉及', 'A-2': '不涉及', 'B-1': '不涉及', 'B-2': 'green' });
+    expect(unansweredItems(d, content)).toEqual([]);
+    expect(isFailed(b1, d.answers['B-1'])).toBe(false);
+  });
+
+  it('sends 不涉及 for a number item, and a value given afterwards replaces it', () => {
+    let d = updateAnswer(fresh(), b1, { result: '不涉及' });
+    const sent = (toPayload(d, content, new Date(), new Date()).answers as Record<string, unknown>[])[0];
+    expect(sent).toMatchObject({ item_code: 'B-1', result: '不涉及' });
+    expect(sent).not.toHaveProperty('value');
+    d = updateAnswer(d, b1, { value: 12 });
+    expect(isNotApplicable(d.answers['B-1'])).toBe(false);
+    expect(isFailed(b1, d.answers['B-1'])).toBe(true);
+  });
+
+  it('lists the unanswered items for the confirmation before submit', () => {
+    const d = updateAnswer(fresh(), a1, { result: '符合' });
+    expect(unansweredItems(d, content).map((i) => i.code)).toEqual(['A-2', 'B-1', 'B-2']);
+  });
+
+  it('sends the inspector’s judgement for a finding that may be major, 一般 unless chosen', () => {
+    const withMajor: ChecklistContent = { ...content, sections: [{ code: 'C', title: '其他', items: [major, a2] }] };
+    expect(mayBeMajor(major)).toBe(true);
+    expect(mayBeMajor(a2)).toBe(false);
+    let d = updateAnswer(fresh(), major, { result: '不符合' });
+    d = updateAnswer(d, a2, { result: '不符合', finding: '应急照明损坏' });
+    const answers = () => toPayload(d, withMajor, new Date(), new Date()).answers as Record<string, unknown>[];
+    expect(answers()[0].level).toBe('一般');
+    expect(answers()[1]).not.toHaveProperty('level');
+    d = updateAnswer(d, major, { level: '重大' });
+    expect(answers()[0].level).toBe('重大');
   });
 });

@@ -12,8 +12,14 @@ export function emptyAnswer(): AnswerDraft {
   return { count: 1, finding: '', photoIds: [], fixedOnSite: false, afterPhotoIds: [] };
 }
 
+/** 不涉及 answers any item kind (a number or a choice too): the item does not apply to this site. */
+export function isNotApplicable(answer: AnswerDraft | undefined): boolean {
+  return answer?.result === '不涉及';
+}
+
 export function isAnswered(item: ChecklistItem, answer: AnswerDraft | undefined): boolean {
   if (!answer) return false;
+  if (isNotApplicable(answer)) return true;
   switch (item.answer.type) {
     case 'number': return typeof answer.value === 'number' && Number.isFinite(answer.value);
     case 'choice': return !!answer.choice;
@@ -23,7 +29,7 @@ export function isAnswered(item: ChecklistItem, answer: AnswerDraft | undefined)
 
 /** Whether this answer is a finding (不符合), by the item's answer type. */
 export function isFailed(item: ChecklistItem, answer: AnswerDraft | undefined): boolean {
-  if (!answer || !isAnswered(item, answer)) return false;
+  if (!answer || !isAnswered(item, answer) || isNotApplicable(answer)) return false;
   const spec = item.answer;
   if (spec.type === 'number') {
     const v = answer.value as number;
@@ -42,6 +48,14 @@ export function updateAnswer(
 ): InspectionDraft {
   const before = draft.answers[item.code] ?? emptyAnswer();
   const answer: AnswerDraft = { ...before, ...change };
+  // A value or a choice given after 不涉及 replaces it; 不涉及 clears them.
+  if (item.answer.type !== 'compliance' && ('value' in change || 'choice' in change) && !('result' in change)) {
+    delete answer.result;
+  }
+  if (change.result === '不涉及') {
+    delete answer.value;
+    delete answer.choice;
+  }
   if (isFailed(item, answer) && !answer.finding.trim() && !('finding' in change)) {
     answer.finding = item.hazard?.description ?? item.text;
   }
@@ -57,6 +71,25 @@ export function answerRestCompliant(draft: InspectionDraft, items: ChecklistItem
     }
   }
   return next;
+}
+
+/** 本节不涉及: every unanswered item of the section (of any kind) becomes 不涉及 — never 符合. */
+export function answerRestNotApplicable(draft: InspectionDraft, items: ChecklistItem[]): InspectionDraft {
+  let next = draft;
+  for (const item of items) {
+    if (!isAnswered(item, next.answers[item.code])) next = updateAnswer(next, item, { result: '不涉及' });
+  }
+  return next;
+}
+
+/** A finding on this item may constitute a 重大隐患: the inspector sees the criterion and decides. */
+export function mayBeMajor(item: ChecklistItem): boolean {
+  return item.hazard?.level === '重大' || !!item.hazard?.major_condition;
+}
+
+/** The criterion shown beside the 一般/重大 choice. */
+export function majorCriterion(item: ChecklistItem): string {
+  return item.hazard?.major_condition || '符合重大事故隐患判定标准的，判为重大隐患。';
 }
 
 export interface FormIssue {
@@ -86,8 +119,12 @@ export function validate(draft: InspectionDraft, content: ChecklistContent): For
   return issues;
 }
 
+export function unansweredItems(draft: InspectionDraft, content: ChecklistContent): ChecklistItem[] {
+  return allItems(content).filter((item) => !isAnswered(item, draft.answers[item.code]));
+}
+
 export function unansweredCount(draft: InspectionDraft, content: ChecklistContent): number {
-  return allItems(content).filter((item) => !isAnswered(item, draft.answers[item.code])).length;
+  return unansweredItems(draft, content).length;
 }
 
 /** Every photo the draft references (findings, after-photos, signature), each once. */
@@ -115,7 +152,8 @@ export function toPayload(draft: InspectionDraft, content: ChecklistContent, fin
       const a = draft.answers[item.code];
       const failed = isFailed(item, a);
       const out: Record<string, unknown> = { item_code: item.code };
-      if (item.answer.type === 'number') out.value = a.value;
+      if (isNotApplicable(a)) out.result = '不涉及';
+      else if (item.answer.type === 'number') out.value = a.value;
       else if (item.answer.type === 'choice') out.choice = a.choice;
       else out.result = a.result;
       out.count = failed ? a.count : 1;
@@ -123,6 +161,8 @@ export function toPayload(draft: InspectionDraft, content: ChecklistContent, fin
       out.photo_ids = failed ? [...a.photoIds] : [];
       out.fixed_on_site = failed && a.fixedOnSite;
       out.after_photo_ids = failed && a.fixedOnSite ? [...a.afterPhotoIds] : [];
+      // The judgement is sent for every finding that may be major, so the record shows it was made.
+      if (failed && mayBeMajor(item)) out.level = a.level ?? '一般';
       return out;
     });
   return {

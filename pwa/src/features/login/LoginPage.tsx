@@ -5,6 +5,7 @@ import { HttpError } from '../../api/http';
 import { rememberSession } from '../../app-state';
 import { navigate } from '../../router';
 import { Banner, TopBar } from '../../ui/components';
+import { TextSizeSwitch } from '../account/AccountPage';
 import { prefetchForOffline } from '../sites/data';
 
 export function LoginPage(props: { next: string | null; expired: boolean }) {
@@ -50,6 +51,7 @@ export function LoginPage(props: { next: string | null; expired: boolean }) {
           {error && <Banner kind="error" testid="login-error">{error}</Banner>}
           <button class="btn primary block" type="submit" disabled={busy}>{busy ? '正在登录…' : '登录'}</button>
         </form>
+        <TextSizeSwitch />
       </main>
     </div>
   );

@@ -3,10 +3,12 @@ import { useEffect, useState } from 'preact/hooks';
 import { outboxStore, reachableStore, refreshOutbox, sessionStore, syncLoop, syncStore } from '../../app-state';
 import { saveDraft } from '../../db/drafts';
 import type { OutboxItem, OutboxState } from '../../db/types';
-import { acknowledge, reopenForEdit, resend } from '../../outbox/outbox';
+import { acknowledge, discard, enqueue, refusedForContent, reopenForEdit, resend } from '../../outbox/outbox';
+import { editableFields, lossDescription, revision } from '../../outbox/revise';
 import { navigate } from '../../router';
 import { useStore } from '../../store';
-import { Banner, Progress, formatTime } from '../../ui/components';
+import { Banner, ConfirmDialog, Progress, formatTime } from '../../ui/components';
+import { acceptedText } from './messages';
 import { buildExport, downloadExport, importExport } from './transfer';
 
 const KIND_LABELS: Record<OutboxItem['kind'], string> = { inspection: '检查', hazard: '随手拍', transition: '隐患处理' };
@@ -19,7 +21,43 @@ export const STATE_LABELS: Record<OutboxState, string> = {
   acknowledged: '已完成',
   needs_attention: '需要处理',
   superseded: '已被新版本替代',
+  discarded: '已放弃（数据仍在本机，可导出）',
 };
+
+/** The inline form correcting a refused 随手拍 or workflow step: its fields with their data, resent as a revision. */
+function CorrectionForm(props: { item: OutboxItem; onDone: (m: string) => void; onCancel: () => void }) {
+  const { item } = props;
+  const fields = editableFields(item);
+  const [values, setValues] = useState<Record<string, string>>(() => Object.fromEntries(
+    fields.map((f) => [f.name, item.payload[f.name] == null ? '' : String(item.payload[f.name])])));
+  async function send(event: Event) {
+    event.preventDefault();
+    await enqueue(revision(item, values, crypto.randomUUID()));
+    refreshOutbox();
+    void syncLoop.request({ force: true });
+    props.onDone('已修改并重新排队发送。');
+  }
+  return (
+    <form onSubmit={(e) => void send(e)} data-testid="outbox-correction">
+      {fields.map((f) => {
+        const id = `fix-${item.id}-${f.name}`;
+        const onInput = (e: Event) => setValues({ ...values, [f.name]: (e.target as HTMLInputElement).value });
+        return (
+          <div key={f.name}>
+            <label for={id}>{f.label}</label>
+            {f.kind === 'textarea'
+              ? <textarea id={id} name={f.name} value={values[f.name]} onInput={onInput} />
+              : <input id={id} name={f.name} type={f.kind} value={values[f.name]} onInput={onInput} />}
+          </div>
+        );
+      })}
+      <div style="display:flex;gap:.5rem;margin-top:.5rem">
+        <button type="submit" class="btn small primary">重新发送</button>
+        <button type="button" class="btn small" onClick={props.onCancel}>取消修改</button>
+      </div>
+    </form>
+  );
+}
 
 function steps(item: OutboxItem): { done: number; total: number } {
   const total = item.photoIds.length + 1;
@@ -30,10 +68,15 @@ function steps(item: OutboxItem): { done: number; total: number } {
 function ItemRow(props: { item: OutboxItem; onMessage: (m: string) => void }) {
   const { item } = props;
   const { done, total } = steps(item);
-  const hazards = (item.response?.hazards as { number?: string }[] | undefined) ?? [];
+  const [correcting, setCorrecting] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  const refused = refusedForContent(item);
 
   async function fix() {
-    if (!item.source) return;
+    if (!item.source) {
+      setCorrecting(true);
+      return;
+    }
     if (item.frozen) {
       // Part of it reached the server: the edit is a new revision with its own UUID.
       const id = crypto.randomUUID();
@@ -59,31 +102,45 @@ function ItemRow(props: { item: OutboxItem; onMessage: (m: string) => void }) {
           <small class="muted">照片 {item.uploadedPhotoIds.length}/{item.photoIds.length}</small>
         </div>
       )}
-      {item.lastError && item.state !== 'sent' && item.state !== 'acknowledged' && (
+      {item.lastError && (item.state === 'needs_attention' || (item.state === 'queued' && item.attempts > 0)) && (
         <div class={item.state === 'needs_attention' ? 'banner error' : 'muted'} data-testid="outbox-error">
-          {item.lastError.detail}
-          {item.lastError.errors && item.lastError.errors.length > 0 && (
-            <ul class="errors">{item.lastError.errors.map((e, i) =>
-              <li key={i}>{e.field ? `${e.field}：` : ''}{e.message}</li>)}</ul>
-          )}
+          {/* With field errors their messages say it all; the summary line names fields by their codes. */}
+          {item.lastError.errors && item.lastError.errors.length > 0
+            ? <ul class="errors">{item.lastError.errors.map((e, i) => <li key={i}>{e.message}</li>)}</ul>
+            : item.lastError.detail}
+          {refused && <div>原样重发不会成功：请修改后重发，或放弃这条记录。</div>}
         </div>
       )}
-      {item.state === 'sent' && (
-        <div>服务器已收到{hazards.length ? `，生成隐患 ${hazards.map((h) => h.number).join('、')}` : ''}。</div>
-      )}
+      {item.state === 'sent' && <div data-testid="outbox-accepted">{acceptedText(item)}</div>}
       <small class="muted">创建于 {formatTime(item.createdAt)}{item.replaces ? ' · 替代之前的一条记录' : ''}</small>
       <div style="display:flex;gap:.5rem;flex-wrap:wrap;margin-top:.4rem">
-        {item.state === 'needs_attention' && <>
-          {item.source && <button type="button" class="btn small primary" onClick={() => void fix()}>修改后重发</button>}
-          <button type="button" class="btn small" onClick={() => void resend(item.id).then(() => {
+        {item.state === 'needs_attention' && !correcting && <>
+          {(item.source || editableFields(item).length > 0) &&
+            <button type="button" class="btn small primary" onClick={() => void fix()}>修改后重发</button>}
+          {!refused && <button type="button" class="btn small" onClick={() => void resend(item.id).then(() => {
             refreshOutbox();
             void syncLoop.request();
-          })}>原样重发</button>
+          })}>原样重发</button>}
+          <button type="button" class="btn small danger" onClick={() => setConfirming(true)}>放弃</button>
         </>}
         {item.state === 'draft' && <a class="btn small" href={`/drafts/${item.id}`}>继续修改</a>}
         {item.state === 'sent' && <button type="button" class="btn small"
           onClick={() => void acknowledge(item.id).then(refreshOutbox)}>知道了</button>}
       </div>
+      {correcting && <CorrectionForm item={item} onCancel={() => setCorrecting(false)}
+        onDone={(m) => { setCorrecting(false); props.onMessage(m); }} />}
+      {confirming && (
+        <ConfirmDialog title="放弃这条记录？" confirmLabel="确认放弃" danger testid="discard-dialog"
+          onCancel={() => setConfirming(false)}
+          onConfirm={() => void discard(item.id).then(() => {
+            setConfirming(false);
+            refreshOutbox();
+            props.onMessage(`已放弃「${item.label}」。它的数据仍保存在本机，可用「导出全部未发送数据」导出。`);
+          })}>
+          <p data-testid="discard-loss">{lossDescription(item)}</p>
+          <p>放弃后这条记录不会再发送，也不再计入待发送数量；数据仍保留在本机，「导出全部未发送数据」的文件里包含它。</p>
+        </ConfirmDialog>
+      )}
     </li>
   );
 }
@@ -98,13 +155,14 @@ export function OutboxPage() {
 
   useEffect(refreshOutbox, []);
 
-  const open = items.filter((i) => i.state !== 'acknowledged' && i.state !== 'superseded');
-  const done = items.filter((i) => i.state === 'acknowledged' || i.state === 'superseded');
+  const finished = (i: OutboxItem) => ['acknowledged', 'superseded', 'discarded'].includes(i.state);
+  const open = items.filter((i) => !finished(i));
+  const done = items.filter(finished);
 
   async function exportAll() {
     const file = await buildExport(session?.user.mobile ?? null);
     downloadExport(file);
-    setMessage(`已导出 ${file.items.length} 条未发送记录、${file.drafts.length} 份草稿和 ${file.photos.length} 张照片。`);
+    setMessage(`已导出 ${file.items.length} 条未发送或已放弃的记录、${file.drafts.length} 份草稿和 ${file.photos.length} 张照片。`);
   }
 
   async function importFile(event: Event) {

@@ -1,9 +1,9 @@
-/** The last-resort export of everything unsent (photos as base64 in one JSON file) and its import. */
+/** The last-resort export of everything unsent or given up (photos as base64 in one JSON file) and its import. */
 import { listDrafts } from '../../db/drafts';
 import { getPhoto, putPhoto, sha256Hex } from '../../db/photos';
 import { withDB } from '../../db/schema';
 import type { Draft, OutboxItem, PhotoRecord } from '../../db/types';
-import { importItems, listUnsent } from '../../outbox/outbox';
+import { importItems, listExportable } from '../../outbox/outbox';
 
 export const EXPORT_FORMAT = 'hazardloop-unsent';
 
@@ -41,7 +41,7 @@ function photoIdsOfDraft(d: Draft): string[] {
 }
 
 export async function buildExport(user: string | null): Promise<ExportFile> {
-  const items = await listUnsent();
+  const items = await listExportable();
   const drafts = await listDrafts();
   const ids = new Set([...items.flatMap((i) => i.photoIds), ...drafts.flatMap(photoIdsOfDraft)]);
   const photos: ExportedPhoto[] = [];

@@ -31,6 +31,7 @@ export function ReportPage(props: { siteToken: string | null }) {
   const [photos, setPhotos] = useState<ReportPhoto[]>([]);
   const [photoBusy, setPhotoBusy] = useState(false);
   const [phone, setPhone] = useState('');
+  const [smsConsent, setSmsConsent] = useState(false);
   const [website, setWebsite] = useState('');
   const [point, setPoint] = useState<Point | null>(null);
   const [address, setAddress] = useState('');
@@ -117,6 +118,7 @@ export function ReportPage(props: { siteToken: string | null }) {
     setError(null);
     const fields: ReportFields = {
       description: description.trim(), category, phone: phone.trim(), website,
+      sms_consent: smsConsent && Boolean(phone.trim()),
       ...(siteToken ? { site_token: siteToken } : { lat: point?.lat, lng: point?.lng, address: address.trim() }),
     };
     try {
@@ -226,6 +228,11 @@ export function ReportPage(props: { siteToken: string | null }) {
         仅用于工作人员回访核实和发放举报奖励，<b>绝不公开</b>。不留电话也可以举报。
       </p>
       {fieldError('phone')}
+      <label class="pub-consent">
+        <input type="checkbox" checked={smsConsent} disabled={!phone.trim()} data-testid="sms-consent"
+          onChange={(e) => setSmsConsent((e.target as HTMLInputElement).checked)} />
+        同意用短信告知我办理结果（受理、不予立案及理由、整改销号），短信中附查询链接
+      </label>
 
       {/* Honeypot: off screen, out of the tab order and hidden from screen readers; robots fill it in. */}
       <div class="hp" aria-hidden="true">

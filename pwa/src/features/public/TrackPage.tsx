@@ -1,7 +1,7 @@
 /** /r and /r/<code>: the reporter's own report — its status and times, nothing about the site's people. */
 import { useEffect, useState } from 'preact/hooks';
 import { navigate } from '../../router';
-import { errorMessage, PublicApiError, reportProgress, type ReportProgress } from './api';
+import { answerFeedback, errorMessage, PublicApiError, reportProgress, type ReportProgress } from './api';
 import { cleanCode, localTime, stepStates } from './format';
 
 export function TrackPage(props: { code: string | null }) {
@@ -22,7 +22,7 @@ export function TrackPage(props: { code: string | null }) {
     if (!props.code) return;
     setLoading(true);
     reportProgress(props.code).then(setProgress).catch((e) => setError(
-      e instanceof PublicApiError && e.status === 404 ? '未找到该举报，请核对查询码（区分大小写）。' : errorMessage(e),
+      e instanceof PublicApiError && e.status === 404 ? '未找到该举报，请核对查询码。' : errorMessage(e),
     )).finally(() => setLoading(false));
   }, [props.code, attempt]);
 
@@ -46,7 +46,7 @@ export function TrackPage(props: { code: string | null }) {
         <form onSubmit={lookUp} class="pub-form">
           <label for="t-code">查询码</label>
           <input id="t-code" type="text" value={typed} autocomplete="off" autocapitalize="off" spellcheck={false}
-            onInput={(e) => setTyped((e.target as HTMLInputElement).value)} placeholder="举报成功后显示的查询码" />
+            onInput={(e) => setTyped((e.target as HTMLInputElement).value)} placeholder="如 ABCD-EFGH-JKMNP，不区分大小写" />
           <button type="submit" class="btn primary block">查询进度</button>
         </form>
       )}
@@ -58,7 +58,7 @@ function ProgressView(props: { progress: ReportProgress; onRefresh: () => void; 
   const p = props.progress;
   return (
     <section data-testid="progress">
-      <p class="muted">您的举报当前状态：</p>
+      <p class="muted">查询码 <b data-testid="progress-code">{p.tracking_code}</b>，您的举报当前状态：</p>
       <p class={`pub-status status-${p.status}`} data-testid="report-status" data-status={p.status}>{p.status_label}</p>
       <ol class="steps" aria-label="办理进度">
         {stepStates(p.status).map((s) => (
@@ -67,6 +67,12 @@ function ProgressView(props: { progress: ReportProgress; onRefresh: () => void; 
           </li>
         ))}
       </ol>
+      {p.merged && p.merged_note && <div class="banner" data-testid="merged-note">{p.merged_note}</div>}
+      {p.reopened && p.status === 'received' && (
+        <div class="banner" data-testid="reopened-note">您反馈问题没有解决，已重新受理，工作人员会再次核实处理。</div>
+      )}
+      {p.feedback_asked && <FeedbackForm code={p.tracking_code} onDone={props.onRefresh} />}
+      {p.status === 'received' && <p class="muted" data-testid="received-hint">工作人员核实后会立案处理或答复，请稍后再来查询。</p>}
       {p.status === 'rejected' && p.rejection_reason && (
         <div class="banner" data-testid="rejection-reason"><b>不予立案的理由：</b>{p.rejection_reason}</div>
       )}
@@ -83,5 +89,44 @@ function ProgressView(props: { progress: ReportProgress; onRefresh: () => void; 
         {props.loading ? '正在刷新…' : '刷新状态'}
       </button>
     </section>
+  );
+}
+
+/** 「问题解决了吗？」 once closed: 'yes' is recorded; 'no' (with what is still wrong) reopens triage. */
+function FeedbackForm(props: { code: string; onDone: () => void }) {
+  const [notSolved, setNotSolved] = useState(false);
+  const [note, setNote] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  async function send(solved: boolean) {
+    setBusy(true);
+    setError(null);
+    try {
+      await answerFeedback(props.code, solved, solved ? '' : note);
+      props.onDone();
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <div class="banner" data-testid="feedback">
+      <p><b>问题解决了吗？</b></p>
+      {!notSolved ? (
+        <p>
+          <button type="button" class="btn" disabled={busy} data-testid="feedback-yes" onClick={() => send(true)}>解决了</button>{' '}
+          <button type="button" class="btn" disabled={busy} data-testid="feedback-no" onClick={() => setNotSolved(true)}>没有解决</button>
+        </p>
+      ) : (
+        <>
+          <label for="fb-note">还有什么问题？（选填）</label>
+          <textarea id="fb-note" maxLength={500} value={note} onInput={(e) => setNote((e.target as HTMLTextAreaElement).value)} />
+          <button type="button" class="btn block" disabled={busy} data-testid="feedback-send" onClick={() => send(false)}>
+            提交，请重新处理</button>
+        </>
+      )}
+      {error && <p role="alert">{error}</p>}
+    </div>
   );
 }

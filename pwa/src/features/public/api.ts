@@ -43,9 +43,15 @@ export interface ReportProgress extends Receipt {
   category: string;
   category_label: string;
   rejection_reason: string | null;
+  merged?: boolean;
+  merged_note?: string | null;
   triaged_at: string | null;
   deadline_at: string | null;
   closed_at: string | null;
+  /** Closed, and the reporter has not yet said whether the problem is solved. */
+  feedback_asked?: boolean;
+  /** The reporter said 'not solved': triage began again. */
+  reopened?: boolean;
 }
 
 export interface ExposurePage {
@@ -189,6 +195,12 @@ export function reportProgress(code: string): Promise<ReportProgress> {
   return call('GET', `/public/reports/${encodeURIComponent(code)}`);
 }
 
+/** 「问题解决了吗？」: 'no' sends the report back to triage with the note. */
+export function answerFeedback(code: string, solved: boolean, note: string): Promise<unknown> {
+  const body = new Blob([JSON.stringify({ solved, note: note.trim() || null })], { type: 'application/json' });
+  return call('POST', `/public/reports/${encodeURIComponent(code)}/feedback`, body);
+}
+
 export function exposureBoard(page: number, perPage = 10): Promise<ExposurePage> {
   return call('GET', `/public/exposure?page=${page}&per_page=${perPage}`);
 }
@@ -207,6 +219,8 @@ export interface ReportFields {
   description: string;
   category: string;
   phone?: string;
+  /** SMS updates (accepted / rejected / closed) to ``phone``, with the tracking link. */
+  sms_consent?: boolean;
   site_token?: string | null;
   lat?: number | null;
   lng?: number | null;

@@ -14,7 +14,8 @@ describe('public pages: words and times', () => {
     expect(stepStates('received').map((s) => s.state)).toEqual(['current', 'todo', 'todo', 'todo']);
     expect(stepStates('rectifying').map((s) => s.state)).toEqual(['done', 'done', 'current', 'todo']);
     expect(stepStates('closed').map((s) => s.state)).toEqual(['done', 'done', 'done', 'done']);
-    expect(stepStates('rejected').map((s) => [s.label, s.state])).toEqual([['已受理', 'done'], ['不予立案', 'current']]);
+    expect(stepStates('rejected').map((s) => [s.label, s.state])).toEqual([['已提交', 'done'], ['不予立案', 'current']]);
+    expect(stepStates('received')[0].label).toBe('已提交');
   });
 
   it('accepts the phone numbers the server accepts', () => {
@@ -23,6 +24,14 @@ describe('public pages: words and times', () => {
     expect(plausibleMobile('12345')).toBe(false);
     expect(plausibleMobile('12812345678')).toBe(false);
     expect(cleanCode(' Ab c-_9 \n')).toBe('Abc-_9');
+  });
+
+  it('takes a readable tracking code in any case, with or without hyphens, and groups it as printed', () => {
+    expect(cleanCode('abcd efgh jkmnp')).toBe('ABCD-EFGH-JKMNP');
+    expect(cleanCode('ABCDEFGHJKMNP')).toBe('ABCD-EFGH-JKMNP');
+    expect(cleanCode(' abcd-efgh-jkmnp ')).toBe('ABCD-EFGH-JKMNP');
+    // An earlier code (case-sensitive, may hold hyphens) stays exactly as typed.
+    expect(cleanCode('Xy-9aB_cD3eF4gH5iJ6kL7mN')).toBe('Xy-9aB_cD3eF4gH5iJ6kL7mN');
   });
 
   it('knows which addresses are public', () => {

@@ -14,9 +14,12 @@ export function localDate(iso: string | null | undefined): string {
   return localTime(iso).slice(0, 10);
 }
 
-/** The reporter's road: 已受理 → 已立案 → 整改中 → 已办结; 不予立案 ends it after the first step. */
+/**
+ * The reporter's road: 已提交 → 已立案 → 整改中 → 已办结; 不予立案 ends it after the first step. It says
+ * 已提交 until a person has looked at it and accepted it.
+ */
 export const PROGRESS_STEPS = [
-  { status: 'received', label: '已受理' },
+  { status: 'received', label: '已提交' },
   { status: 'accepted', label: '已立案' },
   { status: 'rectifying', label: '整改中' },
   { status: 'closed', label: '已办结' },
@@ -26,7 +29,7 @@ export type StepState = 'done' | 'current' | 'todo';
 
 export function stepStates(status: string): { status: string; label: string; state: StepState }[] {
   if (status === 'rejected') {
-    return [{ status: 'received', label: '已受理', state: 'done' },
+    return [{ status: 'received', label: '已提交', state: 'done' },
       { status: 'rejected', label: '不予立案', state: 'current' }];
   }
   const at = Math.max(0, PROGRESS_STEPS.findIndex((s) => s.status === status));
@@ -42,7 +45,17 @@ export function plausibleMobile(text: string): boolean {
   return /^1[3-9]\d{9}$/.test(digits);
 }
 
-/** A tracking code as typed or pasted: trimmed, without the spaces a copy from a chat app may add. */
+/** The 31 symbols of a readable tracking code: no 0/O, 1/I/L look-alikes. */
+const READABLE = /^[2-9A-HJKMNP-Z]{13}$/;
+
+/**
+ * A tracking code as typed, read out or pasted: without the spaces a chat app may add. A readable code
+ * (13 symbols, any case, with or without hyphens) comes back grouped as printed, ABCD-EFGH-JKMNP; a code
+ * issued before those is left exactly as typed (it is case-sensitive).
+ */
 export function cleanCode(text: string): string {
-  return text.replace(/\s+/g, '');
+  const trimmed = text.replace(/\s+/g, '');
+  const bare = trimmed.replace(/[-－—]/g, '').toUpperCase();
+  if (READABLE.test(bare)) return `${bare.slice(0, 4)}-${bare.slice(4, 8)}-${bare.slice(8)}`;
+  return trimmed;
 }

@@ -1,4 +1,4 @@
-/** 场所页: details, the checklists that apply (start an inspection), drafts here, the site's open hazards. */
+/** 场所页: details, the checklists that apply (start an inspection), drafts here, open hazards, QR poster and rotation. */
 import { useEffect, useState } from 'preact/hooks';
 import type { ChecklistSummary, Hazard, Site } from '../../api/types';
 import { sessionStore } from '../../app-state';
@@ -12,6 +12,58 @@ import { navigate } from '../../router';
 import { Banner, ago, formatTime } from '../../ui/components';
 import { startInspection } from '../inspection/start';
 import { cachedSite, checklistsForSite, refreshSite } from '../sites/data';
+import { HttpError } from '../../api/http';
+import { RISK_LEVEL_LABELS, gridPostersPath, posterPath, rotateQr } from './data';
+
+/** 场所二维码: the poster to print (PNG/PDF), the grid's sheet, and 更换二维码 after a confirmation. */
+function QrSection(props: { site: Site; official: boolean; onRotated: (site: Site) => void }) {
+  const { site } = props;
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState<{ kind: 'info' | 'error'; text: string } | null>(null);
+  const mayRotate = (site.allowed_actions ?? []).includes('site.rotate_qr');
+  if (!props.official && !mayRotate) return null;
+
+  async function rotate() {
+    setBusy(true);
+    setMessage(null);
+    try {
+      props.onRotated(await rotateQr(site.id));
+      setMessage({ kind: 'info', text: '已更换二维码：旧二维码已失效，请下载并张贴新的海报。' });
+      setConfirming(false);
+    } catch (e) {
+      setMessage({ kind: 'error', text: e instanceof HttpError ? e.problem.detail : '无法连接服务器，二维码未更换。' });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section data-testid="qr-section">
+      <h2>场所二维码</h2>
+      {site.qr_rotated_at && <p class="muted">二维码更换于 {formatTime(site.qr_rotated_at)}</p>}
+      <div class="downloads">
+        <a class="btn" href={posterPath(site.id, 'pdf')} target="_blank" rel="noopener" data-testid="poster-pdf">二维码海报（PDF）</a>
+        <a class="btn" href={posterPath(site.id, 'png')} target="_blank" rel="noopener" data-testid="poster-png">二维码海报（图片）</a>
+        {props.official && site.grid_id && <a class="btn" href={gridPostersPath(site.grid_id)} target="_blank" rel="noopener"
+          data-testid="grid-posters">本网格全部场所二维码（PDF）</a>}
+      </div>
+      {message && <Banner kind={message.kind} testid="qr-message">{message.text}</Banner>}
+      {mayRotate && (confirming ? (
+        <div class="card" role="alertdialog" aria-labelledby="qr-confirm-title" data-testid="qr-confirm">
+          <b id="qr-confirm-title">确定更换该场所的二维码吗？</b>
+          <p>更换后，已张贴的二维码立即失效，扫码将提示“二维码无效或已更换”。请随后打印并张贴新的海报。</p>
+          <div class="button-row">
+            <button type="button" class="btn danger" disabled={busy} data-testid="qr-rotate-confirm" onClick={() => void rotate()}>
+              {busy ? '正在更换…' : '确定更换'}</button>
+            <button type="button" class="btn" disabled={busy} onClick={() => setConfirming(false)}>取消</button>
+          </div>
+        </div>
+      ) : <button type="button" class="btn block" data-testid="qr-rotate" onClick={() => { setMessage(null); setConfirming(true); }}>
+        更换二维码（旧码作废）</button>)}
+    </section>
+  );
+}
 
 export function SitePage(props: { id: number; qr: { token: string; scanned_at: string } | null }) {
   const [site, setSite] = useState<Site | null | undefined>(undefined);
@@ -66,7 +118,7 @@ export function SitePage(props: { id: number; qr: { token: string; scanned_at: s
         {site.grid_name && <div class="muted">网格：{site.grid_name}</div>}
         {site.contact_name && <div>负责人：{site.contact_name} {site.contact_mobile &&
           <a href={`tel:${site.contact_mobile}`}>{site.contact_mobile}</a>}</div>}
-        {site.risk_level && <div class="muted">风险等级：{site.risk_level}</div>}
+        {site.risk_level && <div class="muted">风险等级：{RISK_LEVEL_LABELS[site.risk_level] ?? '未评定'}</div>}
       </div>
       {error && <Banner kind="error">{error}</Banner>}
       {drafts.length > 0 && <>
@@ -86,6 +138,7 @@ export function SitePage(props: { id: number; qr: { token: string; scanned_at: s
         ))}
       {checklists && <p class="muted">检查表更新于 {ago(checklists.fetchedAt)}</p>}
       <a class="btn block" href={`/snap?site=${site.id}`}>随手拍（不按检查表）</a>
+      <QrSection site={site} official={appRole(session?.user.grants) !== 'enterprise'} onRotated={setSite} />
       <h2>未闭环隐患（{hazards.length}）</h2>
       {hazards.length === 0 ? <p class="muted">本机记录中该场所没有未闭环隐患。</p> : (
         <ul class="list" data-testid="site-hazards">{hazards.map((h) => <HazardRow key={h.id} hazard={h} />)}</ul>

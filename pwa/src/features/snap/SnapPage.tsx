@@ -77,8 +77,8 @@ export function SnapPage(props: { siteId: number | null }) {
   return (
     <form onSubmit={(e) => void submit(e)}>
       <div class="photos">{photos.map((p) => <figure key={p.id}><BlobImage blob={p.blob} alt="隐患照片" /></figure>)}</div>
-      <label class="btn block camera">{busy ? '正在处理照片…' : '拍照'}
-        <input type="file" accept="image/*" capture="environment" onChange={picked} disabled={busy} />
+      <label class="btn block camera">{busy ? '正在处理照片…' : '拍照或选择图片'}
+        <input type="file" accept="image/*" onChange={picked} disabled={busy} />
       </label>
       <p class="muted">{position ? `定位：±${position.accuracy_m} 米` : '拍照时记录定位'}</p>
       <label for="snap-site">场所</label>

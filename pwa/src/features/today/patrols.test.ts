@@ -37,6 +37,12 @@ describe('due text', () => {
     expect(dueText('2026-12-01T00:00:00+08:00', NOW)).toBe('11月30日前');
     expect(dueText('2026-11-23T00:00:00+08:00', NOW)).toBe('11月22日前');
   });
+  it('shows the last day of the week, month, quarter and year that owes the patrol', () => {
+    const thursday = new Date('2026-12-03T10:00:00+08:00').getTime();
+    expect(dueText('2026-12-07T00:00:00+08:00', thursday)).toBe('12月6日前'); // Sunday ends the week
+    expect(dueText('2027-01-01T00:00:00+08:00', thursday)).toBe('12月31日前'); // December, Q4 and 2026 end
+    expect(dueText('2026-12-06T16:00:00.000Z', thursday)).toBe('12月6日前'); // the same instant written in UTC
+  });
   it('counts whole days overdue, at least one', () => {
     expect(dueText('2026-10-01T00:00:00+08:00', NOW)).toBe('已逾期 50 天');
     expect(dueText('2026-11-20T09:00:00+08:00', NOW)).toBe('已逾期 1 天');
@@ -96,5 +102,22 @@ describe('patrol rows', () => {
   it('has nothing to show without a cached plan', () => {
     expect(patrolRows(undefined, null, [], [], NOW)).toEqual([]);
     expect(patrolledCount(undefined, NOW)).toEqual({ done: 0, total: 0 });
+  });
+});
+
+describe('extension on the enterprise home', () => {
+  it('states a pending, an approved and a refused extension in local dates', async () => {
+    const { extensionText } = await import('./EnterpriseHome');
+    const base = { requested_deadline: '2026-12-24T15:59:59+00:00', requested_at: '2026-12-03T02:00:00+00:00',
+      after_deadline: false, reason: '检修日清理', decided_at: null, decision_note: null };
+    expect(extensionText({ deadline_at: '2026-12-10T15:59:59+00:00', extension: { ...base, state: 'requested' } }))
+      .toBe('延期申请待审批：申请延至 2026年12月24日（2026年12月3日 提交）。审批前请按原期限整改。');
+    expect(extensionText({ deadline_at: '2026-12-24T15:59:59+00:00', extension: { ...base, state: 'approved',
+      decided_at: '2026-12-03T16:30:00+00:00', decision_note: '同意' } }))
+      .toBe('延期申请已批准：整改期限延至 2026年12月24日。意见：同意（2026年12月4日 批准）。每项隐患只能申请一次延期。');
+    expect(extensionText({ deadline_at: '2026-12-10T15:59:59+00:00', extension: { ...base, state: 'refused',
+      decided_at: '2026-12-04T01:00:00+00:00', decision_note: '理由不充分' } }))
+      .toBe('延期申请未获批准：理由不充分（2026年12月4日）。请按原期限 2026年12月10日 完成整改。');
+    expect(extensionText({ deadline_at: null, extension: null })).toBeNull();
   });
 });

@@ -29,7 +29,7 @@ export function dueText(dueAt: string, now: number): string {
 function localWork(siteId: number, since: string | null, drafts: Draft[], outbox: OutboxItem[]): LocalWork {
   const after = since ? new Date(since).getTime() : 0;
   const done = outbox.filter((i) => i.kind === 'inspection' && i.siteId === siteId
-    && i.state !== 'superseded' && i.state !== 'needs_attention' && new Date(i.createdAt).getTime() >= after);
+    && !['superseded', 'needs_attention', 'discarded'].includes(i.state) && new Date(i.createdAt).getTime() >= after);
   if (done.some((i) => i.state === 'sent' || i.state === 'acknowledged')) return 'sent';
   if (done.length) return 'unsent';
   return drafts.some((d) => d.siteId === siteId) ? 'draft' : null;
@@ -44,11 +44,12 @@ export function needsPatrol(status: PatrolStatus, now: number): boolean {
 }
 
 /**
- * 待巡查 from the cached plan: overdue first (most overdue at the top), then by due time; sites inspected on this
- * phone since the plan was fetched go to the end, since the next refresh will drop them.
+ * 待巡查 from the cached plan: overdue first (most overdue at the top), then by due time, ties in the server's order;
+ * sites inspected on this phone since the plan was fetched go to the end, since the next refresh will drop them.
  */
 export function patrolRows(plan: PatrolPlan | undefined, fetchedAt: string | null, drafts: Draft[],
   outbox: OutboxItem[], now: number): PatrolRow[] {
+  const order = new Map((plan?.items ?? []).map((s, i) => [s, i]));
   const rows = (plan?.items ?? []).filter((s) => needsPatrol(s, now)).map((status): PatrolRow => ({
     status,
     overdue: status.overdue || new Date(status.due_at).getTime() <= now,
@@ -59,7 +60,8 @@ export function patrolRows(plan: PatrolPlan | undefined, fetchedAt: string | nul
   const done = (r: PatrolRow) => (r.local === 'sent' || r.local === 'unsent' ? 1 : 0);
   return rows.sort((a, b) => done(a) - done(b) || Number(b.overdue) - Number(a.overdue)
     || new Date(a.status.due_at).getTime() - new Date(b.status.due_at).getTime()
-    || a.status.site.name.localeCompare(b.status.site.name, 'zh-CN') || a.status.site.id - b.status.site.id);
+    // Ties keep the server's order (by name, then id): a grid worker sees the list the supervisor sees.
+    || order.get(a.status)! - order.get(b.status)!);
 }
 
 /** 「本期已巡查 12 / 40」: sites whose current period already has a patrol, as of now. */

@@ -1,0 +1,332 @@
+"""Figure: reads under concurrent load through the real server, beside a plain-SQLAlchemy reference.
+
+Builds a throwaway PostgreSQL database with the app's migrations and hazard_list.py's generator
+(200,000 hazards over 2,000 sites by default; 200 of the street's hazards get a 5-step timeline),
+then in the same run starts
+
+  * the real server: `hazardloop run` (gunicorn with its defaults, or each --configs W×T), and
+  * reference_app.py (Flask + SQLAlchemy Core) under gunicorn with the same workers × threads,
+
+and drives each with wrk (Debian's package; installed with apt-get when missing and we are root) at
+16 connections for a fixed time per target, rotating over 200 ids:
+
+  detail     GET /api/v1/hazards/{id}  as a logged-in street supervisor (an id in the street)
+  list       GET /api/v1/hazards?overdue=true&sort=deadline_at   (the street's overdue list, 50 rows)
+  ref-one    GET /ref/hazards/{id}     (one row by primary key)
+  ref-list   GET /ref/hazards?after=…  (50 rows by the (status, deadline_at) index)
+
+Targets run interleaved (ref, app, ref, app …) for --rounds rounds, each run printed with the
+1-minute load average before it; the summary gives the median req/s, p50 and p99 of the rounds and
+the ratios detail/ref-one and list/ref-list against the goals (≥ 50 %, detail p99 < 100 ms).
+With --profile, py-spy (PyPI) samples one server worker during an extra detail and list run
+and prints the functions with the most samples.
+
+Run:  .venv/bin/python benchmarks/read_concurrency.py [--hazards 200000] [--duration 10] [--rounds 3]
+      [--connections 16] [--configs default,2x4,3x2] [--profile] [--pg-server postgresql://postgres@127.0.0.1:5432/]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from hazard_list import DEFAULT_PG_SERVER, PASSWORD, generate, machine, make_app, make_user, throwaway_database
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+GOAL_RATIO, GOAL_DETAIL_P99_MS = 0.50, 100.0
+
+
+def ensure_wrk() -> str:
+    """Debian's wrk; installed with apt-get when missing and we may (as ./dev installs its tools)."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run(["apt-get", "update", "-qq"], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, stdout=subprocess.DEVNULL,
+                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        return shutil.which("wrk") or "/usr/bin/wrk"
+    sys.exit("wrk is missing: sudo apt-get install wrk")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            sys.exit(f"server exited ({process.returncode}) before answering {url}")
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except urllib.error.HTTPError:
+            return  # it answers (401/404 is fine)
+        except OSError:
+            time.sleep(0.3)
+    sys.exit(f"no answer from {url} within {timeout:.0f} s")
+
+
+def add_timelines(url: str, hazard_ids: list[int], actors: list[int]) -> None:
+    """Give each hazard the 5-step history of a real one (events read by the detail's timeline)."""
+    steps = [("found", None, "found"), ("assign", "found", "assigned"), ("acknowledge", "assigned", "rectifying"),
+             ("submit_rectification", "rectifying", "awaiting_verification"),
+             ("verify_fail", "awaiting_verification", "rectifying")]
+    with psycopg.connect(url) as conn, conn.cursor().copy(
+        "COPY audit_events (kind, hazard_id, from_status, to_status, actor_id, actor_role, occurred_at, note, "
+        "payload, photo_hashes, hash) FROM STDIN"
+    ) as copy:
+        for hazard_id in hazard_ids:
+            for i, (kind, before, after) in enumerate(steps):
+                copy.write_row((kind, hazard_id, before, after, actors[i % len(actors)], "grid_worker",
+                                f"2026-11-0{i + 1}T08:00:00+00:00", "基准记录", '{"measures": "已整改"}', "[]",
+                                uuid.uuid4().hex + uuid.uuid4().hex))
+
+
+def server_env(url: str, tmp: Path) -> dict[str, str]:
+    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    return {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_url, "SESSION_COOKIE_SECURE": "false",
+            "STORAGE_DIR": str(tmp / "storage"), "FLASK_DEBUG": "0", "PYTHONUNBUFFERED": "1"}
+
+
+def start(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def login_cookie(base: str, mobile: str) -> str:
+    request = urllib.request.Request(f"{base}/api/v1/auth/login", method="POST",
+                                     data=f'{{"mobile": "{mobile}", "password": "{PASSWORD}"}}'.encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        for header in response.headers.get_all("Set-Cookie") or []:
+            if header.startswith("hl_session="):
+                return header.split(";")[0]
+    sys.exit("login gave no session cookie")
+
+
+def lua_rotating(paths: list[str], cookie: str | None, tmp: Path, name: str) -> Path:
+    """A wrk script that sends the paths in turn (with the session cookie)."""
+    listed = ",\n".join(f'  "{p}"' for p in paths)
+    header = f'wrk.headers["Cookie"] = "{cookie}"\n' if cookie else ""
+    script = tmp / f"{name}.lua"
+    script.write_text(f"{header}local paths = {{\n{listed}\n}}\nlocal i = 0\n"
+                      "request = function()\n  i = i % #paths + 1\n  return wrk.format(nil, paths[i])\nend\n")
+    return script
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def run_wrk(wrk: str, base: str, script: Path, duration: int, connections: int) -> dict[str, float]:
+    out = subprocess.run([wrk, "-t", "2", "-c", str(connections), "-d", f"{duration}s", "--latency", "-s",
+                          str(script), base], capture_output=True, text=True, check=True).stdout
+    result: dict[str, float] = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}  # type: ignore[union-attr]
+    for pct, value, unit in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", out, re.MULTILINE):
+        result[f"p{pct}"] = float(value) * _UNITS[unit]
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    result["non2xx"] = float(bad.group(1)) if bad else 0.0
+    if errors:
+        print(f"    wrk socket errors: {errors.group(1)}")
+    return result
+
+
+def profile(pid: int, seconds: int, tmp: Path, name: str) -> None:
+    """py-spy samples of one worker while wrk runs; prints the 15 functions seen most (own + children)."""
+    spy = BIN / "py-spy"
+    if not spy.exists():
+        print("    (py-spy missing: .venv/bin/pip install py-spy)")
+        return
+    raw = tmp / f"{name}.txt"
+    subprocess.run([str(spy), "record", "--pid", str(pid), "--duration", str(seconds), "--format", "raw",
+                    "--rate", "200", "--nonblocking", "-o", str(raw)], capture_output=True, check=False)
+    if not raw.exists():
+        print("    (py-spy recorded nothing)")
+        return
+    inclusive: Counter[str] = Counter()
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        n = int(count)
+        total += n
+        seen = set()
+        for frame in stack.split(";"):
+            m = re.match(r"(\S+) \((\S+?):\d+\)", frame)
+            key = f"{m.group(1)} ({Path(m.group(2)).name})" if m else frame
+            if key not in seen and ("hazardloop" in frame or "sqlalchemy" in frame or "marshmallow" in frame
+                                    or "flask" in frame or "psycopg" in frame or "werkzeug" in frame):
+                seen.add(key)
+                inclusive[key] += n
+    print(f"    py-spy {name}: {total} samples; inclusive share of the top frames:")
+    for key, n in inclusive.most_common(25):
+        print(f"      {100 * n / max(total, 1):5.1f} %  {key}")
+
+
+def measure(args: argparse.Namespace, wrk: str, url: str, tmp: Path, config: tuple[int, int] | None,
+            mobile: str, ids: dict[str, list[Any]]) -> dict[str, dict[str, float]]:
+    """Both apps under one gunicorn setting (None: `hazardloop run`'s own default); the rounds' medians."""
+    env = server_env(url, tmp)
+    app_port, ref_port = free_port(), free_port()
+    sizing = ["--workers", str(config[0]), "--threads", str(config[1])] if config else []
+    server = start([str(BIN / "hazardloop"), "run", "--port", str(app_port), *sizing], env, tmp / "server.log")
+    workers, threads = config or default_sizing()
+    print(f"\n== gunicorn (both apps): {workers} workers × {threads} threads (gthread)"
+          f"{' — hazardloop run default' if config is None else ''}; wrk -t2 -c{args.connections} "
+          f"-d{args.duration}s, {args.rounds} rounds")
+    reference = start([str(BIN / "gunicorn"), "-b", f"127.0.0.1:{ref_port}", "-w", str(workers),
+                       "--threads", str(threads), "-k", "gthread", "--chdir", str(ROOT / "benchmarks"),
+                       "reference_app:app"],
+                      {**env, "REFERENCE_DATABASE_URL": url.replace("postgresql://", "postgresql+psycopg://")},
+                      tmp / "reference.log")
+    try:
+        app_base, ref_base = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{ref_port}"
+        wait_until_up(f"{app_base}/api/v1/auth/session", server)
+        wait_until_up(f"{ref_base}/ref/hazards/1", reference)
+        cookie = login_cookie(app_base, mobile)
+        scripts = {
+            "ref-one": (ref_base, lua_rotating([f"/ref/hazards/{i}" for i in ids["all"]], None, tmp, "ref-one")),
+            "detail": (app_base, lua_rotating([f"/api/v1/hazards/{i}" for i in ids["detail"]], cookie, tmp,
+                                              "detail")),
+            "ref-list": (ref_base, lua_rotating([f"/ref/hazards?after={d.replace('+', '%2B')}"
+                                                 for d in ids["deadlines"]], None, tmp, "ref-list")),
+            "list": (app_base, lua_rotating(["/api/v1/hazards?overdue=true&sort=deadline_at&limit=50"],
+                                            cookie, tmp, "list")),
+        }
+        for base, script in scripts.values():  # warm both apps (imports, pools, caches)
+            run_wrk(wrk, base, script, 2, 4)
+        results: dict[str, list[dict[str, float]]] = {name: [] for name in scripts}
+        for r in range(args.rounds):
+            for name, (base, script) in scripts.items():
+                load = os.getloadavg()[0]
+                res = run_wrk(wrk, base, script, args.duration, args.connections)
+                res["load"] = load
+                results[name].append(res)
+                print(f"  round {r + 1} {name:9s} {res['rps']:8.0f} req/s  p50 {res.get('p50', 0):7.1f} ms  "
+                      f"p99 {res.get('p99', 0):7.1f} ms  non-2xx {res['non2xx']:.0f}  (load {load:.2f})")
+        summary = {name: {k: statistics.median(x.get(k, 0) for x in runs) for k in ("rps", "p50", "p99")}
+                   for name, runs in results.items()}
+        print("median of the rounds (spread of req/s in brackets):")
+        for name, s in summary.items():
+            spread = [x["rps"] for x in results[name]]
+            print(f"  {name:9s} {s['rps']:8.0f} req/s [{min(spread):.0f}–{max(spread):.0f}]  "
+                  f"p50 {s['p50']:7.1f} ms  p99 {s['p99']:7.1f} ms")
+        detail_ratio = summary["detail"]["rps"] / summary["ref-one"]["rps"]
+        list_ratio = summary["list"]["rps"] / summary["ref-list"]["rps"]
+        p99 = summary["detail"]["p99"]
+        print(f"detail / ref-one: {100 * detail_ratio:.0f} % (goal ≥ {100 * GOAL_RATIO:.0f} %) "
+              f"{'met' if detail_ratio >= GOAL_RATIO else 'NOT met'}")
+        print(f"list / ref-list:  {100 * list_ratio:.0f} % (goal ≥ {100 * GOAL_RATIO:.0f} %) "
+              f"{'met' if list_ratio >= GOAL_RATIO else 'NOT met'}")
+        print(f"detail p99: {p99:.0f} ms (goal < {GOAL_DETAIL_P99_MS:.0f} ms) "
+              f"{'met' if p99 < GOAL_DETAIL_P99_MS else 'NOT met'}")
+        loads = [x["load"] for runs in results.values() for x in runs]
+        print(f"load average (1 min) during the runs: {min(loads):.2f}–{max(loads):.2f} on {os.cpu_count()} CPUs")
+        if args.profile:
+            children = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout
+            worker_pid = int(children.split()[0])
+            for name in ("detail", "list"):
+                base, script = scripts[name]
+                wrk_run = subprocess.Popen([wrk, "-t", "2", "-c", str(args.connections), "-d",
+                                            f"{args.duration + 2}s", "-s", str(script), base],
+                                           stdout=subprocess.DEVNULL)
+                time.sleep(1)
+                profile(worker_pid, args.duration, tmp, name)
+                wrk_run.wait()
+        return summary
+    finally:
+        stop(server)
+        stop(reference)
+
+
+def default_sizing() -> tuple[int, int]:
+    """What `hazardloop run` uses when given no --workers/--threads."""
+    from hazardloop.cli import run_command
+
+    defaults = {p.name: p.default for p in run_command.params}
+    workers, threads = defaults["workers"], defaults["threads"]
+    return (workers() if callable(workers) else workers), (threads() if callable(threads) else threads)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--hazards", type=int, default=200_000)
+    parser.add_argument("--sites", type=int, default=2_000)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--configs", default="default",
+                        help="gunicorn settings to compare, e.g. default,2x4,3x2,4x4 (workers x threads)")
+    parser.add_argument("--profile", action="store_true", help="py-spy one server worker under load")
+    parser.add_argument("--pg-server", default=DEFAULT_PG_SERVER)
+    args = parser.parse_args()
+
+    wrk = ensure_wrk()
+    print(f"machine: {machine()}; load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}")
+    configs: list[tuple[int, int] | None] = [
+        None if c == "default" else (int(c.split("x")[0]), int(c.split("x")[1])) for c in args.configs.split(",")]
+
+    with throwaway_database(args.pg_server) as url, tempfile.TemporaryDirectory() as tmpdir:
+        tmp = Path(tmpdir)
+        app = make_app(url)
+        tree = generate(app, url, sites=args.sites, hazards=args.hazards)
+        street = tree["streets"][0]
+        mobile = make_user(app, "supervisor", street)
+        make_user(app, "grid_worker", tree["grids"][0][2])  # a second actor on the timelines
+        with psycopg.connect(url) as conn:
+            actors = [r[0] for r in conn.execute("SELECT id FROM users ORDER BY id")]
+            in_street = [r[0] for r in conn.execute(
+                "SELECT h.id FROM hazards h JOIN sites s ON s.id = h.site_id JOIN regions g ON g.id = s.grid_id "
+                "WHERE g.path LIKE (SELECT path FROM regions WHERE id = %s) || '%%' ORDER BY h.id", (street,))]
+            all_ids = [r[0] for r in conn.execute("SELECT id FROM hazards ORDER BY random() LIMIT 200")]
+            deadlines = [r[0].isoformat() for r in conn.execute(
+                "SELECT deadline_at FROM hazards WHERE status = 'rectifying' ORDER BY random() LIMIT 200")]
+        detail_ids = random.Random(7).sample(in_street, min(200, len(in_street)))
+        add_timelines(url, detail_ids, actors)
+        print(f"street supervisor scope: {len(in_street):,} hazards; detail ids with a 5-event timeline: "
+              f"{len(detail_ids)}")
+        ids = {"all": all_ids, "detail": detail_ids, "deadlines": deadlines}
+        table = []
+        for config in configs:
+            summary = measure(args, wrk, url, tmp, config, mobile, ids)
+            table.append((config or default_sizing(), summary))
+        if len(table) > 1:
+            print("\nworkers×threads  detail req/s (p99)   list req/s   ref-one   ref-list")
+            for (w, t), s in table:
+                print(f"  {w}×{t:<13} {s['detail']['rps']:6.0f} ({s['detail']['p99']:5.0f} ms)  "
+                      f"{s['list']['rps']:8.0f}  {s['ref-one']['rps']:8.0f}  {s['ref-list']['rps']:8.0f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""What one read costs the database: the hazard detail's statements, and no writes on reads."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+
+from tests.hazards.test_workflow import fire, found_hazards, ok, people, shop  # noqa: F401
+
+DETAIL_QUERY_BUDGET = 4
+
+
+@contextmanager
+def recorded_statements(db: Any) -> Iterator[list[str]]:
+    """Every SQL statement the app sends while the block runs (all connections of the engine)."""
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        statements.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def data_statements(statements: list[str]) -> list[str]:
+    """The statements that touch data (not BEGIN/COMMIT/ROLLBACK, savepoints or the pool's ping)."""
+    skip = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|SELECT 1\s*$)", re.IGNORECASE)
+    return [s for s in statements if not skip.match(s)]
+
+
+def a_hazard_with_history(people: Any, shop: Any, make_photo: Any) -> int:  # noqa: F811
+    """A hazard that went through 交办, 签收 and 整改 with photos: a timeline of several kinds."""
+    (hazard_id,) = found_hazards(people, shop, make_photo, n=1)
+    ok(fire(people["worker"], hazard_id, "assign"))
+    ok(fire(people["owner"], hazard_id, "acknowledge"))
+    after = make_photo(people["users"]["owner"])
+    ok(fire(people["owner"], hazard_id, "submit_rectification", measures="已整改", photo_ids=[after.id]))
+    return hazard_id
+
+
+def test_the_hazard_detail_takes_at_most_four_statements(checklists, shop, people, make_photo, db):  # noqa: F811
+    hazard_id = a_hazard_with_history(people, shop, make_photo)
+    client = people["supervisor"]
+    assert client.get(f"/api/v1/hazards/{hazard_id}").status_code == 200  # warm the app's caches
+
+    with recorded_statements(db) as statements:
+        response = client.get(f"/api/v1/hazards/{hazard_id}")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert len(body["timeline"]) >= 4 and body["documents"]
+    queries = data_statements(statements)
+    # The session lookup (with its user and grants) is one of them.
+    assert len(queries) <= DETAIL_QUERY_BUDGET, "\n\n".join(queries)
+
+
+def test_reads_do_not_write_the_session(checklists, shop, people, make_photo, db):  # noqa: F811
+    hazard_id = a_hazard_with_history(people, shop, make_photo)
+    client = people["supervisor"]
+    with recorded_statements(db) as statements:
+        for _ in range(10):
+            assert client.get(f"/api/v1/hazards/{hazard_id}").status_code == 200
+    writes = [s for s in statements if re.match(r"^\s*(UPDATE|INSERT|DELETE)", s, re.IGNORECASE)]
+    assert [s for s in writes if "user_sessions" in s] == []
+    assert writes == []

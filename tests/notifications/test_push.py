@@ -1,0 +1,183 @@
+"""Web Push against a local push service stand-in that decrypts what it receives (RFC 8291 aes128gcm) with the
+subscription's private key, and checks the VAPID signature: exactly once per notice and device; 404/410 forgets
+the device; an unreachable push service never blocks the transition."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import http_ece
+import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from sqlalchemy import func, select
+
+from hazardloop.notifications.channels import FakeSmsGateway
+from hazardloop.notifications.models import Notification, PushSubscription
+from hazardloop.outbox.models import OutboxMessage
+from hazardloop.outbox.services import run_message
+from tests.conftest import assert_problem
+from tests.escalation.conftest import assign_hazard
+
+
+def b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def verified_claims(token: str, key: ec.EllipticCurvePublicKey) -> dict[str, Any]:
+    """An ES256 JWT's claims after checking its signature (raw r‖s, RFC 7518 §3.4); raises if it is forged."""
+    header, claims, signature = token.split(".")
+    raw = unb64(signature)
+    der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
+    key.verify(der, f"{header}.{claims}".encode(), ec.ECDSA(hashes.SHA256()))
+    assert json.loads(unb64(header))["alg"] == "ES256"
+    return json.loads(unb64(claims))
+
+
+@dataclass
+class PushService:
+    """A browser's push service: keeps the decrypted messages; ``status`` is what it answers."""
+
+    url: str = ""
+    status: int = 201
+    received: list[dict[str, Any]] = field(default_factory=list)
+    private_key: ec.EllipticCurvePrivateKey = field(default_factory=lambda: ec.generate_private_key(ec.SECP256R1()))
+    auth: bytes = b"0123456789abcdef"
+
+    def keys(self) -> dict[str, str]:
+        public = self.private_key.public_key().public_bytes(serialization.Encoding.X962,
+                                                            serialization.PublicFormat.UncompressedPoint)
+        return {"p256dh": b64(public), "auth": b64(self.auth)}
+
+
+@pytest.fixture
+def push_service(app, tmp_path, monkeypatch) -> Iterator[PushService]:
+    monkeypatch.setitem(app.config, "VAPID_PRIVATE_KEY_FILE", str(tmp_path / "vapid_private.pem"))
+    state = PushService()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            scheme, _, params = self.headers["Authorization"].partition(" ")
+            fields = dict(p.strip().split("=", 1) for p in params.split(","))
+            vapid_key = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), unb64(fields["k"]))
+            claims = verified_claims(fields["t"], vapid_key)
+            plain = http_ece.decrypt(body, private_key=state.private_key, auth_secret=state.auth, version="aes128gcm")
+            state.received.append({"scheme": scheme, "claims": claims, "ttl": self.headers["TTL"],
+                                   "encoding": self.headers["Content-Encoding"], "payload": json.loads(plain)})
+            self.send_response(state.status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+def run_outbox(db) -> None:
+    for _ in range(5):
+        pending = db.session.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "pending")
+                                     .order_by(OutboxMessage.id)).all()
+        if not pending:
+            return
+        for message_id in pending:
+            run_message(message_id)
+
+
+def subscribe(client, service: PushService, path: str = "/push/abc") -> dict[str, Any]:
+    key = client.get("/api/v1/notifications/push/public-key").get_json()["public_key"]
+    assert len(unb64(key)) == 65  # an uncompressed P-256 point, as PushManager.subscribe wants
+    response = client.client.post("/api/v1/notifications/push/subscriptions", headers={"X-CSRF-Token": client.csrf},
+                                  json={"endpoint": service.url + path, "keys": service.keys(),
+                                        "device_label": "华为 Mate 60 · 浏览器"})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def test_an_assignment_reaches_the_enterprise_by_inbox_push_and_sms_exactly_once(app, db, parties, login,
+                                                                                  push_service, monkeypatch):
+    import datetime as dt
+
+    monkeypatch.setitem(app.config, "NOTIFY_ROLE_DEFAULTS", True)
+    FakeSmsGateway.sent = []
+    owner = login(parties.owner)
+    subscribe(owner, push_service)
+    assert [d["device_label"] for d in owner.get("/api/v1/notifications/push/subscriptions").get_json()] \
+        == ["华为 Mate 60 · 浏览器"]
+
+    hazard = assign_hazard(parties, deadline=dt.datetime.now(dt.UTC) + dt.timedelta(days=7))
+    run_outbox(db)
+    run_outbox(db)  # a second worker pass changes nothing
+
+    [notice] = db.session.scalars(select(Notification).where(Notification.user_id == parties.owner.id)).all()
+    assert notice.kind == "hazard.assign"
+    [pushed] = push_service.received
+    assert pushed["encoding"] == "aes128gcm" and pushed["scheme"] == "vapid"
+    assert pushed["claims"]["aud"] == push_service.url and pushed["claims"]["sub"].startswith("mailto:")
+    assert pushed["payload"] == {"title": notice.title, "body": notice.body, "url": f"/hazards/{hazard.id}",
+                                 "id": notice.id, "tag": f"n{notice.id}"}
+    assert [m["mobile"] for m in FakeSmsGateway.sent] == [parties.owner.mobile]
+
+
+@pytest.mark.parametrize("status", [404, 410])
+def test_a_subscription_the_push_service_forgot_is_removed(db, parties, login, push_service, status):
+    from hazardloop.notifications.services import notify
+
+    subscribe(login(parties.owner), push_service)
+    push_service.status = status
+    notify([parties.owner.id], kind="hazard.assign", title="隐患已交办", body="", hazard_id=None, dedupe_key="t")
+    db.session.commit()
+    run_outbox(db)
+    assert len(push_service.received) == 1
+    assert db.session.scalar(select(func.count()).select_from(PushSubscription)) == 0
+    statuses = db.session.scalars(select(OutboxMessage.status).where(OutboxMessage.kind == "push.deliver")).all()
+    assert statuses == ["done"]
+
+
+def test_an_unreachable_push_service_leaves_the_message_for_a_retry(db, parties, login, push_service):
+    from hazardloop.notifications.services import notify
+
+    owner = login(parties.owner)
+    owner.client.post("/api/v1/notifications/push/subscriptions", headers={"X-CSRF-Token": owner.csrf},
+                      json={"endpoint": "http://127.0.0.1:9/push/gone", "keys": push_service.keys()})
+    notify([parties.owner.id], kind="hazard.assign", title="隐患已交办", body="", hazard_id=None, dedupe_key="t")
+    db.session.commit()
+    [message] = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "push.deliver")).all()
+    with pytest.raises(Exception, match="推送服务不可达"):
+        run_message(message.id)
+    db.session.expire_all()
+    assert db.session.get(OutboxMessage, message.id).status != "done"
+    assert db.session.scalar(select(func.count()).select_from(PushSubscription)) == 1
+
+
+def test_devices_are_listed_and_removed_only_by_their_owner(db, parties, login, push_service):
+    owner, worker = login(parties.owner), login(parties.worker)
+    device = subscribe(owner, push_service)
+    assert worker.get("/api/v1/notifications/push/subscriptions").get_json() == []
+    assert_problem(worker.client.delete(f"/api/v1/notifications/push/subscriptions/{device['id']}",
+                                        headers={"X-CSRF-Token": worker.csrf}), 404)
+    gone = owner.client.delete(f"/api/v1/notifications/push/subscriptions/{device['id']}",
+                               headers={"X-CSRF-Token": owner.csrf})
+    assert gone.status_code == 204
+    assert owner.get("/api/v1/notifications/push/subscriptions").get_json() == []
+    bad = owner.client.post("/api/v1/notifications/push/subscriptions", headers={"X-CSRF-Token": owner.csrf},
+                            json={"endpoint": "not a url", "keys": {"p256dh": "x" * 20}})
+    assert_problem(bad, 422)
