@@ -189,6 +189,19 @@ def assert_no_csp_violations(page_or_context: Any) -> None:
     assert not violations, f"内容安全策略（CSP）拦截了：{violations}"
 
 
+def wait_for_js(page: Any, expression: str, *, arg: Any = None, timeout_ms: int = 30_000) -> None:
+    """Wait until a JavaScript expression (or a one-argument function with ``arg``) is truthy in the page.
+
+    Polled from the test: Playwright's ``wait_for_function`` re-evaluates a string predicate with eval
+    inside the page, which the app's Content-Security-Policy (no 'unsafe-eval') rightly refuses.
+    """
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not (page.evaluate(expression, arg) if arg is not None else page.evaluate(expression)):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"等待超时（{timeout_ms} ms）：{expression}")
+        page.wait_for_timeout(100)
+
+
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)

@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from PIL import Image
 
-from tests.web.conftest import LiveServer, assert_no_csp_violations
+from tests.web.conftest import LiveServer, assert_no_csp_violations, wait_for_js
 
 TIMEOUT_MS = 20_000
 SUPERVISOR = ("13766660001", "Jianguan@2026")
@@ -256,7 +256,7 @@ def _painted(page: Any, testid: str) -> int:
     locator = page.get_by_test_id(testid)
     locator.locator("canvas").wait_for()
     # ECharts paints on the next animation frame after setOption.
-    page.wait_for_function(f"(() => {{ const el = document.querySelector('[data-testid={testid}]');"
+    wait_for_js(page, f"(() => {{ const el = document.querySelector('[data-testid={testid}]');"
                            f" return el && ({CANVAS_PAINT})(el) > {DRAWN_PIXELS}; }})()")
     return int(locator.evaluate(CANVAS_PAINT))
 
@@ -547,7 +547,7 @@ def test_risk_map_lays_tiles_under_gcj02_data_when_configured(
         expect(page.get_by_test_id("riskmap")).to_have_attribute("data-tiles", "on")
         expect(page.get_by_test_id("tile-layer").locator("img").first).to_be_visible()
         assert _painted(page, "chart-riskmap") > DRAWN_PIXELS
-        page.wait_for_function("[...document.querySelectorAll('[data-testid=tile-layer] img')]"
+        wait_for_js(page, "[...document.querySelectorAll('[data-testid=tile-layer] img')]"
                                ".some((img) => img.complete && img.naturalWidth === 256)")
         assert any("crs=gcj02" in u for u in asked), asked
         assert fetched and all(re.fullmatch(r"https://tiles\.invalid/\d+/\d+/\d+\.png", u) for u in fetched)
@@ -584,7 +584,7 @@ def test_field_phones_never_fetch_the_console(browser: Any, live_server: LiveSer
         page.fill("#password", GRID_WORKER[1])
         page.get_by_role("button", name="登录").click()
         expect(page.get_by_test_id("offline-ready")).to_be_visible(timeout=60_000)
-        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        wait_for_js(page, "navigator.serviceWorker.controller !== null")
         nav = page.get_by_role("navigation", name="主导航")
         expect(nav.get_by_role("link", name="隐患")).to_be_visible()
         expect(nav.get_by_role("link", name="监管")).to_have_count(0)

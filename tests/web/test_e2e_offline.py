@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 from PIL import Image, ImageDraw
 
-from tests.web.conftest import GRID_WORKER, LiveServer, assert_no_csp_violations
+from tests.web.conftest import GRID_WORKER, LiveServer, assert_no_csp_violations, wait_for_js
 
 TIMEOUT_MS = 20_000
 
@@ -103,7 +103,7 @@ def offline_run(browser: Any, live_server: LiveServer, artifacts: Path,
     page.get_by_role("button", name="登录").click()
     expect(page.get_by_role("heading", name="今日任务")).to_be_visible()
     expect(page.get_by_test_id("offline-ready")).to_be_visible(timeout=60_000)
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_for_js(page, "navigator.serviceWorker.controller !== null")
     site, checklist, item = _pick_site(context.request)
     _shot(page, artifacts, "01-today")
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import GRID_WORKER, LiveServer, assert_no_csp_violations
+from tests.web.conftest import GRID_WORKER, LiveServer, assert_no_csp_violations, wait_for_js
 
 OWNER = ("13800002001", "Demo@2026")
 PHONE = {"width": 390, "height": 844}
@@ -100,7 +100,7 @@ def test_an_offline_patrol_with_not_applicable_sections_and_a_deleted_photo_sync
     from playwright.sync_api import expect
 
     page = _login(phone, GRID_WORKER)
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_for_js(page, "navigator.serviceWorker.controller !== null")
     site, checklist = _patrol_site(phone.request)
     first = checklist["content"]["sections"][0]["items"][0]
 

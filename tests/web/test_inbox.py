@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import LiveServer, assert_no_csp_violations
+from tests.web.conftest import LiveServer, assert_no_csp_violations, wait_for_js
 
 OWNER = ("13800002001", "Demo@2026")
 PHONE = {"width": 390, "height": 844}
@@ -98,7 +98,7 @@ def test_the_service_worker_shows_a_pushed_notice(phone: Any, artifacts: Path) -
     page.fill("#password", OWNER[1])
     page.get_by_role("button", name="登录").click()
     expect(page.get_by_test_id("bell")).to_be_visible()
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=60_000)
+    wait_for_js(page, "navigator.serviceWorker.controller !== null", timeout_ms=60_000)
     cdp = phone.new_cdp_session(page)
     registrations: list[dict[str, Any]] = []
     cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))

@@ -16,7 +16,7 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
-from tests.web.conftest import GRID_WORKER, LiveServer
+from tests.web.conftest import GRID_WORKER, LiveServer, wait_for_js
 
 TIMEOUT_MS = 30_000
 
@@ -76,12 +76,12 @@ def test_patrol_plan_and_hazard_photos_work_offline(browser: Any, live_server: L
         hazard_id, photo_id = _hazard_with_server_photo(context.request, csrf, site_id)
         page.reload()
         expect(page.get_by_test_id("offline-ready")).to_be_visible(timeout=60_000)
-        page.wait_for_function("navigator.serviceWorker.controller !== null")
-        page.wait_for_function(
+        wait_for_js(page, "navigator.serviceWorker.controller !== null")
+        wait_for_js(page,
             """async (id) => {
                  const cache = await caches.open('hazard-photos-thumbnail');
                  return (await cache.keys()).some((r) => r.url.includes(`/api/v1/photos/${id}/thumbnail`));
-               }""", arg=photo_id, timeout=60_000)
+               }""", arg=photo_id, timeout_ms=60_000)
 
         # 3. Offline: the plan, the photo and 开始巡查 still work.
         context.set_offline(True)
@@ -94,7 +94,7 @@ def test_patrol_plan_and_hazard_photos_work_offline(browser: Any, live_server: L
         page.goto(f"/hazards/{hazard_id}")
         photo = page.get_by_test_id("photo-pairs").locator("img[data-size=thumbnail]").first
         expect(photo).to_be_visible()
-        page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=photo.element_handle())
+        wait_for_js(page, "(img) => img.complete && img.naturalWidth > 0", arg=photo.element_handle())
         page.screenshot(path=str(artifacts / "patrol-02-hazard-photo-offline.png"), full_page=True)
 
         page.goto("/")
