@@ -8,8 +8,9 @@ from flask import request, send_file
 
 from hazardloop.accounts.auth import current_user
 from hazardloop.apitools import blueprint
+from hazardloop.console.exports import XLSX
 from hazardloop.downloads import content_disposition
-from hazardloop.errors import Conflict
+from hazardloop.errors import Conflict, NotFound
 from hazardloop.imports import services
 from hazardloop.imports.schemas import (
     ImportJobDetailSchema,
@@ -20,7 +21,6 @@ from hazardloop.imports.schemas import (
 from hazardloop.policy import Action, holds
 
 blp = blueprint("imports", __name__, "/imports", "批量导入（场所）")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _detail(job: Any) -> Any:
@@ -87,7 +87,5 @@ def site_template() -> Any:
     """The site template with the columns, an example row and the values allowed."""
     user = current_user()
     if not holds(user, Action.IMPORT_SITES):
-        from hazardloop.errors import NotFound
-
         raise NotFound("请求的资源不存在。")
     return _xlsx(services.template_xlsx(user), "场所导入模板.xlsx")
