@@ -4,7 +4,7 @@ The closed-loop benchmark's data set (benchmarks/hazard_list.py: 300 grids, 10,0
 hazards, about 32,000 of them overdue). Asks ``GET /api/v1/console/overdue`` (most days overdue
 first, 50 a page) as a district supervisor for the whole district and as a street supervisor, and the
 due-soon window; prints the median and p95 (200 requests each by default) and EXPLAIN ANALYZE of
-the page query and the total. Goal (issue 8): first page p95 < 100 ms, on 2 cores.
+the page query and the total. Goal: first page p95 < 100 ms, on 2 cores.
 
 Run:  .venv/bin/python benchmarks/console_overdue.py [--hazards 1000000] [--requests 200] [--keep]
       [--database URL (reuse a database kept by console_overview.py or this script)]

@@ -8,7 +8,7 @@ overdue, due this week, 重大/挂牌督办, this month's rates by street/depart
 12 months of trend from the snapshots, and this month's patrol coverage.
 
 Prints the median and p95 of the request (200 by default), each SQL statement's share, and EXPLAIN
-ANALYZE of the slowest statements. The goal (issue 8) is p95 < 300 ms; the machine has 2 cores,
+ANALYZE of the slowest statements. The goal is p95 < 300 ms; the machine has 2 cores,
 shared with whatever else runs on it.
 
 Run:  .venv/bin/python benchmarks/console_overview.py [--hazards 1000000] [--sites 10000] [--requests 200]

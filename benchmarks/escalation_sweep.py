@@ -98,7 +98,7 @@ def explain(now: Any) -> str:
     from flask import current_app
     from sqlalchemy.dialects import postgresql
 
-    from hazardloop.escalation.policy import load_ladder
+    from hazardloop.escalation.ladder import load_ladder
     from hazardloop.escalation.services import candidates_query
     from hazardloop.extensions import db
 

@@ -1,5 +1,5 @@
-"""Figure: the field app's initial JavaScript, gzipped, against the 150 KB budget of issue 7; and, apart,
-the supervisor console's lazily loaded chunks (issue 8), which field phones never download.
+"""Figure: the field app's initial JavaScript, gzipped, against its 150 KB budget; and, apart,
+the supervisor console's lazily loaded chunks, which field phones never download.
 
 "Initial" is what the browser must fetch and run before an official's first screen: the entry module that
 pwa/dist/index.html names, plus the field app's chunk (src/App.tsx, which the entry imports once it knows

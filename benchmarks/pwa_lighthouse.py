@@ -5,7 +5,7 @@ All in Debian's Chromium (/usr/bin/chromium, never a downloaded browser) against
 
 1. Lighthouse (the npm package; installed once into ~/.cache/hazardloop/lighthouse with npm) on the
    first screen, with its default mobile emulation: simulated Slow 4G and 4× CPU slowdown.
-   Prints the performance score, LCP and TBT against issue 7's targets (≥ 90, ≤ 2.5 s, ≤ 200 ms).
+   Prints the performance score, LCP and TBT against the targets (≥ 90, ≤ 2.5 s, ≤ 200 ms).
 2. Installability: `Page.getInstallabilityErrors` through the DevTools protocol once the service
    worker controls the page (a persistent, non-incognito profile, as a phone would have).
 3. A 100-item checklist (synthetic, stored in the app's offline cache with a draft) opened with the

@@ -139,7 +139,11 @@ def make_test_config(database_url: str, redis_url: str, tmp: Path) -> dict[str, 
         "PASSWORD_HASH_TIME_COST": 1,
         # Role-default SMS off unless a test is about it (tests/notifications/test_defaults.py).
         "NOTIFY_ROLE_DEFAULTS": False,
+        # SMS quiet hours and rate limits off unless a test is about them (tests/notifications/test_sms_rules.py).
+        "SMS_DELIVERY_RULES": False,
         "VAPID_PRIVATE_KEY_FILE": str(tmp / "vapid_private.pem"),
+        # Photo jobs at once unless a test is about the hold (tests/evidence/test_derivative_jobs.py).
+        "PHOTO_DERIVATIVES_HOLD_S": 0,
     }
 
 
@@ -400,3 +404,23 @@ def make_photo(db: Any) -> Any:
         return photo
 
     return make
+
+
+@pytest.fixture
+def make_hazard(district: Any, make_site: Any, make_user: Any, make_photo: Any) -> Any:
+    """make_hazard(state=…, level=…, source=…, site=…, overdue=…) → a 隐患 brought there by the real transitions."""
+    from tests.factories import HazardFactory
+
+    return HazardFactory(district, make_site, make_user, make_photo)
+
+
+@pytest.fixture
+def cli_env(app: Flask) -> dict[str, str]:
+    """The environment a ``hazardloop`` command needs to reach this test's database, Redis and storage."""
+    return {
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "REDIS_URL": app.config["REDIS_URL"],
+        "STORAGE_DIR": app.config["STORAGE_DIR"],
+        "PASSWORD_HASH_MEMORY_KIB": "1024",
+        "PASSWORD_HASH_TIME_COST": "1",
+    }

@@ -23,7 +23,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config_module.from_environment(Path(app.instance_path)))
     app.config.update(config or {})
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config_module.engine_options(
-        app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS"))
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS"),
+        app.config.get("DATABASE_POOL_MODE", "session"))
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
@@ -70,6 +71,8 @@ def _import_models() -> None:
     from hazardloop.outbox import models as _outbox  # noqa: F401
     from hazardloop.public import models as _public  # noqa: F401
     from hazardloop.regions import models as _regions  # noqa: F401
+    from hazardloop.risk import models as _risk  # noqa: F401
+    from hazardloop.selfchecks import models as _selfchecks  # noqa: F401
     from hazardloop.sites import models as _sites  # noqa: F401
 
 
@@ -101,6 +104,9 @@ def _register_blueprints(app: Flask) -> None:
                 publication_blp):
         api.register_blueprint(blp)
     api.register_blueprint(patrols_blp)
+    from hazardloop.selfchecks.routes import blp as self_checks_blp
+
+    api.register_blueprint(self_checks_blp)
     api.register_blueprint(webhooks_blp)
     for blp in (console_blp, blacklist_blp, blacklist_export_blp):
         api.register_blueprint(blp)
@@ -110,6 +116,21 @@ def _register_blueprints(app: Flask) -> None:
     from hazardloop.imports.routes import blp as imports_blp
 
     api.register_blueprint(imports_blp)
+    from hazardloop.risk.routes import blp as risk_blp
+
+    api.register_blueprint(risk_blp)
+    from hazardloop.sites.admin_routes import blp as site_admin_blp
+    from hazardloop.sites.registration_routes import blp as applications_blp
+    from hazardloop.sites.registration_routes import public_blp as registration_blp
+
+    for blp in (site_admin_blp, registration_blp, applications_blp):
+        api.register_blueprint(blp)
+    from hazardloop.administration.routes import blp as administration_blp
+
+    api.register_blueprint(administration_blp)
+    from hazardloop.checklists.admin_routes import blp as checklist_publishing_blp
+
+    api.register_blueprint(checklist_publishing_blp)
 
     import swagger_ui
 

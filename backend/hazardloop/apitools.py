@@ -37,6 +37,18 @@ class BoundedArgumentsParser(FlaskParser):
                                       for k, v in problems.items()})
         return data
 
+    def _get_schema(self, argmap: Any, req: Any) -> ma.Schema:
+        # flask-smorest hands over the schema class; webargs would build (deep-copy) a new instance per request.
+        if isinstance(argmap, type) and issubclass(argmap, ma.Schema):
+            return _schema_instance(argmap)
+        return super()._get_schema(argmap, req)
+
+
+@functools.cache
+def _schema_instance(schema: type[ma.Schema]) -> ma.Schema:
+    """One shared instance per arguments schema (``load`` keeps no state on the instance)."""
+    return schema()
+
 
 class ApiBlueprint(Blueprint):
     """Every API blueprint: flask-smorest's, with the bounded arguments parser."""

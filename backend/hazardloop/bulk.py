@@ -59,6 +59,26 @@ def insert_rows(model: Any, rows: list[dict[str, Any]]) -> list[int]:
     return ids
 
 
+def copy_rows(model: Any, rows: list[dict[str, Any]]) -> None:
+    """INSERT many rows (all with the same keys, no generated id wanted): COPY on PostgreSQL, one batched
+    INSERT elsewhere. Constraints hold either way: a unique violation raises."""
+    if not rows:
+        return
+    table = model.__table__
+    if db.session.get_bind().dialect.name != "postgresql":
+        db.session.execute(table.insert(), rows)
+        return
+    db.session.flush()  # pending ORM changes first, as an INSERT through the session would
+    names = list(rows[0])
+    as_json = {c.name for c in table.c if isinstance(c.type, JSON)}
+    raw = db.session.connection().connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(
+            f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:  # names are our own columns
+        for row in rows:
+            copy.write_row([json.dumps(row[n], ensure_ascii=False) if n in as_json and row[n] is not None
+                            else row[n] for n in names])
+
+
 def update_by_id(model: Any, values: dict[int, dict[str, Any]], *, increment: str | None = None) -> None:
     """Set per-row values on many rows by id in one statement (PostgreSQL: UPDATE … FROM unnest)."""
     if not values:

@@ -42,6 +42,14 @@ def require_current_schema() -> None:
         raise click.ClickException(str(exc)) from exc
 
 
+def warn_node_local_settings() -> None:
+    """Tell the operator of a serving node (run, worker) which settings it made up that other nodes cannot share."""
+    from hazardloop.cluster import node_local_settings
+
+    for warning in node_local_settings(current_app.config):
+        click.echo(f"提示：{warning}", err=True)
+
+
 @click.command("seed-demo")
 @click.option("--password", default="Demo@2026", show_default=True, help="Password of every demo user.")
 @with_appcontext
@@ -96,6 +104,7 @@ def create_user_command(mobile: str, display_name: str, role: str, region_id: in
 def run_command(host: str, port: int, workers: int, threads: int) -> None:
     """Serve the web app and API with gunicorn."""
     require_current_schema()
+    warn_node_local_settings()
     from gunicorn.app.base import BaseApplication
 
     class Server(BaseApplication):  # type: ignore[misc]
@@ -177,6 +186,8 @@ def worker_command(burst: bool, name: str | None, queues: tuple[str, ...], cron:
     child processes of this one (`--processes 1`, no cron), started again if they exit.
     """
     require_current_schema()
+    if not burst:
+        warn_node_local_settings()
     from hazardloop.outbox.worker import make_worker
     from hazardloop.schedule import register_periodic_jobs
 
@@ -210,9 +221,10 @@ def register(app: Flask) -> None:
     from hazardloop.evidence.commands import photos_cli
     from hazardloop.hazards.commands import audit_cli
     from hazardloop.outbox.commands import jobs_cli
+    from hazardloop.risk.commands import risks_cli
 
     for command in (seed_demo_command, create_user_command, run_command, worker_command, checklists_cli,
-                    photos_cli, audit_cli, jobs_cli):
+                    photos_cli, audit_cli, jobs_cli, risks_cli):
         app.cli.add_command(command)
 
 

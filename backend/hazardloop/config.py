@@ -32,10 +32,18 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def engine_options(database_url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
-    """SQLAlchemy engine options for the database actually used (the URL may come from a test's config)."""
+def engine_options(database_url: str, options: dict[str, Any] | None = None,
+                   pool_mode: str = "session") -> dict[str, Any]:
+    """SQLAlchemy engine options for the database actually used (the URL may come from a test's config).
+
+    ``pool_mode="transaction"`` (DATABASE_POOL_MODE, behind PgBouncer in transaction mode): each transaction
+    may run on another server connection, so nothing is prepared (psycopg's prepare_threshold=None) and no
+    startup ``options`` are sent (PgBouncer refuses them); unprepared statements are planned for their values.
+    """
     options = {"pool_pre_ping": True, **(options or {})}
-    if database_url.startswith("postgresql"):
+    if database_url.startswith("postgresql") and pool_mode == "transaction":
+        options.setdefault("connect_args", {})["prepare_threshold"] = None
+    elif database_url.startswith("postgresql"):
         # psycopg prepares a statement from its 5th run; PostgreSQL may then keep one generic plan, which
         # for scoped lists and aggregates is up to 1000× slower than a plan for the actual values.
         connect_args = options.setdefault("connect_args", {})
@@ -52,9 +60,14 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
     if database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
     redis_url = os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
+    pool_mode = (os.environ.get("DATABASE_POOL_MODE") or "session").strip().lower()
+    if pool_mode not in ("session", "transaction"):
+        raise ValueError(f"DATABASE_POOL_MODE 只能是 session 或 transaction，而不是 {pool_mode!r}")
     return {
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
+        # "transaction" when DATABASE_URL is a PgBouncer in transaction mode (engine_options).
+        "DATABASE_POOL_MODE": pool_mode,
         "REDIS_URL": redis_url,
         "STORAGE_DIR": os.environ.get("STORAGE_DIR") or str(instance_path / "storage"),
         "TIMEZONE": os.environ.get("TIMEZONE") or "Asia/Shanghai",
@@ -72,6 +85,8 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         # seed:hazard id, so each draw is reproducible and recorded on the event).
         "SELF_RECTIFY_SPOT_CHECK_SHARE": float(os.environ.get("SELF_RECTIFY_SPOT_CHECK_SHARE") or 0.2),
         "SELF_RECTIFY_SPOT_CHECK_SEED": os.environ.get("SELF_RECTIFY_SPOT_CHECK_SEED") or "hazardloop-spot-check",
+        # 自查自报: remind the sites not yet reported in the last N days of a month (once per site and month).
+        "SELF_CHECK_REMIND_DAYS": int(os.environ.get("SELF_CHECK_REMIND_DAYS") or 3),
         # 通报: 发文机关, 落款 (default: the issuer), 抄送, and the window in which 屡查屡犯 is counted.
         "CIRCULAR_ISSUER": os.environ.get("CIRCULAR_ISSUER") or "区安全生产委员会办公室",
         "CIRCULAR_SIGNATURE": os.environ.get("CIRCULAR_SIGNATURE") or None,
@@ -85,6 +100,8 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "PHOTO_FONT_PATH": os.environ.get("PHOTO_FONT_PATH") or None,
         "PHOTO_EXIF_MAX_TIME_DIFF_S": int(os.environ.get("PHOTO_EXIF_MAX_TIME_DIFF_S") or 3600),
         "PHOTO_EXIF_MAX_DISTANCE_M": float(os.environ.get("PHOTO_EXIF_MAX_DISTANCE_M") or 500),
+        # Seconds an uploaded photo's derivative job waits for the inspection that cites it (one set per photo).
+        "PHOTO_DERIVATIVES_HOLD_S": float(os.environ.get("PHOTO_DERIVATIVES_HOLD_S") or 20),
         "PHOTO_STORAGE": os.environ.get("PHOTO_STORAGE") or "local",
         "S3_BUCKET": os.environ.get("S3_BUCKET") or None,
         "S3_PREFIX": os.environ.get("S3_PREFIX") or "",
@@ -114,7 +131,7 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         # argon2id cost; RFC 9106's second recommended option (64 MiB, 3 passes).
         "PASSWORD_HASH_MEMORY_KIB": int(os.environ.get("PASSWORD_HASH_MEMORY_KIB") or 65536),
         "PASSWORD_HASH_TIME_COST": int(os.environ.get("PASSWORD_HASH_TIME_COST") or 3),
-        # Background work (issue 6): outbox retries (seconds between attempts), ladder policy, channels.
+        # Background work: outbox retries (seconds between attempts), ladder policy, channels.
         "OUTBOX_RETRY_INTERVALS": [int(x) for x in (os.environ.get("OUTBOX_RETRY_INTERVALS") or "10,60,300,1800")
                                    .split(",")],
         "ESCALATION_POLICY": os.environ.get("ESCALATION_POLICY") or None,
@@ -145,7 +162,9 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "SMS_TENCENT_APP_ID": os.environ.get("SMS_TENCENT_APP_ID") or "",
         "SMS_TENCENT_REGION": os.environ.get("SMS_TENCENT_REGION") or "ap-guangzhou",
         "SMS_TEMPLATES": os.environ.get("SMS_TEMPLATES") or "",
-        # 群众举报 (issue 9): attempts per address / device (X-Device-Id), body size, triage deadline.
+        # 短信回执: the secret path part of the status-report URL given to the provider (empty: receipts off).
+        "SMS_RECEIPT_TOKEN": os.environ.get("SMS_RECEIPT_TOKEN") or "",
+        # 群众举报: attempts per address / device (X-Device-Id), body size, triage deadline.
         "PUBLIC_REPORT_LIMIT_PER_ADDRESS": os.environ.get("PUBLIC_REPORT_LIMIT_PER_ADDRESS") or "20 per hour",
         "PUBLIC_REPORT_LIMIT_PER_DEVICE": os.environ.get("PUBLIC_REPORT_LIMIT_PER_DEVICE") or "5 per hour",
         "PUBLIC_REPORT_MAX_BYTES": int(os.environ.get("PUBLIC_REPORT_MAX_BYTES") or 30 * 1024 * 1024),

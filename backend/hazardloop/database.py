@@ -1,15 +1,18 @@
-"""Declarative base with a constraint naming convention, and the UTC time type."""
+"""Declarative base with a constraint naming convention, the UTC time type, and the shared row helpers."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import DateTime, MetaData, String, TypeDecorator
+from sqlalchemy import DateTime, MetaData, String, TypeDecorator, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
+
+M = TypeVar("M")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -57,6 +60,36 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
+
+
+def get_or_404(model: type[M], row_id: int, *, missing: str, lock: bool = False, options: Sequence[Any] = ()) -> M:
+    """The ``model`` row ``row_id``, locked FOR UPDATE if asked (else loaded with ``options``); else 404 ``missing``."""
+    from hazardloop.errors import NotFound
+    from hazardloop.extensions import db
+
+    query = select(model).where(model.id == row_id)  # type: ignore[attr-defined]
+    query = query.with_for_update(of=model) if lock else query.options(*options)
+    row = db.session.scalars(query).unique().one_or_none()
+    if row is None:
+        raise NotFound(missing)
+    return row
+
+
+class DomainTags:
+    """监管领域 kept as child rows ``domain_rows`` of ``domain_row_class``, read and set as a sorted list."""
+
+    domain_row_class: ClassVar[type[Any]]
+    if TYPE_CHECKING:
+        domain_rows: list[Any]
+
+    @property
+    def domains(self) -> list[str]:
+        return sorted(row.domain for row in self.domain_rows)
+
+    @domains.setter
+    def domains(self, values: list[str]) -> None:
+        keep = {r.domain: r for r in self.domain_rows}
+        self.domain_rows = [keep.get(d) or self.domain_row_class(domain=d) for d in sorted(set(values))]
 
 
 def path_string(length: int = 255) -> String:

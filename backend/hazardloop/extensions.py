@@ -7,10 +7,10 @@ from typing import Any
 
 import marshmallow as ma
 from flask_migrate import Migrate
-from flask_rq import RQ
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 
+from hazardloop.cluster import ClusterRQ
 from hazardloop.database import Base
 from hazardloop.errors import PROBLEM_CONTENT_TYPE, ProblemResponsesPlugin, ProblemSchema
 
@@ -53,4 +53,4 @@ def _decimal_as_string(converter: Any, field: ma.fields.Field, ret: dict[str, An
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 api = HazardApi()
-rq = RQ()
+rq = ClusterRQ()  # its cron scheduler claims each tick once across the nodes (cluster.py)

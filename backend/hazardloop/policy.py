@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, exists, false, or_, select, true
 
 from hazardloop.accounts.models import RoleGrant, User
 from hazardloop.blacklist.models import BlacklistEntry
+from hazardloop.checklists.models import Checklist
 from hazardloop.circulars.models import Circular
 from hazardloop.errors import Forbidden, NotFound, ValidationFailed
 from hazardloop.evidence.models import Photo, PhotoLink, PhotoUpload, SubjectType
@@ -23,11 +24,11 @@ from hazardloop.hazards.models import Hazard
 from hazardloop.hazards.states import HazardStatus, Transition
 from hazardloop.imports.models import ImportJob
 from hazardloop.inspections.models import Inspection, InspectionMode
-from hazardloop.notifications.models import WebhookSubscription
+from hazardloop.notifications.models import Delivery, Notification, WebhookSubscription
 from hazardloop.public.models import PublicReport
 from hazardloop.regions.models import Department, Region
 from hazardloop.regions.services import grid_ids_under, in_subtree, is_within
-from hazardloop.sites.models import Site, SiteDomain
+from hazardloop.sites.models import EnterpriseApplication, Site, SiteDomain
 from hazardloop.taxonomy import Role
 
 
@@ -67,6 +68,33 @@ class Action(enum.StrEnum):
     WEBHOOK_MANAGE = "webhook.manage"  # outside systems subscribed to signed hazard events
     # 批量导入 of sites: a person's own import jobs (each row is checked again with SITE_CREATE/SITE_UPDATE).
     IMPORT_SITES = "import.sites"
+    # 投递记录: each notice's SMS/e-mail/robot delivery status and a provider's refusal; retry a refused one.
+    DELIVERY_VIEW = "delivery.view"
+    DELIVERY_RETRY = "delivery.retry"
+    # 风险分级管控: assess a site's 风险点 or add one; review (accept / return) assessments;
+    # override the computed level.
+    SITE_RISK_ASSESS = "site.risk_assess"
+    SITE_RISK_REVIEW = "site.risk_review"
+    SITE_RISK_OVERRIDE = "site.risk_override"
+    # 企业隐患自查自报 of a site: its monthly status and report (read), submitting the report (the enterprise),
+    # and the console's figures and non-reporting list over the sites of one's scope.
+    SITE_SELF_CHECK_STATUS = "site.self_check_status"
+    SITE_SELF_CHECK_REPORT = "site.self_check_report"
+    SITE_SELF_CHECK_STATS = "site.self_check_stats"
+    # 新增场所审核: approve a 网格员's field-registered (provisional) site, or merge it into an existing one.
+    SITE_REVIEW = "site.review"
+    SITE_MERGE = "site.merge"  # merge a duplicate into another site (its inspections and hazards move)
+    SITE_CLOSE = "site.close"  # 歇业/注销 and reopening
+    SITE_DOSSIER = "site.dossier"  # 一企一档: licences, responsible persons, 重大危险源/危化品 flags
+    # 企业注册申请: a claim or application of an enterprise, approved or refused by a street supervisor.
+    ENTERPRISE_APPLICATION_REVIEW = "enterprise_application.review"
+    # 管理网格员: create a grid worker, reset the password, disable, end sessions. A supervisor only for a user
+    # whose every grant is a 网格员 grant on a grid of the supervisor's subtree (see _staff_in).
+    USER_STAFF = "user.staff"
+    # 维护网格: create, rename, move a grid and upload its boundary (a supervisor within the subtree).
+    GRID_MANAGE = "region.grid_manage"
+    # 检查表发布: upload a checklist file, publish it as a new version, download the current one (administrators).
+    CHECKLIST_PUBLISH = "checklist.publish"
 
 
 class Reach(enum.Enum):
@@ -110,6 +138,22 @@ RULES: dict[Action, dict[Role, Reach]] = {
     Action.CIRCULAR_MANAGE:   {SV: S, AD: A},
     Action.WEBHOOK_MANAGE:    {AD: A},
     Action.IMPORT_SITES:      {SV: S, AD: A},
+    Action.DELIVERY_VIEW:     {SV: S, AD: A},
+    Action.DELIVERY_RETRY:    {SV: S, AD: A},
+    Action.SITE_RISK_ASSESS:  {E: S, SV: S, AD: A},
+    Action.SITE_RISK_REVIEW:  {SV: S, AD: A},
+    Action.SITE_RISK_OVERRIDE: {SV: S, AD: A},
+    Action.SITE_SELF_CHECK_STATUS: {G: S, IN: S, SV: S, E: S, AD: A},
+    Action.SITE_SELF_CHECK_REPORT: {E: S, AD: A},
+    Action.SITE_SELF_CHECK_STATS:  {IN: S, SV: S, AD: A},
+    Action.SITE_REVIEW:       {SV: S, AD: A},
+    Action.SITE_MERGE:        {SV: S, AD: A},
+    Action.SITE_CLOSE:        {SV: S, AD: A},
+    Action.SITE_DOSSIER:      {SV: S, AD: A},
+    Action.ENTERPRISE_APPLICATION_REVIEW: {SV: S, AD: A},
+    Action.USER_STAFF:        {SV: S, AD: A},
+    Action.GRID_MANAGE:       {SV: S, AD: A},
+    Action.CHECKLIST_PUBLISH: {AD: A},
 }
 # Who may fire each hazard transition is declared in hazards.states.TRANSITIONS (roles);
 # can_fire() below applies the same scope rules as HAZARD_VIEW.
@@ -127,7 +171,10 @@ VIEW_ACTION: dict[type, Action] = {
     BlacklistEntry: Action.BLACKLIST_VIEW,
     Circular: Action.CIRCULAR_VIEW,
     WebhookSubscription: Action.WEBHOOK_MANAGE,
+    Checklist: Action.CHECKLIST_PUBLISH,
     ImportJob: Action.IMPORT_SITES,
+    Delivery: Action.DELIVERY_VIEW,
+    EnterpriseApplication: Action.ENTERPRISE_APPLICATION_REVIEW,
 }
 
 
@@ -163,6 +210,14 @@ def _user_in(grant: RoleGrant, other: User) -> bool:
         if scope_path is not None and is_within(scope_path, grant.region.path):
             return True
     return False
+
+
+def _staff_in(grant: RoleGrant, other: User) -> bool:
+    """A supervisor manages a user whose grants are all 网格员 grants on grids of the supervisor's subtree."""
+    if grant.role != Role.SUPERVISOR or not other.grants:
+        return False
+    return all(g.role == Role.GRID_WORKER and g.region is not None and is_within(g.region.path, grant.region.path)
+               for g in other.grants)
 
 
 def _department_in(grant: RoleGrant, department: Department) -> bool:
@@ -216,6 +271,18 @@ def _circular_in(grant: RoleGrant, circular: Circular) -> bool:
     return grant.role == Role.SUPERVISOR or circular.department_id in (None, grant.department_id)
 
 
+def _delivery_in(grant: RoleGrant, delivery: Delivery) -> bool:
+    """A delivery is within a supervisor's scope where the hazard of its notice, or its 群众举报, is."""
+    if grant.role != Role.SUPERVISOR:
+        return False
+    if delivery.report_id is not None:
+        report = _get(PublicReport, delivery.report_id)
+        return report is not None and _report_in(grant, report)
+    notification = _get(Notification, delivery.notification_id) if delivery.notification_id else None
+    hazard = _get(Hazard, notification.hazard_id) if notification and notification.hazard_id else None
+    return hazard is not None and _hazard_in(grant, hazard)
+
+
 def _get(model: type, key: Any) -> Any:
     from hazardloop.extensions import db
 
@@ -234,7 +301,17 @@ IN_SCOPE: dict[type, Callable[[RoleGrant, Any], bool]] = {
     BlacklistEntry: _blacklist_in,
     Circular: _circular_in,
     WebhookSubscription: lambda grant, subscription: False,
+    Checklist: lambda grant, checklist: False,
     ImportJob: lambda grant, job: job.created_by_id == grant.user_id,
+    Delivery: _delivery_in,
+    EnterpriseApplication: lambda grant, application: grant.role == Role.SUPERVISOR and is_within(
+        application.region.path, grant.region.path),
+}
+
+
+# Actions whose scope is narrower than their object type's (used by can() and acting_role(), never by visible()).
+ACTION_SCOPE: dict[Action, Callable[[RoleGrant, Any], bool]] = {
+    Action.USER_STAFF: _staff_in,
 }
 
 
@@ -339,6 +416,14 @@ def _circular_clause(grant: RoleGrant) -> ColumnElement[bool]:
     return inside
 
 
+def _delivery_clause(grant: RoleGrant) -> ColumnElement[bool]:
+    if grant.role != Role.SUPERVISOR:
+        return false()
+    notices = select(Notification.id).where(Notification.hazard_id.in_(select(Hazard.id).where(_hazard_clause(grant))))
+    return or_(Delivery.notification_id.in_(notices),
+               Delivery.report_id.in_(select(PublicReport.id).where(_report_clause(grant))))
+
+
 _PHOTO_SUBJECTS: dict[SubjectType, tuple[type, Callable[[RoleGrant, Any], bool]]] = {
     SubjectType.SITE: (Site, _site_in),
     SubjectType.HAZARD: (Hazard, _hazard_in),
@@ -359,7 +444,12 @@ SCOPE_CLAUSE: dict[type, Callable[[RoleGrant], ColumnElement[bool]]] = {
     BlacklistEntry: _blacklist_clause,
     Circular: _circular_clause,
     WebhookSubscription: lambda grant: false(),
+    Checklist: lambda grant: false(),
     ImportJob: lambda grant: ImportJob.created_by_id == grant.user_id,
+    Delivery: _delivery_clause,
+    EnterpriseApplication: lambda grant: EnterpriseApplication.region_id.in_(
+        select(Region.id).where(in_subtree(Region.path, grant.region.path))) if grant.role == Role.SUPERVISOR
+    else false(),
 }
 
 
@@ -372,7 +462,7 @@ def can(user: User, action: Action, obj: Any) -> bool:
     if action == Action.USER_VIEW and obj is user:
         return True  # everyone may see themselves
     rule = RULES[action]
-    in_scope = IN_SCOPE[type(obj)]
+    in_scope = ACTION_SCOPE.get(action) or IN_SCOPE[type(obj)]
     for grant in user.grants:
         reach = rule.get(Role(grant.role))
         if reach is Reach.ANYWHERE or (reach is Reach.IN_SCOPE and in_scope(grant, obj)):
@@ -449,6 +539,7 @@ def authorize_photo_citation(user: User, cited: dict[str, Iterable[str]]) -> Non
 def visible(user: User, model: type, action: Action | None = None) -> ColumnElement[bool]:
     """A WHERE condition selecting the objects of ``model`` on which ``user`` may do ``action``."""
     action = action or VIEW_ACTION[model]
+    assert action not in ACTION_SCOPE, "no SQL twin for this action's narrower scope"
     if not user.active:
         return false()
     rule = RULES[action]
@@ -491,7 +582,7 @@ def acting_role(user: User, action: Action, obj: Any) -> Role | None:
     """The most senior role under which ``user`` may do ``action`` on ``obj`` (recorded on events)."""
     if not user.active:
         return None
-    rule, in_scope = RULES[action], IN_SCOPE[type(obj)]
+    rule, in_scope = RULES[action], ACTION_SCOPE.get(action) or IN_SCOPE[type(obj)]
     return _most_senior(
         Role(g.role) for g in user.grants
         if (reach := rule.get(Role(g.role))) is Reach.ANYWHERE or (reach is Reach.IN_SCOPE and in_scope(g, obj)))

@@ -3,7 +3,7 @@ import { useEffect } from 'preact/hooks';
 import {
   authExpiredStore, outboxStore, reachableStore, sessionStore, syncStore, watchReachability,
 } from './app-state';
-import { AccountPage, PasswordForm } from './features/account/AccountPage';
+import { AccountPage, LogoutButton, PasswordForm } from './features/account/AccountPage';
 import { HazardListPage } from './features/hazards/HazardListPage';
 import { HazardPage } from './features/hazards/HazardPage';
 import { InspectionPage } from './features/inspection/InspectionPage';
@@ -12,9 +12,13 @@ import { LazyPublicApp } from './features/public/LazyPublicApp';
 import { isPublicOnlyPath, isPublicPath } from './features/public/paths';
 import { OutboxPage } from './features/outbox/OutboxPage';
 import { QrPage } from './features/site/QrPage';
+import { RiskPage } from './features/risk/RiskPage';
 import { SitePage } from './features/site/SitePage';
 import { SiteListPage } from './features/sites/SiteListPage';
+import { FieldSitePage } from './features/sites/FieldSitePage';
+import { RegisterSitePage } from './features/sites/RegisterSitePage';
 import { SnapPage } from './features/snap/SnapPage';
+import { SelfCheckPage } from './features/selfcheck/SelfCheckPage';
 import { Bell } from './features/inbox/Bell';
 import { InboxPage } from './features/inbox/InboxPage';
 import { PrefsPage } from './features/inbox/PrefsPage';
@@ -37,9 +41,16 @@ function route(path: string, query: URLSearchParams, enterprise: boolean): Scree
   let p: Record<string, string> | null;
   if (path === '/') return { title: enterprise ? '我的整改' : '今日任务', body: <TodayPage /> };
   if (path === '/sites') return { title: '场所', body: <SiteListPage /> };
+  if (path === '/sites/new') return { title: '新增场所', back: '/sites', body: <RegisterSitePage /> };
+  if ((p = match('/field-sites/:id', path))) {
+    return { title: '新增场所', back: '/sites', body: <FieldSitePage key={p.id} id={p.id} /> };
+  }
   if ((p = match('/sites/:id', path))) {
     const qr = query.get('qr') ? { token: query.get('qr')!, scanned_at: query.get('at') ?? new Date().toISOString() } : null;
     return { title: '场所详情', back: '/sites', body: <SitePage key={p.id} id={Number(p.id)} qr={qr} /> };
+  }
+  if ((p = match('/sites/:id/risk', path))) {
+    return { title: '风险分级管控', back: `/sites/${p.id}`, body: <RiskPage key={p.id} siteId={Number(p.id)} /> };
   }
   if ((p = match('/s/:token', path))) return { title: '扫码', body: <QrPage token={p.token} /> };
   if ((p = match('/drafts/:id', path))) return { title: '检查', back: '/', body: <InspectionPage key={p.id} id={p.id} /> };
@@ -48,6 +59,7 @@ function route(path: string, query: URLSearchParams, enterprise: boolean): Scree
     return { title: '隐患详情', back: '/hazards', body: <HazardPage key={p.id} id={Number(p.id)} /> };
   }
   if (path === '/outbox') return { title: '待发送', body: <OutboxPage /> };
+  if (path === '/selfcheck') return { title: '每月自查自报', back: '/', body: <SelfCheckPage /> };
   if (path === '/account') return { title: '我的', body: <AccountPage /> };
   if (path === '/inbox') return { title: '消息', body: <InboxPage /> };
   if (path === '/inbox/settings') return { title: '通知设置', back: '/inbox', body: <PrefsPage /> };
@@ -77,17 +89,21 @@ export function App(props: { warnings: string[] }) {
   }
   const enterprise = appRole(session.user.grants) === 'enterprise';
   const supervises = canUseConsole(session.user.grants);
-  // 监管台: its own full-width frame, loaded as a separate chunk.
-  if (supervises && (path === '/console' || path.startsWith('/console/'))) return <ConsoleRoute path={path} query={query} />;
-  // An account an administrator created: its own password first, nothing else (the server refuses the rest too).
+  // An account someone else created (administrator, import, registration): its own password first, nothing
+  // else — not even the console (the server refuses the rest too); leaving is always possible.
   if (session.user.must_change_password) {
     return (
       <div class="app">
         <TopBar title="设置新密码" />
-        <main><PasswordForm forced onDone={() => navigate('/', { replace: true })} /></main>
+        <main>
+          <PasswordForm forced onDone={() => navigate('/', { replace: true })} />
+          <LogoutButton />
+        </main>
       </div>
     );
   }
+  // 监管台: its own full-width frame, loaded as a separate chunk.
+  if (supervises && (path === '/console' || path.startsWith('/console/'))) return <ConsoleRoute path={path} query={query} />;
   const screen = route(path, query, enterprise);
   const sending = items.find((i) => i.state === 'sending');
   const unsent = items.filter((i) => UNSENT_STATES.includes(i.state)).length;

@@ -75,6 +75,13 @@ async function bootPublic(root: HTMLElement): Promise<void> {
 async function bootField(root: HTMLElement): Promise<void> {
   const problem = blockingProblem();
   if (problem) return render(<Unsupported message={problem} />, root);
+  // 监管台 opened directly: fetch its chunk and the overview's figures beside the field app's chunks rather
+  // than after them (ConsoleRoute and the overview take them).
+  if (location.pathname === '/console' || location.pathname.startsWith('/console/')) {
+    import('./features/console/ConsoleApp').catch(() => undefined);
+    import('./features/console/early')
+      .then((m) => m.startOverview(location.pathname, new URLSearchParams(location.search))).catch(() => undefined);
+  }
   let modules;
   try {
     modules = await Promise.all([

@@ -20,6 +20,7 @@ from hazardloop.circulars.models import Circular
 from hazardloop.evidence.models import Photo
 from hazardloop.hazards.models import Hazard
 from hazardloop.inspections.models import Inspection
+from hazardloop.notifications.models import Delivery
 from hazardloop.policy import Action
 from hazardloop.public.models import PublicReport
 from hazardloop.regions.models import Department, Region
@@ -100,8 +101,48 @@ EXPECTED: dict[str, dict[str, tuple[bool, bool]]] = {
     # webhook subscribers are the administrator's alone (in/out: two subscribers)
     "webhook.manage":    {"grid_worker": (F, F), "inspector": (F, F), "supervisor": (F, F),
                           "enterprise_user": (F, F), "admin": (T, T)},
+    # 投递记录: in = the SMS of a notice about the in-scope hazard, out = about the out-of-scope one
+    "delivery.view":     {"grid_worker": (F, F), "inspector": (F, F), "supervisor": (T, F),
+                          "enterprise_user": (F, F), "admin": (T, T)},
+    "delivery.retry":    {"grid_worker": (F, F), "inspector": (F, F), "supervisor": (T, F),
+                          "enterprise_user": (F, F), "admin": (T, T)},
     # 批量导入: in = a job the supervisor uploaded, out = one the administrator uploaded
     "import.sites":      {"grid_worker": (F, F), "inspector": (F, F), "supervisor": (T, F),
+                          "enterprise_user": (F, F), "admin": (T, T)},
+    # 管理网格员: in = a grid worker of street A (the supervisor's), out = one of street B
+    "user.staff":        {"grid_worker": (F, F), "inspector": (F, F), "supervisor": (T, F),
+                          "enterprise_user": (F, F), "admin": (T, T)},
+    # 维护网格: in = a grid of street A, out = a grid of street B
+    "region.grid_manage": {"grid_worker": (F, F), "inspector": (F, F), "supervisor": (T, F),
+                           "enterprise_user": (F, F), "admin": (T, T)},
+    # 企业隐患自查自报: a site's monthly status (read), its report (the enterprise's own), the console figures
+    "site.self_check_status": {"grid_worker": (T, F), "inspector": (T, F), "supervisor": (T, F),
+                               "enterprise_user": (T, F), "admin": (T, T)},
+    "site.self_check_report": {"grid_worker": (F, F), "inspector": (F, F), "supervisor": (F, F),
+                               "enterprise_user": (T, F), "admin": (T, T)},
+    "site.self_check_stats":  {"grid_worker": (F, F), "inspector": (T, F), "supervisor": (T, F),
+                               "enterprise_user": (F, F), "admin": (T, T)},
+    # 风险分级管控: the enterprise assesses its own site's 风险点; supervisors review and override
+    "site.risk_assess":   {"grid_worker": (F, F), "inspector": (F, F), "supervisor": (T, F),
+                           "enterprise_user": (T, F), "admin": (T, T)},
+    "site.risk_review":   {"grid_worker": (F, F), "inspector": (F, F), "supervisor": (T, F),
+                           "enterprise_user": (F, F), "admin": (T, T)},
+    "site.risk_override": {"grid_worker": (F, F), "inspector": (F, F), "supervisor": (T, F),
+                           "enterprise_user": (F, F), "admin": (T, T)},
+    # 新增场所审核, 合并, 歇业/注销 and 一企一档: street supervisors (in the console)
+    "site.review":       {"grid_worker": (F, F), "inspector": (F, F), "supervisor": (T, F),
+                          "enterprise_user": (F, F), "admin": (T, T)},
+    "site.merge":        {"grid_worker": (F, F), "inspector": (F, F), "supervisor": (T, F),
+                          "enterprise_user": (F, F), "admin": (T, T)},
+    "site.close":        {"grid_worker": (F, F), "inspector": (F, F), "supervisor": (T, F),
+                          "enterprise_user": (F, F), "admin": (T, T)},
+    "site.dossier":      {"grid_worker": (F, F), "inspector": (F, F), "supervisor": (T, F),
+                          "enterprise_user": (F, F), "admin": (T, T)},
+    # 企业注册审核: in = a claim of the site in A1, out = one of the site in B1
+    "enterprise_application.review": {"grid_worker": (F, F), "inspector": (F, F), "supervisor": (T, F),
+                                      "enterprise_user": (F, F), "admin": (T, T)},
+    # 检查表发布 (upload, publish a version, download the YAML): administrators alone (in/out: two checklists)
+    "checklist.publish": {"grid_worker": (F, F), "inspector": (F, F), "supervisor": (F, F),
                           "enterprise_user": (F, F), "admin": (T, T)},
 }
 
@@ -148,8 +189,26 @@ def build_scenario() -> Scenario:
     objects[("blacklist", "in")], objects[("blacklist", "out")] = _blacklist_entries(site_in, site_out)
     objects[("circular", "in")], objects[("circular", "out")] = _circulars(d.street_a, d.street_b)
     objects[("webhook", "in")], objects[("webhook", "out")] = _webhooks()
+    objects[("checklist", "in")], objects[("checklist", "out")] = _checklists()
     objects[("import", "in")], objects[("import", "out")] = _import_jobs(actors["supervisor"], actors["admin"])
+    objects[("enterprise_application", "in")], objects[("enterprise_application", "out")] = \
+        _enterprise_applications(site_in, site_out)
+    objects[("delivery", "in")], objects[("delivery", "out")] = _deliveries(
+        objects[("hazard", "in")], objects[("hazard", "out")], actors["enterprise_user"])
     return Scenario(actors, objects)
+
+
+def _enterprise_applications(site_in: Site, site_out: Site) -> tuple[Any, Any]:
+    """A pending 认领 of each site."""
+    from hazardloop.extensions import db
+    from hazardloop.sites.models import EnterpriseApplication
+
+    rows = tuple(EnterpriseApplication(kind="claim", site_id=site.id, region_id=site.grid_id, name=site.name,
+                                       contact_name="联系人", mobile="13700000000", mobile_verified=True)
+                 for site in (site_in, site_out))
+    db.session.add_all(rows)
+    db.session.commit()
+    return rows[0], rows[1]
 
 
 def _circulars(street_in: Region, street_out: Region) -> tuple[Any, Any]:
@@ -174,6 +233,34 @@ def _import_jobs(owner_in: User, owner_out: User) -> tuple[Any, Any]:
     db.session.add_all(jobs)
     db.session.commit()
     return jobs[0], jobs[1]
+
+
+def _deliveries(hazard_in: Hazard, hazard_out: Hazard, user: User) -> tuple[Any, Any]:
+    from hazardloop.extensions import db
+    from hazardloop.notifications.models import Delivery, Notification
+
+    out = []
+    for hazard in (hazard_in, hazard_out):
+        notice = Notification(user_id=user.id, kind="hazard.assign", title="已交办", body="", hazard_id=hazard.id,
+                              dedupe_key=f"matrix:{hazard.id}")
+        db.session.add(notice)
+        db.session.flush()
+        out.append(Delivery(notification_id=notice.id, channel="sms", address="13900000001", kind="hazard.assign",
+                            title="已交办", status="refused", reason_code="isv.BUSINESS_LIMIT_CONTROL"))
+    db.session.add_all(out)
+    db.session.commit()
+    return out[0], out[1]
+
+
+def _checklists() -> tuple[Any, Any]:
+    """The checklist the hazards' inspections were filled with, and a second one."""
+    from hazardloop.checklists.models import Checklist
+    from hazardloop.extensions import db
+
+    other = Checklist(id="matrix-other", title="矩阵测试二")
+    db.session.add(other)
+    db.session.commit()
+    return db.session.get(Checklist, "matrix"), other
 
 
 def _webhooks() -> tuple[Any, Any]:
@@ -322,7 +409,7 @@ def test_matrix(scenario, action, role, where):
 
 MODELS = {"region": Region, "site": Site, "user": User, "department": Department, "photo": Photo,
           "hazard": Hazard, "inspection": Inspection, "report": PublicReport,
-          "console": Region, "blacklist": BlacklistEntry, "circular": Circular}
+          "console": Region, "blacklist": BlacklistEntry, "circular": Circular, "delivery": Delivery}
 
 
 @pytest.mark.parametrize("role", ROLES)

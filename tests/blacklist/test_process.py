@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import assert_problem
-from tests.console.conftest import read_xlsx, world  # noqa: F401
+from tests.console.conftest import world  # noqa: F401
+from tests.support.exports import read_xlsx
 
 
 def escalate_to_the_top(client, hazard_id):

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.escalation.conftest import assign_hazard, end_of, local, parties  # noqa: F401
+from tests.escalation.conftest import parties  # noqa: F401
+from tests.support.deadlines import assign_hazard, end_of, local
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import assert_problem
-from tests.console.conftest import read_xlsx
+from tests.support.exports import read_xlsx
 
 
 def tracker(client, **params):

@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 
 from tests.conftest import assert_problem
-from tests.console.conftest import SHANGHAI, read_xlsx
+from tests.support.deadlines import SHANGHAI
+from tests.support.exports import read_xlsx
 
 OPEN = "found,exposed,assigned,rectifying,awaiting_verification"
 

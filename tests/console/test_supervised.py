@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import assert_problem
-from tests.console.conftest import read_xlsx
+from tests.support.exports import read_xlsx
 
 
 def test_the_supervised_list(world, login):

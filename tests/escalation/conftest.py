@@ -5,22 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from types import SimpleNamespace
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests.conftest import PrivateRedis
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def local(text: str) -> dt.datetime:
-    """'2026-12-08 09:00' in Beijing time, as an aware instant."""
-    return dt.datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
-
-
-def end_of(day: str) -> dt.datetime:
-    return local(f"{day} 23:59:59")
+from tests.support.deadlines import assign_hazard
 
 
 @pytest.fixture
@@ -38,39 +27,12 @@ def parties(district, make_site, make_user):
     )
 
 
-def assign_hazard(parties: Any, *, deadline: dt.datetime, level: str = "general") -> Any:
-    """A hazard found and assigned (交办) to the fire department, its deadline then set to ``deadline``."""
-    from hazardloop.database import utcnow
-    from hazardloop.extensions import db
-    from hazardloop.hazards.services import create_hazard, transition
-    from hazardloop.hazards.states import HazardLevel, HazardSource
-    from hazardloop.taxonomy import Role
-
-    hazard = create_hazard(site=parties.shop, source=HazardSource.GRID_PATROL, description="疏散通道堵塞",
-                           level=HazardLevel(level), domain="fire", actor=parties.worker,
-                           actor_role=Role.GRID_WORKER, found_at=utcnow())
-    transition(hazard, "assign", actor=parties.worker, payload={"department_id": parties.district.fire_dept.id})
-    hazard.deadline_at = deadline.astimezone(dt.UTC)
-    db.session.commit()
-    return hazard
-
-
 @pytest.fixture
 def assigned(parties):
     def make(deadline: dt.datetime, level: str = "general") -> Any:
         return assign_hazard(parties, deadline=deadline, level=level)
 
     return make
-
-
-def sweep(at: str) -> Any:
-    """Run the deadline sweep as if it were ``at`` (Beijing time), and commit."""
-    from hazardloop.escalation.services import sweep_deadlines
-    from hazardloop.extensions import db
-
-    result = sweep_deadlines(local(at))
-    db.session.commit()
-    return result
 
 
 # --- a private Redis for the fault tests -------------------------------------------------------

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -27,9 +26,8 @@ from hazardloop.hazards.models import AuditEvent
 from hazardloop.notifications.models import Notification
 from hazardloop.outbox.models import OutboxMessage
 from hazardloop.outbox.services import relay_pending
-from tests.escalation.conftest import end_of, local
-
-HAZARDLOOP = str(Path(sys.executable).with_name("hazardloop"))
+from tests.support.cli import HAZARDLOOP
+from tests.support.deadlines import end_of, local
 
 
 def drain(app) -> None:
@@ -53,7 +51,7 @@ def counts(db):
 
 
 def test_redis_down_while_deadlines_pass_then_everything_happens_once(fault_app, db, parties, private_redis, login):
-    from tests.escalation.conftest import assign_hazard
+    from tests.support.deadlines import assign_hazard
 
     worker = fault_app.test_client()
     assert worker.post("/api/v1/auth/login", json={"mobile": parties.worker.mobile,
@@ -85,7 +83,7 @@ def test_redis_down_while_deadlines_pass_then_everything_happens_once(fault_app,
 
 
 def test_redis_restarted_empty_the_sweeps_recreate_the_lost_work(fault_app, db, parties, private_redis):
-    from tests.escalation.conftest import assign_hazard
+    from tests.support.deadlines import assign_hazard
 
     assign_hazard(parties, deadline=end_of("2026-12-08"))
     escalate_overdue_hazards.enqueue(local("2026-12-11 09:00").isoformat())
@@ -103,7 +101,7 @@ def test_redis_restarted_empty_the_sweeps_recreate_the_lost_work(fault_app, db, 
 
 def test_concurrent_sweeps_and_duplicated_jobs_have_one_effect(fault_app, db, parties):
     from hazardloop.extensions import db as database
-    from tests.escalation.conftest import assign_hazard
+    from tests.support.deadlines import assign_hazard
 
     for _ in range(3):
         assign_hazard(parties, deadline=end_of("2026-12-08"))
@@ -139,7 +137,7 @@ def test_concurrent_sweeps_and_duplicated_jobs_have_one_effect(fault_app, db, pa
 @pytest.mark.postgresql_only
 def test_a_worker_killed_mid_escalation_is_retried_and_nothing_doubles(fault_app, db, parties, private_redis,
                                                                        tmp_path):
-    from tests.escalation.conftest import assign_hazard
+    from tests.support.deadlines import assign_hazard
 
     url = fault_app.config["SQLALCHEMY_DATABASE_URI"]
     for _ in range(2):
@@ -156,7 +154,7 @@ def test_a_worker_killed_mid_escalation_is_retried_and_nothing_doubles(fault_app
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         horse = wait_for_horse(worker.pid, timeout=60)
-        time.sleep(1.5)  # the horse has escalated nothing: it waits on the sweep lock
+        wait_for_lock_waiter(holder, SWEEP_LOCK_KEY, timeout=60)  # the horse has escalated nothing: it waits
         os.kill(horse, signal.SIGKILL)
     finally:
         holder.execute("SELECT pg_advisory_unlock(%s)", (SWEEP_LOCK_KEY,))
@@ -168,6 +166,18 @@ def test_a_worker_killed_mid_escalation_is_retried_and_nothing_doubles(fault_app
     assert Job.fetch("sweep-killed", connection=redis.Redis.from_url(private_redis.url)).get_status() == "finished"
     after = counts(db)
     assert after["escalations"] == 4 and after["escalated_events"] == 4  # 2 hazards × street, district
+
+
+def wait_for_lock_waiter(connection: psycopg.Connection, key: int, timeout: float) -> None:
+    """Return once a session waits for the PostgreSQL advisory lock ``key`` (held by ``connection``)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        (waiting,) = connection.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = %s"
+                                        " AND NOT granted", (key,)).fetchone()
+        if waiting:
+            return
+        time.sleep(0.01)
+    raise TimeoutError("nobody waits for the advisory lock")
 
 
 def wait_for_horse(pid: int, timeout: float) -> int:

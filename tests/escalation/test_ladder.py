@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from hazardloop.escalation.ladder import PolicyError, load_ladder, parse_ladder
 from hazardloop.escalation.models import DeadlineReminder, Escalation, EscalationCase
-from hazardloop.escalation.policy import PolicyError, load_ladder, parse_ladder
 from hazardloop.hazards.models import AuditEvent
 from hazardloop.notifications.models import Notification
-from tests.escalation.conftest import end_of, sweep
+from tests.support.deadlines import end_of, sweep
 
 
 def rungs(db, hazard):
@@ -93,7 +93,11 @@ def test_escalated_events_keep_the_hash_chains_intact(db, parties, assigned):
     first_id = first.id
     checked, broken = verify_chains()
     assert broken is None, broken
-    assert checked == 2 * 2 + 1 + 4  # found and assign each, acknowledge, street+listed and street+district
+    hazard_events = db.session.scalars(select(AuditEvent.kind).where(AuditEvent.hazard_id.is_not(None))).all()
+    assert len(hazard_events) == 2 * 2 + 1 + 4  # found and assign each, acknowledge, street+listed and street+district
+    others = db.session.scalars(select(AuditEvent.kind).where(AuditEvent.hazard_id.is_(None))).all()
+    assert set(others) <= {"risk_level_changed"}  # the site's colour follows its hazards (风险分级管控)
+    assert checked == len(hazard_events) + len(others)  # every event is in a chain, and every chain holds
     assert [e.kind for e in db.session.scalars(select(AuditEvent).where(AuditEvent.hazard_id == first_id)
                                                .order_by(AuditEvent.id))] == [
         "found", "assign", "escalated", "acknowledge", "escalated"]

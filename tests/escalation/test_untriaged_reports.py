@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from hazardloop.escalation.models import ReportEscalation
 from hazardloop.notifications.models import Notification
-from tests.escalation.conftest import end_of, sweep
+from tests.support.deadlines import end_of, sweep
 
 
 def report_in(region, *, due: dt.datetime):
@@ -70,10 +70,10 @@ def test_a_report_outside_any_street_is_triaged_and_reminded_at_the_district(db,
 
 def test_the_rung_is_recorded_once_even_when_sweeps_overlap(db, parties):
     """A second sweep that read the report before the first one committed inserts nothing and tells no one."""
-    from hazardloop.escalation.policy import load_ladder
+    from hazardloop.escalation.ladder import load_ladder
     from hazardloop.escalation.services import SweepResult, _escalate_untriaged_reports
     from hazardloop.extensions import db as database
-    from tests.escalation.conftest import local
+    from tests.support.deadlines import local
 
     report = report_in(parties.district.grid_a1, due=end_of("2026-12-08"))
     assert sweep("2026-12-09 09:00").reports == [(report.id, "remind")]

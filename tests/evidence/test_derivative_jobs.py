@@ -19,8 +19,8 @@ from hazardloop.outbox.models import OutboxMessage
 from hazardloop.outbox.services import max_attempts, run_message
 from tests.conftest import assert_problem
 from tests.evidence import imagefiles as f
-from tests.evidence.conftest import upload
-from tests.system.test_cli_and_worker import run_cli
+from tests.support.cli import run_cli
+from tests.support.uploads import upload
 
 
 def derived_files(app, photo_id: str) -> list[Path]:

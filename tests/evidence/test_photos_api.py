@@ -15,7 +15,7 @@ from hazardloop.evidence.models import Photo, PhotoUpload
 from hazardloop.evidence.services import CaptureRecord
 from tests.conftest import assert_problem
 from tests.evidence import imagefiles as f
-from tests.evidence.conftest import upload
+from tests.support.uploads import upload
 
 
 def files_under(app) -> set[Path]:

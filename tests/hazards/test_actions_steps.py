@@ -103,10 +103,12 @@ def test_a_supervisor_lists_a_major_hazard_and_lifts_it_once_closed(world, db):
     assert_problem(fire(world, "owner", found(world, db), "list_supervision", authority="区安委办",
                         deadline="2099-06-30", requirements="限期"), 403, "forbidden")
 
-    from hazardloop.hazards.models import Hazard
-
-    db.session.get(Hazard, hazard_id).status = "awaiting_verification"  # the loop's middle, shortened
-    db.session.commit()
+    for who, action, payload in [("supervisor", "assign", {}), ("owner", "acknowledge", {}),
+                                 ("owner", "submit_governance_plan", {"plan": PLAN}),
+                                 ("supervisor", "approve_governance_plan", {}),
+                                 ("owner", "submit_rectification", {"measures": "已治理",
+                                                                    "photo_ids": [world["photos"]["owner"]]})]:
+        ok(fire(world, who, hazard_id, action, **payload))  # the loop's middle, each step by its party
     closed = ok(fire(world, "supervisor", hazard_id, "verify_pass", note="复查合格"))
     assert "lift_supervision" in closed["allowed_actions"]
     lifted = ok(fire(world, "supervisor", hazard_id, "lift_supervision", note="督办销号"))
@@ -129,12 +131,8 @@ def test_a_failed_verification_takes_the_verifiers_deadline(world, db):
     assert failed["timeline"][-1]["payload"]["deadline"].startswith("2099-02-28")
 
 
-def test_a_grid_worker_is_not_offered_the_verification_of_a_major_hazard(world, db):
-    from hazardloop.hazards.models import Hazard
-
-    hazard_id = found(world, db, level="major")
-    db.session.get(Hazard, hazard_id).status = "awaiting_verification"
-    db.session.commit()
+def test_a_grid_worker_is_not_offered_the_verification_of_a_major_hazard(world, make_hazard):
+    hazard_id = make_hazard("awaiting_verification", level="major", site=world["site"]).id
     view = detail(world, "worker", hazard_id)
     assert view["allowed_actions"] == [] and view["blocked_actions"] == []
     body = assert_problem(fire(world, "worker", hazard_id, "verify_fail", note="不合格", deadline="2099-01-31"),

@@ -5,33 +5,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 from sqlalchemy import text
 
 from hazardloop.hazards.events import verify_chains
-from tests.hazards.test_workflow import fire, found_hazards, ok, people, shop  # noqa: F401
+from tests.support.concurrency import run_at_once
+from tests.support.workflow import fire, found_hazards, ok
 
 
-def run_at_once(calls):
-    """Start every call at the same instant in its own thread; return their responses in order."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def worker(i, call):
-        barrier.wait()
-        results[i] = call()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
-
-
-def test_concurrent_verifications_cannot_both_win(checklists, shop, people, make_photo):  # noqa: F811
+def test_concurrent_verifications_cannot_both_win(checklists, shop, people, make_photo):
     (hazard_id,) = found_hazards(people, shop, make_photo, n=1)
     ok(fire(people["worker"], hazard_id, "assign"))
     ok(fire(people["owner"], hazard_id, "acknowledge"))
@@ -50,7 +33,7 @@ def test_concurrent_verifications_cannot_both_win(checklists, shop, people, make
     assert final["status"] == winner.get_json()["status"]
 
 
-def test_document_numbers_are_unique_and_gapless_under_concurrent_issuing(checklists, shop, people,  # noqa: F811
+def test_document_numbers_are_unique_and_gapless_under_concurrent_issuing(checklists, shop, people,
                                                                          make_photo, app):
     ids = found_hazards(people, shop, make_photo, n=6)
     clients = [people[name] for name in ("worker", "inspector", "supervisor")] * 2
@@ -66,7 +49,7 @@ def test_document_numbers_are_unique_and_gapless_under_concurrent_issuing(checkl
         assert len(done) == 6  # PostgreSQL queues the issuers on the counter row; nobody is turned away
 
 
-def test_audit_verify_passes_and_names_the_first_altered_event(checklists, shop, people, make_photo, db, app):  # noqa: F811
+def test_audit_verify_passes_and_names_the_first_altered_event(checklists, shop, people, make_photo, db, app):
     (hazard_id,) = found_hazards(people, shop, make_photo, n=1)
     ok(fire(people["worker"], hazard_id, "assign"))
     ok(fire(people["owner"], hazard_id, "acknowledge"))
@@ -87,7 +70,7 @@ def test_audit_verify_passes_and_names_the_first_altered_event(checklists, shop,
     assert result.returncode == 1 and f"事件 {target}" in result.stderr
 
 
-def test_deleting_an_event_breaks_the_chain(checklists, shop, people, make_photo, db):  # noqa: F811
+def test_deleting_an_event_breaks_the_chain(checklists, shop, people, make_photo, db):
     (hazard_id,) = found_hazards(people, shop, make_photo, n=1)
     ok(fire(people["worker"], hazard_id, "assign"))
     ok(fire(people["owner"], hazard_id, "acknowledge"))

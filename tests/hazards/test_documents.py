@@ -9,7 +9,7 @@ import pytest
 from pypdf import PdfReader
 
 from tests.conftest import assert_problem
-from tests.hazards.test_workflow import fire, found_hazards, ok, people, shop  # noqa: F401
+from tests.support.workflow import fire, found_hazards, ok
 
 
 def _flat(text: str) -> str:
@@ -23,13 +23,13 @@ def pdf_text(response) -> str:
 
 
 @pytest.fixture
-def order(checklists, shop, people, make_photo):  # noqa: F811
+def order(checklists, shop, people, make_photo):
     """A hazard assigned by the grid worker: its detail, with the 整改通知书 in ``documents``."""
     hazard_id, _ = found_hazards(people, shop, make_photo)
     return ok(fire(people["worker"], hazard_id, "assign"))
 
 
-def test_the_order_pdf_renders_chinese_with_number_site_and_articles(order, shop, people):  # noqa: F811
+def test_the_order_pdf_renders_chinese_with_number_site_and_articles(order, shop, people):
     document = order["documents"][0]
     text = pdf_text(people["supervisor"].get(f"/api/v1/documents/{document['id']}.pdf"))
     assert _flat(document["number"]) in text
@@ -43,7 +43,7 @@ def test_the_order_pdf_renders_chinese_with_number_site_and_articles(order, shop
     assert "第六十五条" in text  # the legal wording of the order
 
 
-def test_the_order_page_is_printable_html_with_the_three_standards(order, shop, people, app):  # noqa: F811
+def test_the_order_page_is_printable_html_with_the_three_standards(order, shop, people, app):
     document = order["documents"][0]
     response = people["owner"].get(f"/api/v1/documents/{document['id']}")
     assert response.status_code == 200 and response.mimetype == "text/html"
@@ -58,7 +58,7 @@ def test_the_order_page_is_printable_html_with_the_three_standards(order, shop, 
     assert f"{year}年{month}月{day}日" in page
 
 
-def test_an_official_document_never_prints_an_unverified_basis(checklists, shop, people, make_photo, db):  # noqa: F811
+def test_an_official_document_never_prints_an_unverified_basis(checklists, shop, people, make_photo, db):
     from hazardloop.hazards.models import Hazard
 
     hazard_id, _ = found_hazards(people, shop, make_photo)
@@ -114,7 +114,7 @@ def test_the_general_duty_of_a_non_fire_hazard_is_the_work_safety_law() -> None:
         (laws / "消防法(2021-04-29).md").read_text("utf-8"))
 
 
-def test_the_verification_opinion_shows_the_result_and_before_after_photos(checklists, shop, people,  # noqa: F811
+def test_the_verification_opinion_shows_the_result_and_before_after_photos(checklists, shop, people,
                                                                           make_photo):
     hazard_id, _ = found_hazards(people, shop, make_photo)
     worker, owner = people["worker"], people["owner"]
@@ -139,7 +139,7 @@ def test_the_verification_opinion_shows_the_result_and_before_after_photos(check
     assert "不通过" in text and "灭火器压力不足" in text
 
 
-def test_documents_outside_my_scope_are_not_found(order, people):  # noqa: F811
+def test_documents_outside_my_scope_are_not_found(order, people):
     document_id = order["documents"][0]["id"]
     assert_problem(people["outsider"].get(f"/api/v1/documents/{document_id}"), 404)
     assert_problem(people["outsider"].get(f"/api/v1/documents/{document_id}.pdf"), 404)

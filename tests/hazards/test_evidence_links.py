@@ -5,11 +5,11 @@ from __future__ import annotations
 from hazardloop.evidence.models import Photo
 from hazardloop.evidence.services import before_after_pairs
 from tests.conftest import assert_problem
-from tests.hazards.test_workflow import fire, found_hazards, ok, people, shop  # noqa: F401
+from tests.support.workflow import fire, found_hazards, ok
 
 
 def test_finding_photos_carry_the_hazard_number_and_are_paired_with_the_rectification(
-        checklists, shop, people, make_photo, db):  # noqa: F811
+        checklists, shop, people, make_photo, db):
     (hazard_id,) = found_hazards(people, shop, make_photo, n=1)
     hazard = people["worker"].get(f"/api/v1/hazards/{hazard_id}").get_json()
     finding = db.session.get(Photo, hazard["photo_ids"][0])
@@ -24,7 +24,7 @@ def test_finding_photos_carry_the_hazard_number_and_are_paired_with_the_rectific
 
 
 def test_a_covert_finding_photo_is_hidden_from_the_enterprise_until_exposed(
-        checklists, shop, people, make_photo):  # noqa: F811
+        checklists, shop, people, make_photo):
     (hazard_id,) = found_hazards(people, shop, make_photo, n=1, mode="covert", actor="inspector")
     photo_id = people["inspector"].get(f"/api/v1/hazards/{hazard_id}").get_json()["photo_ids"][0]
     assert_problem(people["owner"].get(f"/api/v1/photos/{photo_id}"), 404)

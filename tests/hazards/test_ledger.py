@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.conftest import assert_problem
-from tests.hazards.test_workflow import fire, found_hazards, ok, people, shop  # noqa: F401
+from tests.support.workflow import fire, found_hazards, ok
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -34,13 +34,13 @@ def local(iso: str, app) -> dt.datetime:
 
 
 @pytest.fixture
-def two(checklists, shop, people, make_photo):  # noqa: F811
+def two(checklists, shop, people, make_photo):
     """Two hazards at the shop: the first assigned (with a deadline), the second just found."""
     first, second = found_hazards(people, shop, make_photo)
     return ok(fire(people["worker"], first, "assign")), ok(people["worker"].get(f"/api/v1/hazards/{second}"))
 
 
-def test_the_ledger_has_chinese_headers_and_a_row_per_hazard_in_local_time(two, shop, people, app,  # noqa: F811
+def test_the_ledger_has_chinese_headers_and_a_row_per_hazard_in_local_time(two, shop, people, app,
                                                                            district):
     assigned, found = two
     header, rows = ledger(people["supervisor"], "?sort=id")
@@ -60,7 +60,7 @@ def test_the_ledger_has_chinese_headers_and_a_row_per_hazard_in_local_time(two, 
     assert rows[1]["整改期限"] is None and rows[1]["状态"] == "已发现"
 
 
-def test_the_ledger_applies_the_list_filters(two, people, db):  # noqa: F811
+def test_the_ledger_applies_the_list_filters(two, people, db):
     from hazardloop.hazards.models import Hazard
 
     assigned, found = two
@@ -77,7 +77,7 @@ def test_the_ledger_applies_the_list_filters(two, people, db):  # noqa: F811
     assert [h["number"] for h in listed] == [assigned["number"]]
 
 
-def test_the_ledger_holds_only_my_scope(two, people):  # noqa: F811
+def test_the_ledger_holds_only_my_scope(two, people):
     header, rows = ledger(people["outsider"])
     assert header[0] == "编号" and rows == []
     _, rows = ledger(people["owner"])
@@ -85,7 +85,7 @@ def test_the_ledger_holds_only_my_scope(two, people):  # noqa: F811
 
 
 @pytest.mark.parametrize("query", ["?status=bogus", "?overdue=maybe", "?found_from=yesterday", "?sort=name"])
-def test_a_bad_filter_is_a_problem(query, people):  # noqa: F811
+def test_a_bad_filter_is_a_problem(query, people):
     body = assert_problem(people["supervisor"].get(f"/api/v1/hazards/export.xlsx{query}"), 422)
     assert body["errors"]
 

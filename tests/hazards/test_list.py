@@ -13,7 +13,7 @@ from hazardloop.extensions import db
 from hazardloop.hazards import queries, services
 from hazardloop.hazards.models import Hazard
 from hazardloop.hazards.schemas import HazardSchema
-from tests.hazards.test_workflow import fire, found_hazards, ok, people, shop  # noqa: F401
+from tests.support.workflow import fire, found_hazards, ok
 
 
 def test_the_list_reads_exactly_the_fields_of_hazard_schema():
@@ -21,7 +21,7 @@ def test_the_list_reads_exactly_the_fields_of_hazard_schema():
     assert names == set(HazardSchema().dump_fields)
 
 
-def test_each_list_item_equals_the_schema_dump_of_the_same_hazard(app, checklists, shop, people, make_photo):  # noqa: F811
+def test_each_list_item_equals_the_schema_dump_of_the_same_hazard(app, checklists, shop, people, make_photo):
     first, second = found_hazards(people, shop, make_photo)
     ok(fire(people["worker"], first, "assign"))
     ok(fire(people["owner"], first, "acknowledge"))

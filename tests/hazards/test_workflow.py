@@ -4,48 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
-
 from hazardloop.hazards.states import TRANSITIONS, HazardStatus
 from tests.conftest import assert_problem
-from tests.inspections.test_submit import failed, inspection, items
-
-
-@pytest.fixture
-def shop(district, make_site):
-    return make_site(district.grid_a1, category="small_restaurant", domains=["fire", "nine_small"],
-                     lat=30.3, lng=120.15)
-
-
-@pytest.fixture
-def people(district, shop, make_user, login):
-    """Logged-in clients for every party of the loop around one shop."""
-    users = {
-        "worker": make_user("grid_worker", region=district.grid_a1),
-        "owner": make_user("enterprise_user", site=shop),
-        "inspector": make_user("inspector", region=district.street_a, department=district.fire_dept),
-        "supervisor": make_user("supervisor", region=district.street_a),
-        "outsider": make_user("supervisor", region=district.street_b),
-    }
-    return {name: login(user) for name, user in users.items()} | {"users": users}
-
-
-def found_hazards(people, shop, make_photo, n=2, mode="routine", actor="worker"):
-    client = people[actor]
-    photo = make_photo(people["users"][actor])
-    answers = [failed(item, photo) for item in items(client, n)]
-    response = client.post("/api/v1/inspections", json=inspection(shop, answers, mode=mode))
-    assert response.status_code == 201, response.get_json()
-    return [h["id"] for h in response.get_json()["hazards"]]
-
-
-def fire(client, hazard_id, action, **payload):
-    return client.post(f"/api/v1/hazards/{hazard_id}/transitions", json={"action": action, **payload})
-
-
-def ok(response):
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()
+from tests.support.workflow import fire, found_hazards, ok
 
 
 def test_the_full_loop_with_a_failed_verification_and_an_extension(checklists, shop, people, make_photo, app):

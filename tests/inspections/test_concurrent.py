@@ -24,7 +24,7 @@ from tests.conftest import assert_problem
 
 pytestmark = pytest.mark.postgresql_only  # SQLite serialises writers: the race cannot happen there
 
-CHECKLIST = ("fire-small-restaurant", "2026.2")
+CHECKLIST = ("fire-small-restaurant", "2026.3")
 
 
 def waiting_inserts(db, table: str) -> int:

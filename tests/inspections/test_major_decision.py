@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import assert_problem
 
-CHECKLIST = ("fire-small-restaurant", "2026.2")
+CHECKLIST = ("fire-small-restaurant", "2026.3")
 MAY_BE_MAJOR = "SREST-D-002"  # 居住场所内生产经营: 重大 when GB 35181-2017 7.1.3 applies
 ONLY_GENERAL = "SREST-A-001"
 

@@ -23,7 +23,7 @@ from hazardloop.sites.models import Site
 from tests.conftest import assert_problem
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-CHECKLIST = ("fire-small-restaurant", "2026.2")
+CHECKLIST = ("fire-small-restaurant", "2026.3")
 
 
 def local(text: str) -> dt.datetime:

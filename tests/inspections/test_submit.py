@@ -2,48 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
-
-import pytest
-
 from tests.conftest import assert_problem
-
-CHECKLIST = ("fire-small-restaurant", "2026.2")
-
-
-@pytest.fixture
-def shop(district, make_site):
-    return make_site(district.grid_a1, category="small_restaurant", domains=["fire", "nine_small"],
-                     lat=30.3, lng=120.15)
-
-
-@pytest.fixture
-def worker(district, make_user):
-    return make_user("grid_worker", region=district.grid_a1)
-
-
-def items(api, n=2):
-    """The first n 符合/不符合 items of the checklist, in order."""
-    content = api.get("/api/v1/checklists/{}/versions/{}".format(*CHECKLIST)).get_json()["content"]
-    return [item for section in content["sections"] for item in section["items"]
-            if item["answer"]["type"] == "compliance"][:n]
-
-
-def inspection(site, answers, **extra):
-    body = {
-        "client_uuid": str(uuid.uuid4()), "site_id": site.id, "checklist_id": CHECKLIST[0],
-        "checklist_version": CHECKLIST[1], "mode": "routine",
-        "started_at": "2026-11-20T09:00:00+08:00", "finished_at": "2026-11-20T09:20:00+08:00",
-        "saved_at": "2026-11-20T09:21:00+08:00",
-        "position": {"lat": 30.3001, "lng": 120.1501, "accuracy_m": 12}, "answers": answers,
-    }
-    body.update(extra)
-    return body
-
-
-def failed(item, photo, **extra):
-    return {"item_code": item["code"], "result": "不符合", "photo_ids": [photo.id],
-            "finding": f"现场发现：{item['text'][:20]}", **extra}
+from tests.support.inspections import failed, inspection, items
 
 
 def test_two_failed_items_create_two_hazards(checklists, shop, worker, login, make_photo):

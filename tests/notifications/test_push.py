@@ -24,7 +24,7 @@ from hazardloop.notifications.models import Notification, PushSubscription
 from hazardloop.outbox.models import OutboxMessage
 from hazardloop.outbox.services import run_message
 from tests.conftest import assert_problem
-from tests.escalation.conftest import assign_hazard
+from tests.support.deadlines import assign_hazard
 
 
 def b64(raw: bytes) -> str:
@@ -92,9 +92,11 @@ def push_service(app, tmp_path, monkeypatch) -> Iterator[PushService]:
     server.server_close()
 
 
-def run_outbox(db) -> None:
+def run_outbox(db, but: str = "") -> None:
+    """What the worker does with every pending message (``but`` one kind, left waiting)."""
     for _ in range(5):
-        pending = db.session.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "pending")
+        pending = db.session.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "pending",
+                                                                    OutboxMessage.kind != but)
                                      .order_by(OutboxMessage.id)).all()
         if not pending:
             return
@@ -181,3 +183,96 @@ def test_devices_are_listed_and_removed_only_by_their_owner(db, parties, login, 
     bad = owner.client.post("/api/v1/notifications/push/subscriptions", headers={"X-CSRF-Token": owner.csrf},
                             json={"endpoint": "not a url", "keys": {"p256dh": "x" * 20}})
     assert_problem(bad, 422)
+
+
+# --- push deliveries in the staff's 投递记录 -------------------------------------------------------------
+
+def assigned_with_push(app, db, parties, login, push_service, monkeypatch) -> tuple[Any, Any]:
+    """The enterprise subscribed on one phone; a hazard assigned to it (its notice queued for push)."""
+    import datetime as dt
+
+    monkeypatch.setitem(app.config, "NOTIFY_ROLE_DEFAULTS", True)
+    FakeSmsGateway.sent = []
+    subscribe(login(parties.owner), push_service)
+    hazard = assign_hazard(parties, deadline=dt.datetime.now(dt.UTC) + dt.timedelta(days=7))
+    return hazard, login(parties.street)
+
+
+def push_rows(street) -> list[dict[str, Any]]:
+    listed = street.get("/api/v1/notifications/deliveries?channel=push").get_json()
+    assert all(r["channel"] == "push" for r in listed["items"])
+    return listed["items"]
+
+
+def test_a_pushed_notice_is_listed_as_sent_with_the_push_service_named(app, db, parties, login, push_service,
+                                                                      monkeypatch):
+    hazard, street = assigned_with_push(app, db, parties, login, push_service, monkeypatch)
+    run_outbox(db, but="push.deliver")  # the notices are written; their push not sent yet
+    [queued] = push_rows(street)
+    assert (queued["status_label"], queued["channel_label"]) == ("待发送", "浏览器推送")
+    run_outbox(db)
+    run_outbox(db)
+    [row] = push_rows(street)
+    assert len(push_service.received) == 1
+    assert (row["status"], row["status_label"], row["reason"]) == ("sent", "已发送", None)
+    assert row["recipient"] == "浏览器推送（127.0.0.1）" and row["hazard_number"] == hazard.number
+    assert row["sent_at"] is not None and row["can_retry"] is False
+
+
+def test_a_push_refusal_is_listed_in_words_and_a_retry_sends_it(app, db, parties, login, push_service, monkeypatch):
+    _, street = assigned_with_push(app, db, parties, login, push_service, monkeypatch)
+    push_service.status = 403  # e.g. the VAPID key was replaced since the phone subscribed
+    run_outbox(db)
+    [row] = push_rows(street)
+    assert (row["status"], row["status_label"]) == ("refused", "被拒绝")
+    assert row["reason"] == "推送服务不认可本站的 VAPID 身份（密钥已更换或配置有误，请该用户在设备上重新开启推送）"
+    assert row["can_retry"] is True
+    statuses = db.session.scalars(select(OutboxMessage.status).where(OutboxMessage.kind == "push.deliver")).all()
+    assert statuses == ["done"]  # a refusal is recorded, not retried blindly
+
+    push_service.status = 201
+    assert street.post(f"/api/v1/notifications/deliveries/{row['id']}/retry").status_code == 200
+    run_outbox(db)
+    [row] = push_rows(street)
+    assert row["status_label"] == "已发送" and len(push_service.received) == 2
+
+
+@pytest.mark.parametrize("status", [404, 410])
+def test_a_forgotten_subscription_is_listed_as_removed(app, db, parties, login, push_service, monkeypatch, status):
+    _, street = assigned_with_push(app, db, parties, login, push_service, monkeypatch)
+    push_service.status = status
+    run_outbox(db)
+    [row] = push_rows(street)
+    assert (row["status"], row["status_label"], row["can_retry"]) == ("gone", "订阅已失效，已移除", False)
+    assert db.session.scalar(select(func.count()).select_from(PushSubscription)) == 0
+    gone = street.get("/api/v1/notifications/deliveries?status=gone").get_json()["items"]
+    assert [r["id"] for r in gone] == [row["id"]]
+    assert street.get("/api/v1/notifications/deliveries?channel=push").get_json()["counts"] == {"gone": 1}
+
+
+def test_an_unreachable_push_service_is_listed_as_pending_then_refused_after_the_last_retry(
+        app, db, parties, login, push_service, monkeypatch):
+    from hazardloop.hazards.models import Hazard
+
+    monkeypatch.setitem(app.config, "NOTIFY_ROLE_DEFAULTS", True)
+    owner = login(parties.owner)
+    owner.client.post("/api/v1/notifications/push/subscriptions", headers={"X-CSRF-Token": owner.csrf},
+                      json={"endpoint": "http://127.0.0.1:9/push/gone", "keys": push_service.keys()})
+    import datetime as dt
+
+    hazard = assign_hazard(parties, deadline=dt.datetime.now(dt.UTC) + dt.timedelta(days=7))
+    assert db.session.get(Hazard, hazard.id).status == "assigned"  # the transition went through regardless
+    run_outbox(db, but="push.deliver")
+    street = login(parties.street)
+    [message] = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "push.deliver")).all()
+    from hazardloop.outbox.services import max_attempts
+
+    for _ in range(max_attempts()):  # as RQ runs it again after each backoff
+        [row] = push_rows(street)
+        assert row["status_label"] == "待发送"  # between the attempts
+        with pytest.raises(Exception, match="推送服务不可达"):
+            run_message(message.id)
+    db.session.expire_all()
+    assert db.session.get(OutboxMessage, message.id).status == "failed"
+    [row] = push_rows(street)
+    assert (row["status_label"], row["reason"]) == ("被拒绝", "多次重试仍无法连接发送服务")

@@ -11,7 +11,7 @@ from hazardloop.notifications.webhooks import verify
 from hazardloop.outbox.models import OutboxMessage
 from hazardloop.outbox.services import run_message
 from tests.conftest import assert_problem
-from tests.escalation.conftest import assign_hazard, end_of
+from tests.support.deadlines import assign_hazard, end_of
 
 
 def run_outbox(db) -> None:

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from hazardloop.notifications.models import ChannelPreference, Notification
 from hazardloop.outbox.models import OutboxMessage
 from hazardloop.outbox.services import relay_pending, run_message
-from tests.escalation.conftest import assign_hazard, end_of
-from tests.system.test_cli_and_worker import run_cli
+from tests.support.cli import run_cli
+from tests.support.deadlines import assign_hazard, end_of
 
 
 def messages(db, kind=None):

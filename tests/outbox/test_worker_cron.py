@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from hazardloop.outbox.models import OutboxMessage
 from hazardloop.schedule import periodic_jobs, register_periodic_jobs
-from tests.escalation.conftest import assign_hazard, end_of
-from tests.escalation.test_faults import HAZARDLOOP
+from tests.support.cli import HAZARDLOOP
+from tests.support.deadlines import assign_hazard, end_of
 
 
 def test_the_schedule_is_one_list_registered_once(app):
@@ -26,7 +26,8 @@ def test_the_schedule_is_one_list_registered_once(app):
     names = sorted(job.func_name.rsplit(".", 1)[1] for job in scheduler.get_jobs())
     assert names == sorted(job.__name__ for job, _ in periodic_jobs())
     assert names == ["collect_blacklist_candidates", "draft_monthly_circulars", "draft_weekly_circulars",
-                     "escalate_overdue_hazards", "relay_outbox", "snapshot_daily_metrics"]
+                     "escalate_overdue_hazards", "recompute_risk_levels", "relay_outbox",
+                     "release_held_deliveries", "remind_self_check_reports", "snapshot_daily_metrics"]
 
 
 def children_named(pid: int, needle: bytes) -> list[int]:

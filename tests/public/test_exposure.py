@@ -9,8 +9,7 @@ import re
 from PIL import Image
 
 from tests.conftest import assert_problem
-from tests.public.conftest import photo_bytes
-from tests.public.test_triage import fire, queue, submitted
+from tests.support.public_reports import fire, photo_bytes, queue, submitted
 
 MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from tests.conftest import assert_problem
-from tests.public.conftest import photo_bytes
-from tests.public.test_triage import fire, progress, queue, submitted
+from tests.support.public_reports import fire, photo_bytes, progress, queue, submitted
 
 
 def report_id(db, code):
@@ -145,7 +144,7 @@ def test_accepting_routes_the_hazard_to_the_department_supervising_the_domain(vi
 
 
 def test_two_supervisors_triaging_one_report_at_once_have_one_effect(visitor, shop, staff, db):
-    from tests.hazards.test_concurrency_and_audit import run_at_once
+    from tests.support.concurrency import run_at_once
 
     code = submitted(visitor, site_token=shop.qr_token)
     rid = report_id(db, code)

@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import assert_problem
-from tests.escalation.conftest import assign_hazard, end_of, parties, sweep  # noqa: F401
-from tests.hazards.test_concurrency_and_audit import run_at_once
+from tests.escalation.conftest import parties  # noqa: F401
+from tests.support.concurrency import run_at_once
+from tests.support.deadlines import assign_hazard, end_of, sweep
 
 LISTING = {"authority": "区安全生产委员会办公室", "requirements": "限期完成整改并书面报告整改情况"}
 

@@ -14,7 +14,7 @@ from hazardloop.outbox.services import run_message
 from hazardloop.public.models import PublicReport, ReportFeedback
 from tests.conftest import assert_problem
 from tests.notifications.test_sms_providers import _check_tencent, provider, stand_in  # noqa: F401
-from tests.public.test_triage import fire, progress, queue, submitted
+from tests.support.public_reports import fire, progress, queue, submitted
 
 PHONE = "13812345678"
 

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.conftest import assert_problem
-from tests.public.conftest import Visitor, photo_bytes
+from tests.support.public_reports import Visitor, photo_bytes
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)> 灭火器<b>过期</b>'
 

@@ -7,7 +7,7 @@ import re
 import secrets
 
 from tests.conftest import assert_problem
-from tests.public.test_triage import submitted
+from tests.support.public_reports import submitted
 
 READABLE = re.compile(r"[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{5}")
 

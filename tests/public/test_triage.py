@@ -5,29 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from tests.conftest import assert_problem
-from tests.public.conftest import photo_bytes
-
-
-def submitted(visitor, **fields):
-    response = visitor.report(**fields)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["tracking_code"]
-
-
-def queue(client, **params):
-    response = client.get("/api/v1/reports", query_string=params)
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()
-
-
-def progress(visitor, code):
-    return visitor.get(f"/api/v1/public/reports/{code}").get_json()
-
-
-def fire(client, hazard_id, action, **payload):
-    response = client.post(f"/api/v1/hazards/{hazard_id}/transitions", json={"action": action, **payload})
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()
+from tests.support.public_reports import fire, photo_bytes, progress, queue, submitted
 
 
 def test_accepting_makes_a_public_report_hazard_whose_progress_the_reporter_follows(visitor, shop, staff, db):

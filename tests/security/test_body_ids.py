@@ -19,7 +19,7 @@ from hazardloop.hazards.states import GOVERNANCE_PLAN_PARTS
 from hazardloop.inspections.models import Inspection
 from tests.conftest import assert_problem
 from tests.evidence import imagefiles as f
-from tests.inspections.test_submit import failed, inspection, items
+from tests.support.inspections import failed, inspection, items
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 

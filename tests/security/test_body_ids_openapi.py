@@ -335,7 +335,7 @@ def body_with(spec: dict[str, Any], target: BodyField, world: World, role: str, 
     for key, value in fixed.items():
         body[key] = value
     if target.path.endswith("/inspections"):
-        body.update({"checklist_id": "fire-small-restaurant", "checklist_version": "2026.2",
+        body.update({"checklist_id": "fire-small-restaurant", "checklist_version": "2026.3",
                      "mode": "self" if role == "enterprise_user" else "routine"})
         for answer in body.get("answers", []):
             answer.update({"item_code": first_item(world), "result": "不符合"})
@@ -371,7 +371,7 @@ def _set(node: Any, steps: list[str], value: Any) -> None:
 
 def first_item(world: World) -> str:
     content = world.clients["grid_worker"].get(
-        "/api/v1/checklists/fire-small-restaurant/versions/2026.2").get_json()["content"]
+        "/api/v1/checklists/fire-small-restaurant/versions/2026.3").get_json()["content"]
     return next(item["code"] for section in content["sections"] for item in section["items"]
                 if item["answer"]["type"] == "compliance")
 

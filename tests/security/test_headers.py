@@ -10,8 +10,6 @@ import pytest
 
 from hazardloop.security import content_security_policy, tile_source
 from tests.conftest import assert_problem
-from tests.hazards.test_documents import order  # noqa: F401
-from tests.hazards.test_workflow import people, shop  # noqa: F401
 
 REFERRER_POLICIES = {"strict-origin-when-cross-origin", "same-origin", "strict-origin", "no-referrer"}
 
@@ -102,9 +100,14 @@ def test_swagger_ui_runs_its_own_start_up_script_and_nothing_else(app):
     assert_hardened(asset)
 
 
-def test_the_printable_documents_carry_the_headers(order, people):  # noqa: F811
-    document = order["documents"][0]
-    page = people["owner"].get(f"/api/v1/documents/{document['id']}")
+def test_the_printable_documents_carry_the_headers(make_hazard, login, db):
+    from sqlalchemy import select
+
+    from hazardloop.hazards.models import RectificationOrder
+
+    hazard = make_hazard("assigned")  # 交办 issued its 整改通知书
+    (document,) = db.session.scalars(select(RectificationOrder).where(RectificationOrder.hazard_id == hazard.id))
+    page = login(make_hazard.cast(hazard.site).owner).get(f"/api/v1/documents/{document.id}")
     assert page.status_code == 200 and page.mimetype == "text/html"
     csp = assert_hardened(page)
     assert "data:" in csp["img-src"]  # the before/after thumbnails are data: URIs

@@ -52,12 +52,12 @@ def test_inspection_names_the_revision_it_replaces(checklists, district, make_si
     """A corrected resend carries replaces_client_uuid; it is kept in the audit event and echoed back."""
     site = make_site(district.grid_a1)
     client = login(make_user("grid_worker", region=district.grid_a1))
-    content = client.get("/api/v1/checklists/fire-small-restaurant/versions/2026.2").get_json()["content"]
+    content = client.get("/api/v1/checklists/fire-small-restaurant/versions/2026.3").get_json()["content"]
     item = next(i for s in content["sections"] for i in s["items"] if i["answer"]["type"] == "compliance")
     old = str(uuid.uuid4())
     body = {
         "client_uuid": str(uuid.uuid4()), "site_id": site.id, "checklist_id": "fire-small-restaurant",
-        "checklist_version": "2026.2", "mode": "routine", "started_at": "2026-11-20T09:00:00+08:00",
+        "checklist_version": "2026.3", "mode": "routine", "started_at": "2026-11-20T09:00:00+08:00",
         "finished_at": "2026-11-20T09:20:00+08:00", "replaces_client_uuid": old,
         "answers": [{"item_code": item["code"], "result": "符合"}],
     }

@@ -6,7 +6,7 @@ import pytest
 
 from hazardloop.sites.credit_code import check_character, make_credit_code, validate_credit_code
 
-# Real codes from public test vectors (../shared/reference/regulations.md §10.1).
+# Real codes from public test vectors (GB 32100-2015 examples).
 VALID = ["91310110666007217T", "91310115591693856A", "91110000MA01A7RH2R", "53640000MJX173672F"]
 
 

@@ -4,30 +4,9 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-from pathlib import Path
-
-import pytest
 
 from hazardloop.system.jobs import health_check
-
-HAZARDLOOP = str(Path(sys.executable).with_name("hazardloop"))
-
-
-def run_cli(*args: str, env: dict[str, str], input: str | None = None, timeout: int = 120):
-    return subprocess.run([HAZARDLOOP, *args], env={**os.environ, **env}, input=input,
-                          capture_output=True, text=True, timeout=timeout)
-
-
-@pytest.fixture
-def cli_env(app) -> dict[str, str]:
-    return {
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "REDIS_URL": app.config["REDIS_URL"],
-        "STORAGE_DIR": app.config["STORAGE_DIR"],
-        "PASSWORD_HASH_MEMORY_KIB": "1024",
-        "PASSWORD_HASH_TIME_COST": "1",
-    }
+from tests.support.cli import HAZARDLOOP, run_cli
 
 
 def test_help_lists_the_commands():

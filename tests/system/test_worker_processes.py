@@ -11,7 +11,7 @@ import redis
 from rq import Worker
 
 from hazardloop.cli import cpu_cores, run_command, worker_command
-from tests.system.test_cli_and_worker import HAZARDLOOP, cli_env  # noqa: F401
+from tests.support.cli import HAZARDLOOP
 
 
 def live_workers(url: str) -> list[Worker]:
@@ -26,7 +26,7 @@ def test_the_defaults_follow_the_cores():
     assert cpu_cores() >= 1
 
 
-def test_worker_starts_the_asked_number_of_rq_workers_and_stops_them(app, cli_env, tmp_path):  # noqa: F811
+def test_worker_starts_the_asked_number_of_rq_workers_and_stops_them(app, cli_env, tmp_path):
     url = app.config["REDIS_URL"]
     before = {w.name for w in live_workers(url)}
     log = tmp_path / "worker.log"
@@ -49,7 +49,7 @@ def test_worker_starts_the_asked_number_of_rq_workers_and_stops_them(app, cli_en
     assert {w.name for w in live_workers(url)} - before == set()
 
 
-def test_in_process_jobs_share_the_worker_process_and_others_get_a_work_horse(app, cli_env):  # noqa: F811
+def test_in_process_jobs_share_the_worker_process_and_others_get_a_work_horse(app, cli_env):
     queue = app.extensions["rq"].queues["default"]
     in_process = [queue.enqueue(os.getpid, meta={"in_process": True}) for _ in range(2)]
     forked = [queue.enqueue(os.getpid) for _ in range(2)]

@@ -1,4 +1,4 @@
-"""The supervisor console (监管台, issue 8), end to end, in Debian's Chromium against a real server.
+"""The supervisor console (监管台), end to end, in Debian's Chromium against a real server.
 
 A district of its own is seeded through the backend's services (not the demo seed): two streets, three grids
 with GeoJSON boundaries, a fire department, sites with coordinates and risk levels, and hazards in every

@@ -1,6 +1,6 @@
 """The field app, end to end, in Debian's Chromium against a real server (gunicorn, SQLite, Redis).
 
-Scenario of issue 7, as far as the backend goes today:
+The offline scenario, as far as the backend goes today:
 
 1. The grid worker logs in while online; the app caches sites and checklists for offline use.
 2. Offline: the site opens from its QR URL (from the offline copy), an inspection is filled with a

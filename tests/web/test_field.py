@@ -4,7 +4,8 @@
    synced once when back in reach; the server holds one inspection with exactly that content.
 2. The enterprise's two 申请延期 refused by the server (the date is not after the current deadline): one is
    corrected in 待发送 and resent, the other discarded after a confirmation naming what is lost.
-3. The enterprise sees its approved extension on its home page; the grid worker's 复查 of its 一般 hazard passes.
+3. The enterprise sees its approved extension on its home page; the grid worker's 复查 of its 一般 hazard passes,
+   the doubtful after-photo flagged before 销号 and the phone's position recorded with the step.
 4. axe-core finds no serious or critical violation on the field, enterprise and public pages, in normal and
    large-text modes.
 The API is only read, to check results.
@@ -235,23 +236,70 @@ def test_the_enterprise_sees_its_approved_extension(phone: Any, artifacts: Path)
     _shot(page, artifacts, "07-enterprise-extension")
     row.get_by_role("link").click()
     expect(page.get_by_test_id("hazard")).to_be_visible()
+    card = page.get_by_test_id("extension")  # on the hazard page too: the outcome and the date granted
+    expect(card).to_have_attribute("data-state", "approved")
+    expect(card).to_contain_text("已同意")
+    expect(card).to_contain_text(re.compile(r"申请延至 \d{4}-\d{2}-\d{2}"))
     expect(page.get_by_test_id("action-request_extension")).to_have_count(0)  # not offered a second time
 
 
-def test_a_grid_workers_reinspection_of_a_general_hazard_passes(phone: Any, artifacts: Path) -> None:
+def test_a_grid_workers_reinspection_of_a_general_hazard_passes(browser: Any, live_server: LiveServer,
+                                                               artifacts: Path) -> None:
+    """复查 on site: the doubtful after-photo is flagged before 销号, the phone's position goes with the step, the
+    stored event holds where and how far, and the page shows the distance."""
     from playwright.sync_api import expect
 
-    page = _login(phone, GRID_WORKER)
-    hazard_id = _hazard_id(phone.request, "员工更衣室插线板串接使用")
-    page.goto(f"/hazards/{hazard_id}")
-    expect(page.get_by_test_id("hazard")).to_have_attribute("data-status", "awaiting_verification")
-    page.get_by_test_id("action-verify_pass").click()
-    form = page.get_by_test_id("form-verify_pass")
-    form.locator("[name='note']").fill("现场查看，插线板已拆除，固定插座安装规范")
-    _shot(page, artifacts, "08-reinspection")
-    form.get_by_test_id("action-submit").click()
-    expect(page.get_by_test_id("hazard")).to_have_attribute("data-status", "closed", timeout=45_000)
-    assert phone.request.get(f"/api/v1/hazards/{hazard_id}").json()["status"] == "closed"
+    hazard_id = 0
+    probe = browser.new_context(base_url=live_server.url)
+    try:
+        _login_api(probe.request, GRID_WORKER)
+        hazard_id = _hazard_id(probe.request, "员工更衣室插线板串接使用")
+        hazard = probe.request.get(f"/api/v1/hazards/{hazard_id}").json()
+        site = probe.request.get(f"/api/v1/sites/{hazard['site_id']}").json()
+    finally:
+        probe.close()
+    # Standing some 35 m north of the site's registered point.
+    here = {"latitude": site["lat"] + 0.0003, "longitude": site["lng"], "accuracy": 10}
+    context = browser.new_context(base_url=live_server.url, viewport=PHONE, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True, locale="zh-CN", timezone_id="Asia/Shanghai",
+                                  permissions=["geolocation"], geolocation=here)
+    try:
+        page = _login(context, GRID_WORKER)
+        page.goto(f"/hazards/{hazard_id}")
+        expect(page.get_by_test_id("hazard")).to_have_attribute("data-status", "awaiting_verification")
+        # The demo's after-photo is also the after-photo of the site's closed 应急照明 hazard: flagged, named.
+        flag = page.get_by_test_id("photo-flags").locator("[data-testid=photo-flag][data-code=other_hazard]")
+        expect(flag).to_contain_text("也是隐患")
+        page.get_by_test_id("action-verify_pass").click()
+        form = page.get_by_test_id("form-verify_pass")
+        expect(form.get_by_test_id("photo-flag").first).to_be_visible()  # inside the form, before 销号
+        presence = form.get_by_test_id("visit-presence")
+        expect(presence).to_have_attribute("data-state", "near")
+        expect(presence).to_contain_text(re.compile(r"距场所约 \d+ 米"))
+        form.locator("[name='note']").fill("现场查看，插线板已拆除，固定插座安装规范")
+        _shot(page, artifacts, "08-reinspection")
+        form.get_by_test_id("action-submit").click()
+        expect(page.get_by_test_id("hazard")).to_have_attribute("data-status", "closed", timeout=45_000)
+        expect(page.get_by_test_id("last-visit")).to_contain_text(re.compile(r"复查位置：距场所约 \d+ 米"))
+        _shot(page, artifacts, "08b-reinspection-recorded")
+
+        closed = context.request.get(f"/api/v1/hazards/{hazard_id}").json()
+        assert closed["status"] == "closed"
+        (event,) = [e for e in closed["timeline"] if e["kind"] == "verify_pass"]
+        where = event["payload"]["position"]
+        assert (where["lat"], where["lng"]) == (pytest.approx(here["latitude"]), pytest.approx(here["longitude"]))
+        assert 20 < event["payload"]["distance_m"] < 60 and event["payload"]["far_from_site"] is False
+        assert any("other_hazard" in codes for codes in event["payload"]["after_photo_flags"].values())
+        assert event["client_time"]  # when, as the phone saw it; occurred_at is the server's
+        assert_no_csp_violations(page)
+    finally:
+        context.close()
+
+
+def _login_api(request: Any, who: tuple[str, str]) -> None:
+    """A session for reading the API (no state changes)."""
+    response = request.post("/api/v1/auth/login", data={"mobile": who[0], "password": who[1]})
+    assert response.status == 200, response.text()
 
 
 # --- 4. accessibility, normal and large text ---------------------------------------------------------------
@@ -277,7 +325,8 @@ def test_axe_finds_nothing_serious_on_field_enterprise_and_public_pages(phone: A
     for large in (False, True):
         mode = "大字" if large else "常规"
         _large_text(worker, large)
-        for path in ("/", "/outbox", "/account", "/sites", "/snap"):
+        reinspected = _hazard_id(phone.request, "员工更衣室插线板串接使用")
+        for path in ("/", "/outbox", "/account", "/sites", "/snap", f"/hazards/{reinspected}"):
             worker.goto(path)
             worker.wait_for_load_state("networkidle")
             problems += _axe(worker, f"网格员 {path}（{mode}）")

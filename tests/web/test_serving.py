@@ -120,3 +120,32 @@ def test_without_a_build_a_page_says_how_to_build(tmp_path: Path, redis_url: str
     body = response.get_data(as_text=True)
     assert "npm ci" in body and "npm run build" in body
     assert "./dev up" in body
+
+
+def test_text_assets_go_gzipped_to_browsers_that_accept_it(tmp_path: Path, redis_url: str, dist: Path) -> None:
+    import gzip
+
+    script = "console.log('隐患排查治理');\n" * 200
+    (dist / "assets" / "big-Zz99Yy88.js").write_text(script, "utf-8")
+    app = _app(tmp_path, redis_url, dist)
+    client = app.test_client()
+
+    packed = client.get("/assets/big-Zz99Yy88.js", headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    assert packed.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert gzip.decompress(packed.data).decode("utf-8") == script
+    assert len(packed.data) < len(script.encode("utf-8")) / 3
+    again = client.get("/assets/big-Zz99Yy88.js", headers={
+        "Accept-Encoding": "gzip", "If-None-Match": packed.headers["ETag"]})
+    assert again.status_code == 304
+
+    plain = client.get("/assets/big-Zz99Yy88.js")
+    assert "Content-Encoding" not in plain.headers
+    assert plain.get_data(as_text=True) == script
+    plain.close()
+    refused = client.get("/assets/big-Zz99Yy88.js", headers={"Accept-Encoding": "gzip;q=0, identity"})
+    assert "Content-Encoding" not in refused.headers
+    refused.close()
+    # Images are compressed already; tiny files are not worth it.
+    assert "Content-Encoding" not in fetch(app, "/icons/icon-192.png").headers

@@ -1,4 +1,4 @@
-"""The staff workbench (issue 13), end to end by clicking, in Debian's Chromium against the real server.
+"""The staff workbench, end to end by clicking, in Debian's Chromium against the real server.
 
 A street of its own (one grid, two sites, a grid worker, a street supervisor and each site's 企业用户) is
 added to the demo district through the backend's services; from then on every state change is a click:
@@ -437,6 +437,13 @@ def test_major_hazard_plan_supervision_and_lifting(
         expect(owner.page.get_by_test_id("hazard")).to_have_attribute("data-status", "awaiting_verification")
         _open_hazard(worker, hazard_id, "awaiting_verification")
         expect(worker.page.get_by_test_id("action-verify_pass")).to_have_count(0)
+        expect(worker.page.get_by_test_id("action-verify_fail")).to_have_count(0)
+        # Not offered because the server would refuse it: the same rule answers a direct request.
+        csrf = worker.get("/api/v1/auth/session")["csrf_token"]
+        refused = worker.context.request.post(f"{path}/transitions", data={"action": "verify_pass"},
+                                              headers={"X-CSRF-Token": csrf})
+        assert refused.status == 409 and refused.json()["code"] == "guard_failed", refused.text()
+        assert "监管人员" in refused.json()["detail"]
         _open_hazard(supervisor, hazard_id, "awaiting_verification")
         _fire(supervisor, "verify_pass", {"note": "改造完成，通风良好"})
         expect(supervisor.page.get_by_test_id("hazard")).to_have_attribute("data-status", "closed")

@@ -1,4 +1,4 @@
-"""The supervisor console on a phone (issue 13 point 7), read-only, in Debian's Chromium against the real server.
+"""The supervisor console on a phone, read-only, in Debian's Chromium against the real server.
 
 At 360 and 390 px wide every console page fits the screen (no sideways panning), tables are cards, the header
 and navigation take at most 15 % of the height, every tap target is at least 44 px, and no internal code (a

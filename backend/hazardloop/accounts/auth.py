@@ -65,7 +65,8 @@ def _load_user() -> Response | None:
         # A password an administrator chose is known to someone else: nothing but the auth endpoints
         # (session, password, logout) until the user has picked their own.
         if g.user.must_change_password and request.blueprint != "auth":
-            raise Forbidden("您的账号由管理员创建，请先修改密码再继续使用。", code="password_change_required")
+            raise Forbidden("您正在使用初始密码，请先修改密码（设置自己的新密码）再继续使用。",
+                            code="password_change_required")
     except ApiError as error:
         return handle_api_error(error)
     return None

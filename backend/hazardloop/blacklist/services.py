@@ -7,9 +7,7 @@ note) and an event in the hash-chained audit log.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -19,7 +17,7 @@ import yaml
 from flask import current_app
 from sqlalchemy import exists, func, select, text
 
-from hazardloop import policy
+from hazardloop import cursors, policy
 from hazardloop.accounts.models import User
 from hazardloop.blacklist.models import BlacklistCase, BlacklistEntry, BlacklistStep
 from hazardloop.blacklist.states import (
@@ -29,8 +27,8 @@ from hazardloop.blacklist.states import (
     BlacklistStatus,
     steps_from,
 )
-from hazardloop.database import local_zone, utcnow
-from hazardloop.errors import Conflict, NotFound, RuleViolation, ValidationFailed
+from hazardloop.database import get_or_404, local_zone, utcnow
+from hazardloop.errors import Conflict, RuleViolation, ValidationFailed
 from hazardloop.escalation.models import EscalationCase
 from hazardloop.extensions import db
 from hazardloop.hazards.events import append_event
@@ -166,13 +164,7 @@ def allowed_steps(entry: BlacklistEntry, user: User, after: dt.datetime | None, 
 
 
 def get_entry(entry_id: int, *, lock: bool = False) -> BlacklistEntry:
-    query = select(BlacklistEntry).where(BlacklistEntry.id == entry_id)
-    if lock:
-        query = query.with_for_update(of=BlacklistEntry)
-    entry = db.session.scalar(query)
-    if entry is None:
-        raise NotFound("黑名单记录不存在。")
-    return entry
+    return get_or_404(BlacklistEntry, entry_id, missing="黑名单记录不存在。", lock=lock)
 
 
 def take_step(entry: BlacklistEntry, step: str, *, actor: User, note: str | None = None,
@@ -230,17 +222,6 @@ def take_step(entry: BlacklistEntry, step: str, *, actor: User, note: str | None
 
 # --- the list ----------------------------------------------------------------------------------------
 
-def _cursor(entry_id: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps([entry_id]).encode()).decode().rstrip("=")
-
-
-def _after(cursor: str) -> int:
-    try:
-        return int(json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))[0])
-    except (ValueError, TypeError, IndexError) as exc:
-        raise ValidationFailed.field("cursor", "分页游标无效，请从第一页重新开始。") from exc
-
-
 def list_query(user: User, status: str | None) -> Any:
     query = select(BlacklistEntry).where(policy.visible(user, BlacklistEntry))
     if status:
@@ -253,9 +234,9 @@ def page(user: User, *, status: str | None, cursor: str | None, limit: int) -> d
     query = list_query(user, status)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     if cursor:
-        query = query.where(BlacklistEntry.id < _after(cursor))
+        query = query.where(BlacklistEntry.id < cursors.decode(cursor, lambda v: int(v[0])))
     rows = list(db.session.scalars(query.order_by(BlacklistEntry.id.desc()).limit(limit + 1)))
-    next_cursor = _cursor(rows[limit - 1].id) if len(rows) > limit else None
+    next_cursor = cursors.encode([rows[limit - 1].id]) if len(rows) > limit else None
     rows = rows[:limit]
     after = removable_after(rows)
     for entry in rows:

@@ -1,7 +1,7 @@
 """The 黑名单 process as one table: states, steps, which permission each step needs, and its guards.
 
 The steps follow the process named in the 拱墅区 three-year plan's evaluation rules
-(/work/shared/reference/policy/000_a002e9c1c5dccf47.txt, 附件4: "黑名单企业情况采集、报送、会审、
+(附件4 of that plan: "黑名单企业情况采集、报送、会审、
 报批、推送、成效反馈、异议处理到移出的全过程工作机制"). ``take_step()`` in ``blacklist.services`` is
 the only code that changes ``BlacklistEntry.status``.
 """

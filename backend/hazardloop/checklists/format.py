@@ -26,8 +26,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -35,12 +33,33 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
+from hazardloop.checklists.legal import (
+    GeneralDutyTable,
+    PenaltyTable,
+    ReferenceTexts,
+    check_law,
+    local_law_regions,
+    normalise_law,
+    normalise_text,
+)
+from hazardloop.checklists.yamlfile import ChecklistFormatError, Problem
+from hazardloop.checklists.yamlfile import SourceFile as _File
+from hazardloop.checklists.yamlfile import iter_items as _iter_items
+from hazardloop.checklists.yamlfile import parse as _parse
 from hazardloop.taxonomy import Domain, SiteCategory
+
+# Re-exported: callers outside this package import these names from here.
+__all__ = [
+    "ChecklistDocument", "ChecklistFormatError", "GeneralDutyTable", "Item", "PenaltyTable",
+    "Problem", "ReferenceTexts", "applicable", "document_from_data", "in_regions",
+    "load_checklist", "load_directory", "local_law_regions", "normalise_law", "normalise_text",
+    "taxonomy_codes", "validate_directory",
+]
 
 SCHEMA_FILENAME = "schema.json"
 PENALTY_TABLE_FILENAME = "penalty-only-articles.json"
+GENERAL_DUTY_TABLE_FILENAME = "general-duty-articles.json"
 _REPO_ROOT = Path(__file__).resolve().parents[3]
 _DEFAULT_SCHEMA_PATH = _REPO_ROOT / "checklists" / SCHEMA_FILENAME
 # The law texts the 重大 criteria are checked against: ../shared/reference next to the repository.
@@ -49,26 +68,6 @@ REF_OVERRIDABLE = ("deduction", "deduction_cap", "photo_required_on_fail")
 DEFAULT_TOTAL_SCORE = 100
 
 # --------------------------------------------------------------------------- public types
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One defect in a checklist file; ``str()`` gives ``file:line: reason``."""
-
-    file: str
-    line: int
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.reason}"
-
-
-class ChecklistFormatError(ValueError):
-    """Raised by the loaders when any file has a problem; ``problems`` lists them all."""
-
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems: tuple[Problem, ...] = tuple(problems)
-        super().__init__("\n".join(str(p) for p in self.problems) or "检查表无效")
 
 
 @dataclass(frozen=True)
@@ -94,6 +93,9 @@ class Item:
     standard: Mapping[str, Any]
     enforcement: Mapping[str, Any]
     basis_verified: bool
+    # "general_duty": verified only through a general duty (一般性义务条款); the specific rule is in a
+    # standard whose text we do not have. "specific": the cited articles state the duty itself.
+    basis_kind: str
     source: str
     deduction: float | None
     deduction_cap: float | None
@@ -157,101 +159,6 @@ _TYPE_NAMES = {
     "object": "键值对（映射）",
     "null": "空值",
 }
-
-
-@dataclass
-class _File:
-    path: Path
-    name: str
-    root: yaml.Node | None = None
-    data: Any = None
-    schema_ok: bool = False
-    problems: list[Problem] = field(default_factory=list)
-
-    def add(self, line: int, reason: str) -> None:
-        self.problems.append(Problem(self.name, line, reason))
-
-    @property
-    def kind(self) -> str:
-        if isinstance(self.data, dict) and self.data.get("kind") == "library":
-            return "library"
-        return "checklist"
-
-    def line(self, path: Iterable[str | int]) -> int:
-        return _line_for(self.root, path) if self.root is not None else 1
-
-
-def _line_for(root: yaml.Node, path: Iterable[str | int]) -> int:
-    """1-based line of the deepest YAML node that ``path`` reaches (a key's own line)."""
-    node = root
-    line = node.start_mark.line + 1
-    for part in path:
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                if isinstance(key, yaml.ScalarNode) and key.value == str(part):
-                    node, line = value, key.start_mark.line + 1
-                    break
-            else:
-                return line
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if part >= len(node.value):
-                return line
-            node = node.value[part]
-            line = node.start_mark.line + 1
-        else:
-            return line
-    return line
-
-
-def _duplicate_keys(node: yaml.Node, out: list[tuple[int, str]]) -> None:
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key, value in node.value:
-            if isinstance(key, yaml.ScalarNode):
-                if key.value in seen:
-                    out.append((key.start_mark.line + 1, key.value))
-                seen.add(key.value)
-            _duplicate_keys(value, out)
-    elif isinstance(node, yaml.SequenceNode):
-        for child in node.value:
-            _duplicate_keys(child, out)
-
-
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _parse(f: _File) -> None:
-    try:
-        text = f.path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        f.add(1, f"无法读取文件（须为 UTF-8 文本）：{exc}")
-        return
-    # libyaml's loader keeps node marks too and parses about 10× faster than the pure-Python one.
-    loader = _SafeLoader(text)
-    try:
-        root = loader.get_single_node()
-        if root is None:
-            f.add(1, "文件为空")
-            return
-        data = loader.construct_document(root)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        what = " ".join(x for x in (exc.context, exc.problem) if x)
-        f.add(line, f"YAML 语法错误：{what}")
-        return
-    except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
-        f.add(1, f"YAML 语法错误：{exc}")
-        return
-    finally:
-        loader.dispose()
-    f.root, f.data = root, data
-    dups: list[tuple[int, str]] = []
-    _duplicate_keys(root, dups)
-    for line, key in dups:
-        f.add(line, f"同一层级中字段 '{key}' 重复出现（后一个会覆盖前一个）")
-    if not isinstance(data, dict):
-        f.add(1, "文件顶层应为键值对（id、title、version …），而不是列表或单个值")
 
 
 def _json_path(path: Iterable[Any]) -> str:
@@ -330,17 +237,6 @@ def _check_schema(f: _File) -> None:
 
 
 # --------------------------------------------------------------------------- semantic checks
-
-
-def _iter_items(f: _File) -> Iterable[tuple[list[str | int], dict[str, Any]]]:
-    """(json path, raw item) for every item of a schema-valid file."""
-    if f.kind == "library":
-        for i, item in enumerate(f.data["items"]):
-            yield ["items", i], item
-        return
-    for s, section in enumerate(f.data["sections"]):
-        for i, item in enumerate(section["items"]):
-            yield ["sections", s, "items", i], item
 
 
 def _check_item(f: _File, path: list[str | int], item: dict[str, Any]) -> None:
@@ -445,207 +341,6 @@ def _check_cross_file(files: Sequence[_File]) -> None:
 
 
 # --------------------------------------------------------------------------- law rules
-
-# GB/T 2260 prefixes of the places whose own regulations the checklists may cite.
-_PROVINCES = {
-    "北京市": "11", "天津市": "12", "河北省": "13", "山西省": "14", "内蒙古自治区": "15",
-    "辽宁省": "21", "吉林省": "22", "黑龙江省": "23", "上海市": "31", "江苏省": "32",
-    "浙江省": "33", "安徽省": "34", "福建省": "35", "江西省": "36", "山东省": "37", "河南省": "41",
-    "湖北省": "42", "湖南省": "43", "广东省": "44", "广西壮族自治区": "45", "海南省": "46",
-    "重庆市": "50", "四川省": "51", "贵州省": "52", "云南省": "53", "西藏自治区": "54",
-    "陕西省": "61", "甘肃省": "62", "青海省": "63", "宁夏回族自治区": "64",
-    "新疆维吾尔自治区": "65",
-}
-_CITIES = {
-    "杭州市": "3301", "宁波市": "3302", "温州市": "3303", "嘉兴市": "3304", "湖州市": "3305",
-    "绍兴市": "3306", "金华市": "3307", "衢州市": "3308", "舟山市": "3309", "台州市": "3310",
-    "丽水市": "3311", "义乌市": "330782", "南京市": "3201", "苏州市": "3205", "广州市": "4401",
-    "深圳市": "4403", "济南市": "3701", "青岛市": "3702", "成都市": "5101", "武汉市": "4201",
-}
-_LOCAL_STANDARD = re.compile(r"^DB\s*(\d{2})")
-_UNKNOWN_PROVINCE = re.compile(r"^[\u4e00-\u9fff]{2,3}(?:省|自治区)")
-
-
-def local_law_regions(name: str) -> tuple[str, ...] | None:
-    """The GB/T 2260 prefix of the place a provincial or municipal regulation belongs to.
-
-    ``None`` for national law; ``()`` for a local law whose place code is not in our table
-    (it still needs a region limit)."""
-    name = name.strip()
-    for table in (_CITIES, _PROVINCES):
-        for place, code in table.items():
-            if name.startswith(place):
-                return (code,)
-    if m := _LOCAL_STANDARD.match(name):
-        return (m.group(1),)
-    if _UNKNOWN_PROVINCE.match(name):
-        return ()
-    return None
-
-
-_QUOTES = str.maketrans("", "", "“”‘’\"'「」『』*>#")
-
-
-def normalise_text(text: str) -> str:
-    """Text for verbatim comparison: full/half-width folded, whitespace and quote marks removed."""
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
-    text = text.replace("。", ".").replace("、", ",")
-    return re.sub(r"\s+", "", text)
-
-
-_EDITOR_NOTE = re.compile(r"〔[^〕]*〕")
-_LAW_PREFIX = re.compile(r"^(中华人民共和国|《)")
-_LAW_SUFFIX = re.compile(r"[（(].*?[)）]|》")
-
-
-def normalise_law(name: str) -> str:
-    """消防法 for 《中华人民共和国消防法》（2021修正）: the name tables compare by."""
-    return _LAW_SUFFIX.sub("", _LAW_PREFIX.sub("", name.strip())).strip()
-
-
-class ReferenceTexts:
-    """The law and standard texts under shared/reference, normalised for quote lookups."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = Path(directory)
-        self.texts: dict[str, str] = {}
-        for p in sorted(self.directory.rglob("*.md")):
-            try:
-                raw = p.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
-                continue
-            # 〔…〕 are the editors' notes inside the texts, not the law's words.
-            self.texts[p.stem] = normalise_text(_EDITOR_NOTE.sub("", raw))
-
-    def find(self, standard: str) -> list[str]:
-        """Names of the text files a criterion's ``standard`` names (file stem or short title)."""
-        if standard in self.texts:
-            return [standard]
-        key = normalise_text(standard)
-        return [stem for stem in self.texts if key and key in normalise_text(stem)]
-
-    def contains(self, stem: str, quote: str) -> bool:
-        return normalise_text(quote) in self.texts.get(stem, "")
-
-
-@dataclass(frozen=True)
-class PenaltyTable:
-    """Penalty-only articles (罚则) and the duty articles to cite instead (checklists/penalty-only-articles.json)."""
-
-    rows: tuple[tuple[str, str, str], ...]
-
-    @classmethod
-    def load(cls, path: Path | None) -> PenaltyTable:
-        if path is None or not Path(path).is_file():
-            return cls(())
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        return cls(tuple((normalise_law(r["law"]), r["article"], r["duty"]) for r in data["articles"]))
-
-    def duty_for(self, law: str, article: str) -> tuple[str, str] | None:
-        """(penalty article, duty article) when ``law article`` is a penalty-only clause."""
-        name = normalise_law(law)
-        for row_law, row_article, duty in self.rows:
-            if name == row_law and article.strip().startswith(row_article):
-                return row_article, duty
-        return None
-
-
-def _cited_laws(item: Mapping[str, Any]) -> list[str]:
-    enforcement = item.get("enforcement", {})
-    names = [item.get("standard", {}).get("document", "")]
-    names += [v.get("law", "") for v in enforcement.get("violated", [])]
-    if "penalty" in enforcement:
-        names.append(enforcement["penalty"].get("law", ""))
-    if "major_criterion" in item.get("hazard", {}):
-        names.append(item["hazard"]["major_criterion"].get("standard", ""))
-    return [n for n in names if n]
-
-
-def _local_citations(item: Mapping[str, Any]) -> list[tuple[str, tuple[str, ...]]]:
-    out = []
-    for name in _cited_laws(item):
-        regions = local_law_regions(name)
-        if regions is not None:
-            out.append((name, regions))
-    return out
-
-
-def _within(regions: Iterable[str], limits: Iterable[str]) -> bool:
-    """Every region lies inside one of the limits (a prefix of it)."""
-    limits = list(limits)
-    return all(any(r.startswith(limit) for limit in limits) for r in regions)
-
-
-def _check_item_law(f: _File, path: list[str | int], item: dict[str, Any],
-                    reference: ReferenceTexts | None, penalties: PenaltyTable) -> None:
-    code = item["code"]
-    criterion = item["hazard"].get("major_criterion")
-    if criterion is not None and reference is not None:
-        where = f.line([*path, "hazard", "major_criterion", "quote"])
-        stems = reference.find(criterion["standard"])
-        if not stems:
-            f.add(f.line([*path, "hazard", "major_criterion", "standard"]),
-                  f"{code}：判定标准“{criterion['standard']}”在法规原文目录中找不到对应文件；"
-                  "请写 shared/reference/laws 中的文件名，或把等级定为“一般”")
-        elif not any(reference.contains(stem, criterion["quote"]) for stem in stems):
-            f.add(where, f"{code}：major_criterion 的引文在“{stems[0]}”原文中找不到（须逐字引用，"
-                         "空白和全角/半角标点不计）；引不出原文的，请把等级定为“一般”")
-    for i, article in enumerate(item["enforcement"]["violated"]):
-        hit = penalties.duty_for(article["law"], article["article"])
-        if hit is not None:
-            f.add(f.line([*path, "enforcement", "violated", i]),
-                  f"{code}：{normalise_law(article['law'])}{hit[0]}是罚则，不能作为违反条款；"
-                  f"请引用规定该义务的条款（{hit[1]}）")
-    local = _local_citations(item)
-    if f.kind == "library" and local:
-        own = item.get("regions")
-        for name, limits in local:
-            if not own:
-                f.add(f.line([*path, "code"]),
-                      f"{code}：引用了地方性法规“{name}”，须用 regions 写明适用地区"
-                      f"（GB/T 2260 代码前缀，如 {limits[0] if limits else '330000'}）")
-            elif limits and not _within(own, limits):
-                f.add(f.line([*path, "regions"]),
-                      f"{code}：regions（{'、'.join(own)}）超出了“{name}”的适用地区（{'、'.join(limits)}）")
-
-
-def _check_law(files: Sequence[_File], reference: ReferenceTexts | None,
-               penalties: PenaltyTable) -> None:
-    library: dict[str, dict[str, Any]] = {}
-    for f in files:
-        if f.schema_ok and f.kind == "library":
-            for _, item in _iter_items(f):
-                library.setdefault(item["code"], item)
-    for f in files:
-        if not f.schema_ok:
-            continue
-        list_regions = f.data.get("regions") or []
-        for path, item in _iter_items(f):
-            if "ref" not in item:
-                _check_item_law(f, path, item, reference, penalties)
-            if f.kind == "library":
-                continue
-            source = library.get(item["ref"]) if "ref" in item else item
-            if source is None:
-                continue
-            limits_needed = [limits for _, limits in _local_citations(source)]
-            if source.get("regions"):
-                limits_needed.append(tuple(source["regions"]))
-            for limits in limits_needed:
-                if not list_regions:
-                    name = next((n for n, _ in _local_citations(source)), "地方性法规")
-                    f.add(f.line([*path, "code"]),
-                          f"{item['code']}：引用了地方性法规“{name}”，本表须用 regions 写明适用地区"
-                          f"（GB/T 2260 代码前缀，如 {limits[0] if limits else '330000'}），"
-                          "只向这些地区的场所下发")
-                    break
-                if limits and not _within(list_regions, limits):
-                    f.add(f.line(["regions"]),
-                          f"{item['code']}：本表 regions（{'、'.join(list_regions)}）超出了所引地方性法规的适用地区"
-                          f"（{'、'.join(limits)}）")
-                    break
-
-
 def _validate_files(files: Sequence[_File], reference: Path | None = None,
                     penalty_table: Path | None = None) -> list[Problem]:
     for f in files:
@@ -655,8 +350,10 @@ def _validate_files(files: Sequence[_File], reference: Path | None = None,
         if f.schema_ok:
             _check_file(f)
     _check_cross_file(files)
-    _check_law(files, ReferenceTexts(reference) if reference is not None else None,
-               PenaltyTable.load(penalty_table))
+    check_law(files, ReferenceTexts(reference) if reference is not None else None,
+              PenaltyTable.load(penalty_table),
+              GeneralDutyTable.load(_table_for(penalty_table.parent, GENERAL_DUTY_TABLE_FILENAME)
+                                    if penalty_table is not None else None))
     seen: set[Problem] = set()
     out: list[Problem] = []
     for f in files:
@@ -720,6 +417,7 @@ def document_from_data(data: Mapping[str, Any], source_path: Path | None = None)
                 standard=item["standard"],
                 enforcement=item["enforcement"],
                 basis_verified=item["basis_verified"],
+                basis_kind=item.get("basis_kind", "specific"),
                 source=item["source"],
                 deduction=item.get("deduction"),
                 deduction_cap=item.get("deduction_cap"),
@@ -766,10 +464,15 @@ def _library_index(files: Iterable[_File]) -> dict[str, dict[str, Any]]:
 # --------------------------------------------------------------------------- public API
 
 
+def _table_for(path: Path, filename: str) -> Path:
+    """The directory's own law table ``filename``, else the project's."""
+    own = path / filename
+    return own if own.is_file() else _REPO_ROOT / "checklists" / filename
+
+
 def _penalty_table_for(path: Path) -> Path:
     """The directory's own penalty-only table, else the project's."""
-    own = path / PENALTY_TABLE_FILENAME
-    return own if own.is_file() else _REPO_ROOT / "checklists" / PENALTY_TABLE_FILENAME
+    return _table_for(path, PENALTY_TABLE_FILENAME)
 
 
 def validate_directory(path: Path, reference: Path | None = None) -> list[Problem]:

@@ -38,13 +38,19 @@ class SyncReport:
     new_versions: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     retired: list[str] = field(default_factory=list)
+    kept_published: list[str] = field(default_factory=list)  # console publications newer than the file
 
     def describe(self) -> str:
         lines = [f"新检查表 {len(self.added)}，新版本 {len(self.new_versions)}，"
                  f"未变 {len(self.unchanged)}，停用 {len(self.retired)}"]
         lines += [f"  + {x}" for x in self.added] + [f"  ↑ {x}" for x in self.new_versions]
         lines += [f"  - {x}" for x in self.retired]
+        lines += [f"  = {x}（控制台发布的较新版本保持现行；更新文件后再同步）" for x in self.kept_published]
         return "\n".join(lines)
+
+
+# source_file of a version published through the console (checklists/publishing.py), not from this folder.
+CONSOLE_SOURCE = "控制台上传/"
 
 
 def sync_checklists(directory: Path | None = None) -> SyncReport:
@@ -87,6 +93,13 @@ def sync_checklists(directory: Path | None = None) -> SyncReport:
             version = _store_version(doc)
             (report.new_versions if checklist.current_version_id else report.added).append(
                 f"{doc.id}@{doc.version}")
+        current = checklist.current_version
+        if (current is not None and current.id > version.id and current.source_file.startswith(CONSOLE_SOURCE)
+                and version.id != current.id):
+            # A version an administrator published in the console after this file's version was stored:
+            # an unchanged file must not silently take it back; change the file to move on.
+            report.kept_published.append(f"{doc.id}@{current.version}")
+            continue
         # The file is the truth: whatever version it holds now is current (a revert included).
         checklist.title = doc.title
         checklist.retired_at = None

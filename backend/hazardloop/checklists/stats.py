@@ -1,4 +1,4 @@
-"""Checklist counts: lists, rows, distinct requirements (refs resolved), verified share, 重大 items."""
+"""Checklist counts (统计): lists, rows, distinct requirements, verified share (general-duty part apart), 重大 items."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ class Requirement:
     key: str
     verified: bool
     level: str
+    # verified only through a general duty (一般性义务条款): the specific rule is in a standard we lack
+    general_duty: bool
     criterion: Mapping[str, Any] | None
 
 
@@ -28,6 +30,7 @@ class ListStats:
     rows: int
     requirements: set[str]
     verified: int
+    general_duty: int
     domains: tuple[str, ...]
     regions: tuple[str, ...]
 
@@ -47,6 +50,15 @@ class Stats:
             return 0.0
         return sum(r.verified for r in self.requirements.values()) / len(self.requirements)
 
+    @property
+    def verified_count(self) -> int:
+        return sum(r.verified for r in self.requirements.values())
+
+    @property
+    def general_duty_count(self) -> int:
+        """Verified requirements whose basis is only a general duty (counted within verified)."""
+        return sum(r.verified and r.general_duty for r in self.requirements.values())
+
     def by_domain(self) -> dict[str, tuple[int, set[str]]]:
         out: dict[str, tuple[int, set[str]]] = {d.value: (0, set()) for d in Domain}
         for s in self.lists:
@@ -60,20 +72,27 @@ class Stats:
 
     def describe(self) -> str:
         total = len(self.requirements)
-        verified = sum(r.verified for r in self.requirements.values())
+        verified = self.verified_count
+        general = self.general_duty_count
         lines = [
             f"检查表 {len(self.lists)} 张，条目行 {self.rows} 行，不同要求 {total} 项（条目库引用已合并），"
             f"其中依据已核实 {verified} 项（{self.verified_share:.1%}）。",
+            f"已核实的 {verified} 项中，{general} 项只经一般性义务条款核实（具体规则在参考资料中没有原文的标准里，"
+            f"basis_kind: general_duty），{verified - general} 项由规定该义务的具体条款核实；"
+            f"未核实 {total - verified} 项。",
             "",
-            "按监管领域（表数 / 不同要求 / 已核实）：",
+            "按监管领域（表数 / 不同要求 / 已核实 / 其中经一般性义务核实）：",
         ]
         for domain, (count, reqs) in self.by_domain().items():
             ok = sum(self.requirements[k].verified for k in reqs)
-            lines.append(f"  {DOMAIN_LABELS[Domain(domain)]}（{domain}）：{count} 张 / {len(reqs)} 项 / {ok} 项")
-        lines += ["", "按检查表（行数 / 不同要求 / 已核实 / 适用地区）："]
+            gen = sum(self.requirements[k].verified and self.requirements[k].general_duty for k in reqs)
+            lines.append(f"  {DOMAIN_LABELS[Domain(domain)]}（{domain}）：{count} 张 / {len(reqs)} 项 / "
+                         f"{ok} 项 / {gen} 项")
+        lines += ["", "按检查表（行数 / 不同要求 / 已核实 / 其中经一般性义务核实 / 适用地区）："]
         for s in sorted(self.lists, key=lambda s: s.id):
             where = "、".join(s.regions) if s.regions else "全国"
-            lines.append(f"  {s.id} {s.title}：{s.rows} / {len(s.requirements)} / {s.verified} / {where}")
+            lines.append(f"  {s.id} {s.title}：{s.rows} / {len(s.requirements)} / {s.verified} / "
+                         f"{s.general_duty} / {where}")
         majors = self.majors()
         lines += ["", f"重大隐患条目 {len(majors)} 项（判定标准 · 条款）："]
         for r in majors:
@@ -100,10 +119,12 @@ def stats_for(docs: list[ChecklistDocument]) -> Stats:
             keys.add(key)
             stats.requirements.setdefault(key, Requirement(
                 key=key, verified=item.basis_verified, level=item.level,
+                general_duty=item.basis_verified and item.basis_kind == "general_duty",
                 criterion=item.hazard.get("major_criterion")))
         stats.lists.append(ListStats(
             id=doc.id, title=doc.title, rows=len(doc.items), requirements=keys,
-            verified=sum(stats.requirements[k].verified for k in keys), domains=_domains_of(doc),
+            verified=sum(stats.requirements[k].verified for k in keys),
+            general_duty=sum(stats.requirements[k].general_duty for k in keys), domains=_domains_of(doc),
             regions=tuple(sorted(doc.applies_to.regions))))
     return stats
 

@@ -18,11 +18,12 @@ from typing import Any
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from hazardloop import policy
+from hazardloop import cursors, policy
 from hazardloop.accounts.models import User
+from hazardloop.canonical import jsonable
 from hazardloop.circulars.figures import compute, present
 from hazardloop.circulars.models import Circular
-from hazardloop.database import local_zone, utcnow
+from hazardloop.database import get_or_404, local_zone, utcnow
 from hazardloop.errors import Conflict, NotFound, ValidationFailed
 from hazardloop.extensions import db
 from hazardloop.hazards.events import append_event
@@ -111,20 +112,10 @@ def resolve_period(kind: str, start: dt.date | None, end: dt.date | None) -> Per
     return Period(kind, midnight(start), midnight(end + dt.timedelta(days=1)), title)
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    return value
-
-
 def build_draft(scope: Scope, period: Period, *, reader: Any, actor: User | None,
                 schedule_key: str | None = None) -> Circular:
     """A new draft with the figures as ``reader`` sees them now (added to the session, flushed)."""
-    content = _jsonable(compute(reader, region_id=None if scope.department else scope.region.id,
+    content = jsonable(compute(reader, region_id=None if scope.department else scope.region.id,
                                 department_id=scope.department.id if scope.department else None,
                                 start=period.start, end=period.end))
     content["scope_name"] = scope.name
@@ -164,7 +155,7 @@ def preview_draft(reader: User, *, period: str, day: dt.date, region_id: int | N
     region = db.session.get(Region, region_id) if region_id else None
     department = db.session.get(Department, department_id) if department_id else None
     scope_name = region.name if region else department.name if department else "全部"
-    content = _jsonable(compute(reader, region_id=region_id, department_id=department_id, start=start, end=end))
+    content = jsonable(compute(reader, region_id=region_id, department_id=department_id, start=start, end=end))
     content.update(scope_name=scope_name, period_title=period_title)
     return Circular(title=f"{scope_name}{period_title}安全隐患排查治理情况通报（草稿）", status="draft",
                     period_kind=period, period_start=start, period_end=end, content=content,
@@ -212,10 +203,7 @@ def draft_periodic(kind: str, day: dt.date) -> int:
 
 def get_circular(circular_id: int, actor: User, action: Action = Action.CIRCULAR_VIEW, *,
                  lock: bool = False) -> Circular:
-    query = select(Circular).where(Circular.id == circular_id)
-    circular = db.session.scalar(query.with_for_update() if lock else query)
-    if circular is None:
-        raise NotFound("通报不存在。")
+    circular = get_or_404(Circular, circular_id, missing="通报不存在。", lock=lock)
     policy.authorize(actor, action, circular)
     return circular
 
@@ -232,12 +220,9 @@ def page(actor: User, *, status: str | None, cursor: str | None, limit: int) -> 
     query = list_query(actor, status)
     total = int(db.session.scalar(select(func.count()).select_from(query.subquery())) or 0)
     if cursor:
-        try:
-            query = query.where(Circular.id < int(cursor))
-        except ValueError as exc:
-            raise ValidationFailed.field("cursor", "分页游标无效，请从第一页重新开始。") from exc
+        query = query.where(Circular.id < cursors.decode(cursor, lambda v: int(v[0])))
     rows = list(db.session.scalars(query.order_by(Circular.id.desc()).limit(limit + 1)))
-    next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
+    next_cursor = cursors.encode([rows[limit - 1].id]) if len(rows) > limit else None
     return {"items": rows[:limit], "next_cursor": next_cursor, "total": total}
 
 

@@ -23,8 +23,10 @@ from hazardloop.hazards.queries import filters
 from hazardloop.hazards.states import HazardLevel
 from hazardloop.regions.models import Region
 from hazardloop.regions.services import in_subtree
+from hazardloop.risk.models import RiskPoint, SiteRiskLevel
+from hazardloop.risk.services import site_summaries
 from hazardloop.sites.models import Site
-from hazardloop.taxonomy import RegionLevel, RiskLevel
+from hazardloop.taxonomy import SITE_CATEGORY_LABELS, RegionLevel, RiskLevel, SiteCategory
 
 RISK_ORDER = [RiskLevel.BLUE, RiskLevel.YELLOW, RiskLevel.ORANGE, RiskLevel.RED]
 
@@ -36,6 +38,21 @@ def grid_risk_level(*, major_open: int, overdue_open: int, open_hazards: int, si
                     else RiskLevel.YELLOW if open_hazards else RiskLevel.BLUE)
     from_sites = max((RiskLevel(s) for s in site_levels), key=RISK_ORDER.index, default=RiskLevel.BLUE)
     return max(from_hazards, from_sites, key=RISK_ORDER.index)
+
+
+def grid_reasons(*, major_open: int, overdue_open: int, open_hazards: int,
+                 top_site: tuple[str, str, str] | None) -> list[str]:
+    """Why a grid has its colour: its highest site (name, level, that site's own reasons) and its open hazards."""
+    reasons = []
+    if top_site is not None and top_site[1] != RiskLevel.BLUE:
+        reasons.append(f"{top_site[0]}（{top_site[2]}）")
+    if major_open:
+        reasons.append(f"未闭环重大隐患 {major_open} 项")
+    if overdue_open:
+        reasons.append(f"逾期未整改隐患 {overdue_open} 项")
+    elif open_hazards and not major_open:
+        reasons.append(f"未闭环隐患 {open_hazards} 项")
+    return reasons
 
 
 def _convert(geometry: dict[str, Any], point: Callable[[float, float], tuple[float, float]]) -> dict[str, Any]:
@@ -61,6 +78,47 @@ def tiles() -> dict[str, Any] | None:
     return {"url_template": template, "attribution": attribution, "crs": "gcj02"}
 
 
+def _category_label(category: str) -> str:
+    try:
+        return SITE_CATEGORY_LABELS[SiteCategory(category)]
+    except ValueError:
+        return category
+
+
+def _places(grid_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Each grid's street and community (分区域), from its path in the region tree."""
+    paths = dict(db.session.execute(select(Region.id, Region.path).where(Region.id.in_(set(grid_ids)))).all()) \
+        if grid_ids else {}
+    ancestors = {int(p) for path in paths.values() for p in path.strip("/").split("/") if p}
+    names = {rid: (level, name) for rid, level, name in db.session.execute(
+        select(Region.id, Region.level, Region.name).where(Region.id.in_(ancestors)))} if ancestors else {}
+    out: dict[int, dict[str, Any]] = {}
+    for gid, path in paths.items():
+        place: dict[str, Any] = {"street_id": None, "street_name": None, "community_id": None, "community_name": None}
+        for rid in (int(p) for p in path.strip("/").split("/") if p):
+            level, name = names.get(rid, (None, None))
+            key = {RegionLevel.STREET.value: "street", RegionLevel.PARK.value: "street",  # 街道/园区
+                   RegionLevel.COMMUNITY.value: "community"}.get(level or "")
+            if key:
+                place[f"{key}_id"], place[f"{key}_name"] = rid, name
+        out[gid] = place
+    return out
+
+
+def site_points(site_ids: list[int], per_site: int = 8) -> dict[int, list[dict[str, Any]]]:
+    """The sites' active 风险点 (highest level first, up to ``per_site``) with the basis of their level."""
+    order = {level.value: i for i, level in enumerate(reversed(RISK_ORDER))}
+    out: dict[int, list[dict[str, Any]]] = {}
+    for start in range(0, len(site_ids), 500):
+        for sid, pid, name, level, basis in db.session.execute(
+                select(RiskPoint.site_id, RiskPoint.id, RiskPoint.name, RiskPoint.level, RiskPoint.basis)
+                .where(RiskPoint.site_id.in_(site_ids[start:start + 500]), RiskPoint.active.is_(True))
+                .order_by(RiskPoint.id)):
+            out.setdefault(sid, []).append({"id": pid, "name": name, "level": level, "basis": basis or "尚未评估"})
+    return {sid: sorted(points, key=lambda p: order.get(p["level"] or "", 9))[:per_site]
+            for sid, points in out.items()}
+
+
 def risk_map(scope: Scope, *, crs: str = "wgs84") -> dict[str, Any]:
     """The FeatureCollection of the scope's grids (with a boundary) and sites (with a position)."""
     now = utcnow()
@@ -73,14 +131,21 @@ def risk_map(scope: Scope, *, crs: str = "wgs84") -> dict[str, Any]:
         .where(*open_where).group_by(Hazard.site_id))}
     # Hazards at a closed-down site still count in their grid; only active sites are drawn and counted.
     sites = db.session.execute(select(Site.id, Site.name, Site.grid_id, Site.lat, Site.lng, Site.risk_level,
-                                      Site.active).where(_site_filter(scope)).order_by(Site.id)).all()
+                                      Site.active, Site.category).where(_site_filter(scope)).order_by(Site.id)).all()
     grid_where = [Region.level == RegionLevel.GRID.value, policy.visible(scope.user, Region)]
     if scope.region is not None:
         grid_where.append(in_subtree(Region.path, scope.region.path))
     grids = db.session.execute(select(Region.id, Region.name, Region.boundary).where(*grid_where)
                                .order_by(Region.path)).all()
-    by_grid: dict[int, dict[str, Any]] = {g.id: {"sites": 0, "open": 0, "major": 0, "late": 0, "levels": set()}
-                                          for g in grids}
+    by_grid: dict[int, dict[str, Any]] = {g.id: {"sites": 0, "open": 0, "major": 0, "late": 0, "levels": set(),
+                                                 "top": None} for g in grids}
+    # Each site's computed level and its reasons (风险分级管控, hazardloop.risk): shown in the tooltip.
+    summaries = site_summaries(s.id for s in sites)
+    # 分行业 / 分区域 filters and the 风险点 layer (each point with its level's basis, for the tooltip).
+    places = _places([g.id for g in grids] + [s.grid_id for s in sites])
+    points = site_points([s.id for s in sites if s.active and s.lat is not None])
+    overridden = set(db.session.scalars(select(SiteRiskLevel.site_id).where(
+        SiteRiskLevel.override_level.is_not(None), SiteRiskLevel.site_id.in_([s.id for s in sites]))))
     features: list[dict[str, Any]] = []
     site_features = []
     for site in sites:
@@ -93,20 +158,30 @@ def risk_map(scope: Scope, *, crs: str = "wgs84") -> dict[str, Any]:
             if site.active:
                 bucket["sites"] += 1
                 bucket["levels"].add(site.risk_level)
+                top = bucket["top"]
+                if top is None or RISK_ORDER.index(RiskLevel(site.risk_level)) > RISK_ORDER.index(RiskLevel(top[1])):
+                    bucket["top"] = (site.name, site.risk_level, summaries.get(site.id, ""))
         if site.active and site.lat is not None and site.lng is not None:
             site_features.append({
                 "type": "Feature", "geometry": _convert({"type": "Point", "coordinates": [site.lng, site.lat]}, point),
                 "properties": {"kind": "site", "site_id": site.id, "name": site.name, "risk_level": site.risk_level,
-                               "grid_id": site.grid_id, "open_hazards": n, "major_open": major}})
+                               "risk_summary": summaries.get(site.id, ""), "grid_id": site.grid_id,
+                               "open_hazards": n, "major_open": major, "category": site.category,
+                               "category_label": _category_label(site.category), "override": site.id in overridden,
+                               "risk_points": points.get(site.id, []), **places.get(site.grid_id, {})}})
     for grid in grids:
         if not grid.boundary:
             continue
         bucket = by_grid[grid.id]
         level = grid_risk_level(major_open=bucket["major"], overdue_open=bucket["late"],
                                 open_hazards=bucket["open"], site_levels=bucket["levels"])
+        reasons = grid_reasons(major_open=bucket["major"], overdue_open=bucket["late"], open_hazards=bucket["open"],
+                               top_site=bucket["top"])
         features.append({
             "type": "Feature", "geometry": _convert(grid.boundary, point),
             "properties": {"kind": "grid", "region_id": grid.id, "name": grid.name, "risk_level": level.value,
+                           **places.get(grid.id, {}),
+                           "risk_reasons": reasons,
                            "open_hazards": bucket["open"], "major_open": bucket["major"],
                            "overdue_open": bucket["late"], "sites": bucket["sites"],
                            "density": round(bucket["open"] / bucket["sites"], 4) if bucket["sites"] else 0.0}})

@@ -8,7 +8,7 @@ from flask import Response, json
 
 from hazardloop.accounts.auth import current_user
 from hazardloop.apitools import blueprint
-from hazardloop.console import bulk, services
+from hazardloop.console import bulk_actions, services
 from hazardloop.console.exports import XLSX, Sheet, excel_time, rate_cell, xlsx_response
 from hazardloop.console.riskmap import risk_map
 from hazardloop.console.schemas import (
@@ -111,7 +111,8 @@ def overdue_xlsx(args: dict[str, Any]) -> Any:
 def bulk_action(args: dict[str, Any]) -> Any:
     """催办、升级、同意/不同意延期 on many hazards; each through the workflow rules, one result per hazard."""
     services.console_scope(current_user(), None, None)
-    return {"results": bulk.run_bulk(args["action"], args["hazard_ids"], actor=current_user(), note=args["note"])}
+    return {"results": bulk_actions.run_bulk(args["action"], args["hazard_ids"], actor=current_user(),
+                                             note=args["note"])}
 
 
 @blp.route("/riskmap")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from hazardloop.apitools import LocalDateTime
-from hazardloop.console.bulk import ACTIONS
+from hazardloop.console.bulk_actions import ACTIONS
 from hazardloop.console.services import SORTS
 from hazardloop.hazards.states import HazardLevel
 from hazardloop.taxonomy import Domain

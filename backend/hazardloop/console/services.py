@@ -8,11 +8,10 @@ by rescanning hazards.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import functools
 import itertools
-import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,7 +20,7 @@ from flask import current_app
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from hazardloop import policy
+from hazardloop import cursors, policy
 from hazardloop.accounts.models import User
 from hazardloop.console.models import HazardStatusCount, MetricsSnapshot
 from hazardloop.database import local_zone, utcnow
@@ -438,19 +437,12 @@ def _order(sort: str, window: str) -> tuple[list[Any], list[Any]]:
     return [deadline.asc(), Hazard.id.asc()], [deadline]
 
 
-def _encode(values: list[Any]) -> str:
-    raw = json.dumps([v.isoformat() if isinstance(v, dt.datetime) else v for v in values])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _decode(cursor: str, sort: str) -> list[Any]:
-    try:
-        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+def _parse_cursor(sort: str) -> Callable[[list[Any]], list[Any]]:
+    def parse(values: list[Any]) -> list[Any]:
         if sort == "level":
             return [int(values[0]), dt.datetime.fromisoformat(values[1]), int(values[2])]
         return [dt.datetime.fromisoformat(values[0]), int(values[1])]
-    except (ValueError, TypeError, IndexError) as exc:
-        raise ValidationFailed.field("cursor", "分页游标无效，请从第一页重新开始。") from exc
+    return parse
 
 
 def _after_cursor(sort: str, keys: list[Any], values: list[Any]) -> Any:
@@ -519,7 +511,7 @@ def bulk_actions_allowed(user: User, hazard: Hazard, *, overdue: bool, rung_left
 
 def overdue_rows(scope: Scope, hazards: list[Hazard], now: dt.datetime) -> list[dict[str, Any]]:
     """The tracker's rows for these hazards (names, days overdue, rung, the actions I may take)."""
-    from hazardloop.escalation.policy import load_ladder
+    from hazardloop.escalation.ladder import load_ladder
 
     ladder = [r.rung for r in load_ladder(current_app.config.get("ESCALATION_POLICY")).rungs]
     fired_all: dict[int, set[str]] = {}
@@ -580,7 +572,7 @@ def overdue_page(scope: Scope, args: dict[str, Any], now: dt.datetime | None = N
     # deadline index (it carries the site for the scope check); then those rows with their names.
     query = select(Hazard.id).where(*where)
     if cursor := args.get("cursor"):
-        query = query.where(_after_cursor(sort, keys, _decode(cursor, sort)))
+        query = query.where(_after_cursor(sort, keys, cursors.decode(cursor, _parse_cursor(sort))))
     limit = args.get("limit") or 50
     ids = list(db.session.scalars(query.order_by(*order).limit(limit + 1)))
     by_id = {h.id: h for h in _load(select(Hazard).where(Hazard.id.in_(ids)))} if ids else {}
@@ -592,7 +584,7 @@ def overdue_page(scope: Scope, args: dict[str, Any], now: dt.datetime | None = N
         deadline = last.deadline_at or FAR_FUTURE
         values = ([0 if last.level == HazardLevel.MAJOR else 1, deadline, last.id] if sort == "level"
                   else [deadline, last.id])
-        next_cursor = _encode(values)
+        next_cursor = cursors.encode(values)
     total = db.session.scalar(select(func.count()).select_from(Hazard).where(*where)) or 0
     return {"items": overdue_rows(scope, hazards, now), "next_cursor": next_cursor, "total": int(total)}
 

@@ -206,6 +206,8 @@ def _seed_enterprise_story(site: Site | None, owner: User, admin: User, office: 
                 "requested_deadline": (today + dt.timedelta(days=21)).isoformat()})
             transition(hazard, "approve_extension", actor=office, payload={"note": "同意延期，检修日须完成清理"})
         if plan.story in ("awaiting", "closed_on_time"):
+            # One picture reported for both on purpose: the 复查 page flags the awaiting one's after-photo as
+            # evidence of another hazard (hazards.presence), the doubt a verifier must see before 销号.
             photo = photo or _demo_photo(owner, (200, 120, 40))
             measures = "已拆除串接插线板，按需加装固定插座" if plan.story == "awaiting" else "已更换应急照明灯并试亮"
             transition(hazard, "submit_rectification", actor=owner, payload={

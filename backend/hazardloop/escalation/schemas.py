@@ -10,7 +10,7 @@ from marshmallow import validate as V
 
 from hazardloop.apitools import LocalDateTime, PaginationArgsSchema, page_schema
 from hazardloop.database import local_zone
-from hazardloop.hazards.states import LEVEL_LABELS, STATUS_LABELS, HazardLevel, HazardStatus
+from hazardloop.hazards.schemas import HazardBriefSchema
 
 PROPOSAL_LABELS = {"proposed": "待决定", "accepted": "已采纳", "dismissed": "不予督办"}
 
@@ -20,14 +20,7 @@ def _future(day: dt.date) -> None:
         raise ma.ValidationError("督办期限须晚于今天。")
 
 
-class ProposalHazardSchema(ma.Schema):
-    id = ma.fields.Integer()
-    number = ma.fields.String()
-    description = ma.fields.String()
-    level = ma.fields.String()
-    level_label = ma.fields.Function(lambda h: LEVEL_LABELS[HazardLevel(h.level)])
-    status = ma.fields.String()
-    status_label = ma.fields.Function(lambda h: STATUS_LABELS[HazardStatus(h.status)])
+class ProposalHazardSchema(HazardBriefSchema):
     site_name = ma.fields.Function(lambda h: h.site.name)
     deadline_at = LocalDateTime(allow_none=True)
     supervised = ma.fields.Boolean()

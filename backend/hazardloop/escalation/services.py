@@ -26,8 +26,8 @@ from hazardloop.accounts.models import User
 from hazardloop.bulk import insert_ignoring_duplicates, insert_rows
 from hazardloop.database import local_zone, utcnow
 from hazardloop.errors import Conflict, NotFound, ValidationFailed
+from hazardloop.escalation.ladder import Ladder, Reminder, Rung, load_ladder
 from hazardloop.escalation.models import DeadlineReminder, Escalation, EscalationCase, ReportEscalation
-from hazardloop.escalation.policy import Ladder, Reminder, Rung, load_ladder
 from hazardloop.extensions import db
 from hazardloop.hazards import deadlines
 from hazardloop.hazards.events import BatchEvent, append_event, append_events

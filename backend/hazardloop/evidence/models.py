@@ -13,7 +13,7 @@ from hazardloop.extensions import db
 
 
 class SubjectType(enum.StrEnum):
-    """What a photo can be linked to; issue 4 brings inspections, hazards and rectifications."""
+    """What a photo can be linked to: a site, an inspection, a hazard or its rectification."""
 
     SITE = "site"
     INSPECTION = "inspection"

@@ -6,7 +6,6 @@ import dataclasses
 import datetime as dt
 import hashlib
 import re
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from PIL import Image
@@ -73,8 +72,6 @@ def key_version(key: str) -> str:
 
 # --- configuration helpers ------------------------------------------------------------
 
-def _zone() -> ZoneInfo:
-    return local_zone()
 
 
 def _font_path() -> str:
@@ -88,7 +85,7 @@ def _font_path() -> str:
 
 def watermark_lines(photo: Photo) -> tuple[str, ...]:
     """The strip's lines: the inspection's record first, EXIF only where nothing was recorded."""
-    zone = _zone()
+    zone = local_zone()
     if photo.recorded_at is not None:
         when = f"拍摄时间：{photo.recorded_at.astimezone(zone):%Y-%m-%d %H:%M:%S}（检查记录）"
     elif photo.exif_taken_at is not None:
@@ -163,7 +160,10 @@ def _receive(data: bytes, size: int, photo_id: str, incoming: IncomingFile | Non
     elif not storage().exists(original_key(photo_id)):
         _store_original(photo_id, data, incoming, photo.media_type)  # the upload restores a lost original
     if photo.derivatives_status != DerivativesStatus.READY or photo.thumbnail_key is None:
-        _schedule_derivatives(photo)  # again after a failure: the original may be back
+        # Again after a failure (the original may be back). A photo without a capture record is about to
+        # be cited by the inspection its phone sends next, which changes the watermark: wait for it.
+        _schedule_derivatives(photo, delay_s=0 if has_capture_record(photo)
+                              else current_app.config["PHOTO_DERIVATIVES_HOLD_S"])
     _record_upload(photo, uploader)
     db.session.flush()
     return photo, created
@@ -172,7 +172,7 @@ def _receive(data: bytes, size: int, photo_id: str, incoming: IncomingFile | Non
 def _create(photo_id: str, data: bytes, incoming: IncomingFile | None,
             uploader: User | None) -> tuple[Photo, bool]:
     try:
-        facts = images.check_upload(data, max_pixels=current_app.config["PHOTO_MAX_PIXELS"], zone=_zone())
+        facts = images.check_upload(data, max_pixels=current_app.config["PHOTO_MAX_PIXELS"], zone=local_zone())
     except images.ImageRejected as exc:
         raise PhotoRejected(exc.message, code=exc.code) from exc
     photo = Photo(id=photo_id, byte_size=len(data), uploaded_by_id=uploader.id if uploader else None,
@@ -229,15 +229,22 @@ def _current_keys(photo: Photo) -> tuple[str, str, str]:
             _derived_key(photo.id, "thumbnail", ""), _derived_key(photo.id, "public", ""))
 
 
-def _schedule_derivatives(photo: Photo) -> None:
-    """Mark the derivatives pending and write the job into the outbox, in the caller's transaction."""
+def _schedule_derivatives(photo: Photo, *, delay_s: float = 0) -> None:
+    """Mark the derivatives pending and write the job into the outbox, in the caller's transaction.
+
+    One derivative set per photo: the job reads the photo's record when it runs and makes the set for
+    the watermark of that moment. An upload's job waits ``delay_s`` (PHOTO_DERIVATIVES_HOLD_S) because
+    the PWA sends the inspection citing its photos right after them; the capture record then schedules
+    its own job at once, which makes the set, and the upload's job later finds it made. A request
+    needing a file sooner makes the set itself (``read_file``).
+    """
     from hazardloop.outbox.services import enqueue_after_commit, retry_message
 
     photo.derivatives_status = DerivativesStatus.PENDING
     photo.derivatives_error = None
     version = key_version(photo.evidence_key) if photo.evidence_key else "none"
     message = enqueue_after_commit("photo.derivatives", {"photo_id": photo.id},
-                                   dedupe_key=f"photo.derivatives:{photo.id}:{version}")
+                                   dedupe_key=f"photo.derivatives:{photo.id}:{version}", delay_s=delay_s)
     if message.status != "pending":  # the same state was made (or failed) before: run that message again
         retry_message(message.id)
 
@@ -318,7 +325,7 @@ def _derive(photo: Photo, data: bytes, *, structure_checked: bool) -> tuple[imag
         return watermark.burn(im, watermark.WatermarkText(used[0]), font)
 
     try:
-        made = images.make_derivatives(data, max_pixels=current_app.config["PHOTO_MAX_PIXELS"], zone=_zone(),
+        made = images.make_derivatives(data, max_pixels=current_app.config["PHOTO_MAX_PIXELS"], zone=local_zone(),
                                        watermark=burn, structure_checked=structure_checked)
     except images.ImageRejected as exc:
         raise PhotoRejected(exc.message, code=exc.code) from exc
@@ -404,9 +411,9 @@ def has_capture_record(photo: Photo) -> bool:
 def apply_capture_record(photo: Photo, record: CaptureRecord) -> Photo:
     """Set the photo's capture record, flag a large EXIF mismatch and schedule the new watermarked copy.
 
-    Called by the inspection/hazard services (issue 4). The first record is the evidence: a photo
-    that already has one keeps it (Conflict ``capture_already_recorded``), so a later link can never
-    re-stamp its watermark. Raises ValidationFailed for an impossible record; the EXIF values are
+    Called by the inspection and hazard services (``hazards/evidence_links.py``). The first record is
+    the evidence: a photo that already has one keeps it (Conflict ``capture_already_recorded``), so a
+    later link can never re-stamp its watermark. Raises ValidationFailed for an impossible record; the EXIF values are
     kept as they were.
     """
     if has_capture_record(photo):
@@ -505,7 +512,7 @@ def before_after_pairs(subject_type: str, subject_id: int) -> list[tuple[Photo, 
 def set_published(photo: Photo, published: bool) -> Photo:
     """Show (or stop showing) the photo's public copy outside the authorities.
 
-    Issue 4's "make a hazard public" calls this for the hazard's photos.
+    Publishing a hazard (``public/services.py``) calls this for the hazard's photos.
     """
     photo.published_at = (photo.published_at or utcnow()) if published else None
     db.session.flush()

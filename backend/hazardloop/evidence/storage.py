@@ -10,8 +10,9 @@ import contextlib
 import errno
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 from flask import Flask, current_app
 
@@ -174,6 +175,43 @@ class S3Storage:
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+
+    def download(self, key: str, file: IO[bytes]) -> None:
+        """Stream the object into ``file`` (ranged GETs: a large file is never held whole in memory)."""
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.download_fileobj(self.bucket, self._key(key), file)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                raise FileNotFoundError(key) from exc
+            raise
+
+
+@contextlib.contextmanager
+def local_file(store: Storage, key: str, suffix: str = "") -> Iterator[Path]:
+    """The object under ``key`` as a file on this node while the block runs; raises FileNotFoundError.
+
+    Local storage gives the file itself; a bucket's object is copied into a temporary file removed
+    afterwards, so a worker on another machine than the web node that stored it reads the same bytes.
+    """
+    if isinstance(store, LocalStorage):
+        path = store.path(key)
+        if not path.is_file():
+            raise FileNotFoundError(key)
+        yield path
+        return
+    fd, tmp = tempfile.mkstemp(prefix="hazardloop-object-", suffix=suffix)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            if isinstance(store, S3Storage):
+                store.download(key, f)
+            else:
+                f.write(store.get(key))
+        yield Path(tmp)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
 
 
 def build_storage(config: Any) -> Storage:

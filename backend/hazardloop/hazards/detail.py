@@ -1,4 +1,4 @@
-"""The hazard page for one user: the hazard with its timeline, documents, 三标 and the actions offered now."""
+"""The hazard page for one user: the hazard with its timeline, documents, 三标, 复查 presence and its actions now."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ class HazardDetail:
     published: bool
     item: dict[str, Any] | None
     documents: list[dict[str, Any]]
+    presence: dict[str, Any]
     timeline: list[AuditEvent]
 
 
@@ -66,6 +67,7 @@ def _item_with_references(hazard: Hazard) -> dict[str, Any] | None:
 def hazard_detail(user: User, hazard: Hazard) -> HazardDetail:
     """The hazard page as ``user`` sees it now; the actions come from ``hazards.actions`` (the one rule)."""
     from hazardloop.hazards.actions import available_actions
+    from hazardloop.hazards.presence import page_presence
     from hazardloop.hazards.services import default_deadline, is_overdue
 
     offered = available_actions(user, hazard)
@@ -73,10 +75,11 @@ def hazard_detail(user: User, hazard: Hazard) -> HazardDetail:
     timeline = list(db.session.scalars(select(AuditEvent).where(AuditEvent.hazard_id == hazard.id)
                                        .options(joinedload(AuditEvent.actor).lazyload(User.grants))
                                        .order_by(AuditEvent.id)))
+    issued = list(db.session.scalars(select(RectificationOrder).where(RectificationOrder.hazard_id == hazard.id)
+                                     .order_by(RectificationOrder.id)))
     documents = [{"id": d.id, "kind": d.kind, "number": d.number, "issued_at": d.issued_at.isoformat()}
-                 for d in db.session.scalars(select(RectificationOrder)
-                                             .where(RectificationOrder.hazard_id == hazard.id)
-                                             .order_by(RectificationOrder.id))]
+                 for d in issued]
+    ordered_at = min((d.issued_at for d in issued if d.kind == "order"), default=None)
     return HazardDetail(
         hazard=hazard, overdue=is_overdue(hazard),
         allowed_actions=[o.action for o in offered if o.blocked_reason is None],
@@ -85,5 +88,6 @@ def hazard_detail(user: User, hazard: Hazard) -> HazardDetail:
                          for o in offered if o.blocked_reason is not None],
         extension=extension_of(hazard), supervision=supervision_of(hazard),
         default_deadline=default_deadline(hazard), published=bool(hazard.exposed_publicly),
-        item=_item_with_references(hazard), documents=documents, timeline=timeline,
+        item=_item_with_references(hazard), documents=documents, presence=page_presence(hazard, timeline, ordered_at),
+        timeline=timeline,
     )

@@ -1,8 +1,29 @@
 """The append-only, hash-chained event log (执法全过程记录) and its verification.
 
-Each event's hash covers its content plus the hash of the previous event of the same
-hazard and of the previous event overall. Appending locks the single chain-head row, so
-concurrent writers line up instead of forking the global chain.
+Each event's hash covers its content, the hash of the previous event of the same hazard
+(``prev_hash``) and the hash of the previous event of its log chain (``prev_global_hash``; the
+column keeps the name it had when the log was one global chain).
+
+Why several chains: with one global chain every writing transaction in the system took the same
+row lock (the chain head) and held it until it committed, so under load (the sync rush: 32 phones
+uploading inspections) 11–15 of 16 request threads stood in line for it. The log is now ``CHAINS``
+interleaved chains, each ending in its own ``audit_chain_heads`` row. A transaction takes a free
+head when it writes its first event (``FOR UPDATE SKIP LOCKED``, trying first the chain its hazard
+or actor points to) and keeps that one until it ends: writers never wait for each other (unless
+more than ``CHAINS`` write at once), and no transaction holds two heads, so heads cannot deadlock.
+Each event records its ``chain``.
+
+Why it stays tamper-evident and verifiable: within a chain the events follow each other in id
+order (a chain's next event is inserted only after the transaction holding the chain ended, so
+its id is larger), and each head stores its chain's last event. ``verify_chains`` walks the log in
+id order keeping the end of every chain: a changed event fails its own hash, a deleted one breaks
+its successor's link (or its head's, if it was last), an inserted one breaks the link of the event
+after it (or its head's), and an event moved to another chain breaks both chains. The hazard links
+check each hazard's history the same way. Events written before there were several chains are all
+in chain 1, which simply continues from them. (The alternative — append without any lock and chain
+in a background sealing job — leaves fresh events unchained for a while and needs a sealer that
+knows which ids are still in flight; several chains need neither.) SQLite has one writer at a time
+anyway and uses chain 1 only.
 """
 
 from __future__ import annotations
@@ -14,6 +35,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from hazardloop.bulk import insert_rows, update_by_id
 from hazardloop.database import utcnow
@@ -39,13 +62,51 @@ def event_digest(event: AuditEvent) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def _chain_head() -> AuditChainHead:
-    head = db.session.scalar(select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update())
+CHAINS = 32  # more than the writers a box runs at once (threads × processes + worker horses)
+
+
+def _chain_head(hint: int) -> AuditChainHead:
+    """Lock this transaction's chain head: the one it already holds, else a free one near ``hint``."""
+    session = db.session()
+    held = session.info.get("audit_chain")
+    transaction = session.get_transaction()
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    if held is not None and transaction is not None and held[0] is transaction:
+        # Our own lock does not make us skip the row; it is gone only if a savepoint that took it was
+        # rolled back, and then another writer may hold the chain: take another instead of waiting.
+        head = session.scalar(select(AuditChainHead).where(AuditChainHead.id == held[1])
+                              .with_for_update(skip_locked=postgresql).execution_options(populate_existing=True))
+        if head is not None:
+            return head
+    head = None
+    if postgresql:
+        start = hint % CHAINS + 1
+        nearest = (AuditChainHead.id + (CHAINS - start)) % CHAINS  # ``start`` first, then the next ones
+        head = session.scalar(select(AuditChainHead).order_by(nearest, AuditChainHead.id).limit(1)
+                              .with_for_update(skip_locked=True).execution_options(populate_existing=True))
+        if head is None:  # every chain is held right now: queue for the preferred one
+            head = session.scalar(select(AuditChainHead).where(AuditChainHead.id == start).with_for_update()
+                                  .execution_options(populate_existing=True))
     if head is None:
-        head = AuditChainHead(id=1)
-        db.session.add(head)
-        db.session.flush()
+        head = session.scalar(select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()
+                              .execution_options(populate_existing=True))
+    if head is None:  # the head rows were deleted (tests empty every table): make them again
+        _make_heads()
+        return _chain_head(hint)
+    session.info["audit_chain"] = (session.get_transaction(), head.id)
     return head
+
+
+def _make_heads() -> None:
+    """Insert the missing chain head rows (empty chains); concurrent callers do not collide."""
+    table = AuditChainHead.__table__
+    rows = [{"id": i} for i in range(1, CHAINS + 1)]
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Committed at once on a connection of its own, so other writers see the heads at once.
+        with db.engine.begin() as connection:
+            connection.execute(pg_insert(table).on_conflict_do_nothing(), rows)
+    else:
+        db.session.execute(sqlite_insert(table).on_conflict_do_nothing(), rows)
 
 
 def append_event(
@@ -63,15 +124,15 @@ def append_event(
     client_time: dt.datetime | None = None,
     client_event_id: str | None = None,
 ) -> AuditEvent:
-    """Append one event, linking it into its hazard's chain and the global chain."""
-    head = _chain_head()
+    """Append one event, linking it into its hazard's chain and this transaction's log chain."""
+    head = _chain_head(hazard.id if hazard is not None and hazard.id else (actor.id if actor else 0))
     event = AuditEvent(
         kind=kind, hazard_id=hazard.id if hazard else None, inspection_id=inspection_id,
         from_status=from_status, to_status=to_status, actor_id=actor.id if actor else None,
         actor_role=actor_role, occurred_at=utcnow(), client_time=client_time,
         client_event_id=client_event_id, note=note, payload=payload or {},
         photo_hashes=sorted(set(photo_hashes or [])),
-        prev_hash=hazard.last_event_hash if hazard else None, prev_global_hash=head.last_hash,
+        prev_hash=hazard.last_event_hash if hazard else None, prev_global_hash=head.last_hash, chain=head.id,
     )
     event.hash = event_digest(event)
     db.session.add(event)
@@ -101,22 +162,21 @@ def append_events(batch: list[BatchEvent]) -> list[int]:
     """
     if not batch:
         return []
-    head = db.session.scalar(select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()
-                             .execution_options(populate_existing=True))
-    if head is None:
-        head = _chain_head()
+    head = _chain_head(batch[0].hazard.id)
     last_global = head.last_hash
-    # Read the hazards' chain ends only now: every writer of events holds the head lock first.
+    # Lock the hazards (in id order) before reading their chain ends: a user's transition of one of
+    # them writes its event through another log chain, so the log lock no longer orders the two.
     table = Hazard.__table__
     last_of: dict[int, str | None] = dict(db.session.execute(
-        select(table.c.id, table.c.last_event_hash).where(table.c.id.in_({e.hazard.id for e in batch}))).all())
+        select(table.c.id, table.c.last_event_hash).where(table.c.id.in_({e.hazard.id for e in batch}))
+        .order_by(table.c.id).with_for_update()).all())
     rows = []
     for item in batch:
         event = AuditEvent(
             kind=item.kind, hazard_id=item.hazard.id, inspection_id=None, from_status=item.hazard.status,
             to_status=item.hazard.status, actor_id=None, actor_role="system", occurred_at=utcnow(),
             client_time=None, client_event_id=None, note=item.note, payload=item.payload or {}, photo_hashes=[],
-            prev_hash=last_of[item.hazard.id], prev_global_hash=last_global)
+            prev_hash=last_of[item.hazard.id], prev_global_hash=last_global, chain=head.id)
         event.hash = last_global = last_of[item.hazard.id] = event_digest(event)
         rows.append({c: getattr(event, c) for c in _EVENT_COLUMNS})
     ids = insert_rows(AuditEvent, rows)
@@ -132,7 +192,7 @@ def append_events(batch: list[BatchEvent]) -> list[int]:
 
 _EVENT_COLUMNS = ("kind", "hazard_id", "inspection_id", "from_status", "to_status", "actor_id", "actor_role",
                   "occurred_at", "client_time", "client_event_id", "note", "payload", "photo_hashes", "prev_hash",
-                  "prev_global_hash", "hash")
+                  "prev_global_hash", "hash", "chain")
 
 
 @dataclass(frozen=True)
@@ -145,8 +205,14 @@ class BrokenLink:
 
 
 def verify_chains(batch: int = 5000) -> tuple[int, BrokenLink | None]:
-    """Recompute every hash in id order; return (events checked, first broken link or None)."""
-    last_global: str | None = None
+    """Recompute every hash in id order; return (events checked, first broken link or None).
+
+    On PostgreSQL the events and the heads are read in one snapshot (when no transaction is open yet),
+    so writers committing meanwhile cannot make a sound log look broken.
+    """
+    if db.session.get_bind().dialect.name == "postgresql" and not db.session().in_transaction():
+        db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    last_of_chain: dict[int, str] = {}
     last_by_hazard: dict[int, str] = {}
     checked, after = 0, 0
     while True:
@@ -156,18 +222,23 @@ def verify_chains(batch: int = 5000) -> tuple[int, BrokenLink | None]:
             break
         for event in rows:
             checked += 1
-            if event.prev_global_hash != last_global:
-                return checked, BrokenLink(event.id, "与上一事件的全局链不连续（有事件被删除、插入或修改）")
+            if event.prev_global_hash != last_of_chain.get(event.chain):
+                return checked, BrokenLink(
+                    event.id, f"与第 {event.chain} 条链的上一事件不连续（有事件被删除、插入或修改）")
             if event.hazard_id is not None and event.prev_hash != last_by_hazard.get(event.hazard_id):
                 return checked, BrokenLink(event.id, f"与隐患 {event.hazard_id} 的上一事件不连续")
             if event_digest(event) != event.hash:
                 return checked, BrokenLink(event.id, "内容与其哈希不符（记录被改动）")
-            last_global = event.hash
+            last_of_chain[event.chain] = event.hash
             if event.hazard_id is not None:
                 last_by_hazard[event.hazard_id] = event.hash
             after = event.id
         db.session.expunge_all()
-    head = db.session.get(AuditChainHead, 1)
-    if head is not None and head.last_hash != last_global:
-        return checked, BrokenLink(head.last_event_id or 0, "链尾记录与最后一个事件不符（末尾事件被删除）")
+    heads = {head.id: head for head in db.session.scalars(select(AuditChainHead).order_by(AuditChainHead.id))}
+    for chain_id, head in heads.items():
+        if head.last_hash != last_of_chain.get(chain_id):
+            return checked, BrokenLink(head.last_event_id or 0,
+                                       f"第 {chain_id} 条链的链尾记录与其最后一个事件不符（末尾事件被删除或插入）")
+    for chain_id in sorted(last_of_chain.keys() - heads.keys()):
+        return checked, BrokenLink(after, f"第 {chain_id} 条链没有链尾记录")
     return checked, None

@@ -1,4 +1,4 @@
-"""隐患, 整改通知书, the append-only event log and the per-year document counters."""
+"""隐患, its documents (整改通知书, 复查意见), the hash-chained audit log all features write, the counters."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -143,7 +144,7 @@ class DocumentCounter(db.Model):  # type: ignore[name-defined]
 
 
 class AuditEvent(db.Model):  # type: ignore[name-defined]
-    """执法全过程记录: one append-only event, chained by hash to its hazard's and the global history.
+    """执法全过程记录: one append-only event, chained by hash to its hazard's history and to its log chain.
 
     Never updated or deleted by the application; ``hazardloop audit verify`` recomputes the chains.
     """
@@ -166,18 +167,18 @@ class AuditEvent(db.Model):  # type: ignore[name-defined]
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     photo_hashes: Mapped[list[str]] = mapped_column(JSON, default=list)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
-    prev_global_hash: Mapped[str | None] = mapped_column(String(64))
+    prev_global_hash: Mapped[str | None] = mapped_column(String(64))  # the previous event of its chain
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    chain: Mapped[int] = mapped_column(SmallInteger, default=1, server_default="1")  # see hazards/events.py
 
     actor = relationship("User")
 
 
 class AuditChainHead(db.Model):  # type: ignore[name-defined]
-    """The single row holding the end of the global chain; locked while an event is appended."""
+    """The end of one of the event log's chains; a writing transaction holds one (``hazards/events.py``)."""
 
-    __tablename__ = "audit_chain_head"
-    __table_args__ = (CheckConstraint("id = 1", name="singleton"),)
+    __tablename__ = "audit_chain_heads"
 
-    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     last_event_id: Mapped[int | None] = mapped_column(Integer)
     last_hash: Mapped[str | None] = mapped_column(String(64))

@@ -6,13 +6,10 @@ from typing import Any
 
 from flask import jsonify
 from flask.views import MethodView
-from sqlalchemy import select
 
 from hazardloop import policy
 from hazardloop.accounts.auth import current_user
 from hazardloop.apitools import blueprint, row_dumper
-from hazardloop.errors import Conflict
-from hazardloop.extensions import db
 from hazardloop.hazards import queries, services
 from hazardloop.hazards.detail import HazardDetail, hazard_detail
 from hazardloop.hazards.models import Hazard
@@ -25,17 +22,10 @@ from hazardloop.hazards.schemas import (
     HazardSchema,
     TransitionSchema,
 )
-from hazardloop.hazards.states import HazardLevel, HazardSource
+from hazardloop.hazards.states import HazardLevel
 from hazardloop.policy import Action
-from hazardloop.sites.services import get_site
-from hazardloop.taxonomy import Role
 
 blp = blueprint("hazards", __name__, "/hazards", "隐患与闭环流程")
-
-SOURCE_BY_ROLE = {Role.GRID_WORKER: HazardSource.GRID_PATROL, Role.ENTERPRISE_USER: HazardSource.SELF_CHECK,
-                  Role.INSPECTOR: HazardSource.DEPARTMENT, Role.SUPERVISOR: HazardSource.ASSIGNED_BY_SUPERIOR,
-                  Role.ADMIN: HazardSource.ASSIGNED_BY_SUPERIOR}
-
 
 def _detail(hazard: Hazard) -> HazardDetail:
     return hazard_detail(current_user(), hazard)
@@ -58,26 +48,11 @@ class Hazards(MethodView):
     @blp.alt_response(409, description="同一 client_uuid 已用于不同内容")
     def post(self, args: dict[str, Any]) -> Any:
         """随手拍: report a hazard without a checklist item (idempotent by client_uuid)."""
-        user = current_user()
-        existing = db.session.scalar(select(Hazard).where(Hazard.client_uuid == str(args["client_uuid"])))
-        if existing is not None:
-            if existing.site_id != args["site_id"] or existing.description != args["description"].strip():
-                raise Conflict("该编号已提交过不同的隐患。", code="client_uuid_reused")
-            policy.authorize(user, Action.HAZARD_VIEW, existing)
-            return _detail(existing), 200
-        site = get_site(args["site_id"])
-        policy.authorize(user, Action.SITE_INSPECT, site)
-        role = policy.acting_role(user, Action.SITE_INSPECT, site)
-        assert role is not None
-        policy.authorize_photo_citation(user, {"photo_ids": args["photo_ids"]})
-        position = args.get("position")
-        hazard = services.create_hazard(
-            site=site, source=SOURCE_BY_ROLE[role], description=args["description"],
-            level=HazardLevel(LEVEL_INPUT[args["level"]]), domain=args["domain"], actor=user, actor_role=role,
-            found_at=args["found_at"], photo_ids=args["photo_ids"], client_uuid=str(args["client_uuid"]),
-            lat=position["lat"] if position else None, lng=position["lng"] if position else None,
-        )
-        return _detail(hazard), 201
+        hazard, created = services.report_hazard(
+            current_user(), site_id=args["site_id"], description=args["description"],
+            level=HazardLevel(LEVEL_INPUT[args["level"]]), domain=args["domain"], found_at=args["found_at"],
+            photo_ids=args["photo_ids"], client_uuid=str(args["client_uuid"]), position=args.get("position"))
+        return _detail(hazard), 201 if created else 200
 
 
 @blp.route("/<int:hazard_id>")

@@ -10,7 +10,15 @@ from webargs.fields import DelimitedList
 
 from hazardloop.apitools import LocalDateTime
 from hazardloop.hazards.detail import HazardDetail
-from hazardloop.hazards.states import SYSTEM_EVENTS, TRANSITIONS, HazardLevel, HazardSource, HazardStatus
+from hazardloop.hazards.states import (
+    LEVEL_LABELS,
+    STATUS_LABELS,
+    SYSTEM_EVENTS,
+    TRANSITIONS,
+    HazardLevel,
+    HazardSource,
+    HazardStatus,
+)
 from hazardloop.inspections.schemas import SHA256, PositionSchema
 from hazardloop.taxonomy import Domain
 
@@ -118,6 +126,38 @@ class SupervisionSchema(ma.Schema):
     lifted_at = LocalDateTime(allow_none=True)
 
 
+class PhotoFlagSchema(ma.Schema):
+    code = ma.fields.String(metadata={"description": "taken_before_order / same_as_found / other_hazard"})
+    message = ma.fields.String(metadata={"description": "给复查人员看的一句话"})
+
+
+class AfterPhotoCheckSchema(ma.Schema):
+    photo_id = ma.fields.String()
+    taken_at = LocalDateTime(allow_none=True)
+    flags = ma.fields.List(ma.fields.Nested(PhotoFlagSchema))
+
+
+class VisitSchema(ma.Schema):
+    """The last 复查 visit as recorded in its event."""
+
+    kind = ma.fields.String(metadata={"description": "verify_pass / verify_fail"})
+    occurred_at = LocalDateTime()
+    distance_m = ma.fields.Float(allow_none=True, metadata={"description": "复查位置距场所（米）；未定位为 null"})
+    far_from_site = ma.fields.Boolean()
+    located = ma.fields.Boolean(metadata={"description": "复查时是否取得手机定位"})
+    message = ma.fields.String(allow_none=True, metadata={"description": "距离过远时给出的一句话"})
+
+
+class PresenceSchema(ma.Schema):
+    """复查 presence: the site's point and allowance, the after-photos' flags, the last visit."""
+
+    site_lat = ma.fields.Float(allow_none=True)
+    site_lng = ma.fields.Float(allow_none=True)
+    max_distance_m = ma.fields.Float(metadata={"description": "距场所超过此距离（加定位精度）即提示可能不在现场"})
+    after_photos = ma.fields.List(ma.fields.Nested(AfterPhotoCheckSchema))
+    last_visit = ma.fields.Nested(VisitSchema, allow_none=True)
+
+
 class HazardDetailSchema(HazardSchema):
     """One hazard with what the page needs: timeline, documents, 三标, and this user's actions now.
 
@@ -143,6 +183,8 @@ class HazardDetailSchema(HazardSchema):
     blocked_actions = ma.fields.List(ma.fields.Nested(BlockedActionSchema), metadata={
         "description": "本角色的步骤，但缺少前提（说明原因）"})
     documents = ma.fields.List(ma.fields.Dict())
+    presence = ma.fields.Nested(PresenceSchema, metadata={
+        "description": "复查：场所位置与允许距离、整改后照片的疑点、最近一次复查的位置"})
     timeline = ma.fields.List(ma.fields.Nested(EventSchema))
 
     def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
@@ -217,6 +259,18 @@ class TransitionSchema(ma.Schema):
     after_photo_ids = ma.fields.List(ma.fields.String(validate=SHA256))
     authority = ma.fields.String(validate=V.Length(max=100), metadata={"description": "挂牌督办：督办单位"})
     requirements = ma.fields.String(validate=V.Length(max=2000), metadata={"description": "挂牌督办：督办要求"})
-    lat = ma.fields.Float(validate=V.Range(min=-90, max=90), metadata={"description": "复查时所在位置（WGS-84）"})
-    lng = ma.fields.Float(validate=V.Range(min=-180, max=180))
+    position = ma.fields.Nested(PositionSchema, metadata={
+        "description": "复查时手机所在位置（WGS-84，含精度）；记入复查事件，并计算与场所的距离；未定位时省略"})
     plan = ma.fields.Nested(GovernancePlanSchema)
+
+
+class HazardBriefSchema(ma.Schema):
+    """A hazard as another feature lists it: number, description, level and status with their Chinese labels."""
+
+    id = ma.fields.Integer()
+    number = ma.fields.String()
+    description = ma.fields.String()
+    level = ma.fields.String()
+    level_label = ma.fields.Function(lambda h: LEVEL_LABELS[HazardLevel(h.level)])
+    status = ma.fields.String()
+    status_label = ma.fields.Function(lambda h: STATUS_LABELS[HazardStatus(h.status)])

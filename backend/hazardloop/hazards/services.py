@@ -14,15 +14,17 @@ from sqlalchemy.orm import joinedload
 from hazardloop import policy
 from hazardloop.accounts.models import User
 from hazardloop.bulk import insert_ignoring_duplicates
+from hazardloop.canonical import jsonable
 from hazardloop.checklists.format import Item
 from hazardloop.checklists.models import ChecklistVersion
-from hazardloop.database import local_zone, utcnow
-from hazardloop.errors import Conflict, NotFound, RuleViolation, ValidationFailed
+from hazardloop.database import get_or_404, local_zone, utcnow
+from hazardloop.errors import Conflict, RuleViolation, ValidationFailed
 from hazardloop.extensions import db
 from hazardloop.hazards import actions, deadlines
 from hazardloop.hazards.events import append_event
 from hazardloop.hazards.evidence_links import PHOTO_FIELDS, attach_photos
 from hazardloop.hazards.models import DocumentCounter, Hazard, RectificationOrder
+from hazardloop.hazards.presence import visit_record
 from hazardloop.hazards.states import (
     LEVEL_LABELS,
     OPEN_STATUSES,
@@ -34,7 +36,9 @@ from hazardloop.hazards.states import (
 from hazardloop.outbox.services import enqueue_after_commit
 from hazardloop.policy import Action
 from hazardloop.regions.models import Department
+from hazardloop.risk import services as risk_hook
 from hazardloop.sites.models import Site
+from hazardloop.sites.services import get_site
 from hazardloop.taxonomy import Role
 
 # --- numbers -------------------------------------------------------------------------------------
@@ -54,29 +58,17 @@ def next_number(kind: str, year: int) -> int:
 
 
 def _local_year() -> int:
-    return deadlines_now_local().year
-
-
-def deadlines_now_local() -> dt.datetime:
-
-    return utcnow().astimezone(local_zone())
+    return utcnow().astimezone(local_zone()).year
 
 
 # --- lookups -------------------------------------------------------------------------------------
 
 def get_hazard(hazard_id: int, *, lock: bool = False) -> Hazard:
-    query = select(Hazard).where(Hazard.id == hazard_id)
-    if lock:
-        query = query.with_for_update(of=Hazard)
-    else:
-        # One round trip for what the scope check and the page read: the site's grid and domains, the 三标.
-        site = joinedload(Hazard.site)
-        query = query.options(site.joinedload(Site.grid), site.joinedload(Site.domain_rows),
-                              joinedload(Hazard.checklist_version))
-    hazard = db.session.scalars(query).unique().one_or_none()
-    if hazard is None:
-        raise NotFound("隐患不存在。")
-    return hazard
+    # Unlocked, one round trip for what the scope check and the page read: the site's grid and domains, the 三标.
+    site = joinedload(Hazard.site)
+    return get_or_404(Hazard, hazard_id, missing="隐患不存在。", lock=lock,
+                      options=(site.joinedload(Site.grid), site.joinedload(Site.domain_rows),
+                               joinedload(Hazard.checklist_version)))
 
 
 def find_open_hazard(site: Site, item_code: str) -> Hazard | None:
@@ -145,6 +137,10 @@ def create_hazard(
         append_event(kind="level_raised", hazard=hazard, actor=None, actor_role="system",
                      note=f"同一隐患第 {hazard.recurrence_count + 1} 次出现，升级为重大隐患。",
                      payload={"from": "general", "to": "major", "recurrences": hazard.recurrence_count})
+    risk_hook.hazard_changed(hazard)  # the site's 风险等级 follows in the same transaction
+    if source == HazardSource.SELF_CHECK and hazard.level == HazardLevel.MAJOR.value:
+        # 自报: a 重大 hazard the enterprise found itself goes to the supervisors, who take it into the loop.
+        enqueue_after_commit("hazard.self_reported", {"hazard_id": hazard.id}, dedupe_key=f"self-reported:{hazard.id}")
     return hazard
 
 
@@ -158,6 +154,38 @@ def record_repeat_observation(hazard: Hazard, *, actor: User, actor_role: Role, 
     append_event(kind="observed_again", hazard=hazard, actor=actor, actor_role=actor_role.value,
                  inspection_id=inspection_id, note=note, photo_hashes=photo_ids,
                  payload={"repeat_count": hazard.repeat_count})
+
+
+SOURCE_BY_ROLE = {Role.GRID_WORKER: HazardSource.GRID_PATROL, Role.ENTERPRISE_USER: HazardSource.SELF_CHECK,
+                  Role.INSPECTOR: HazardSource.DEPARTMENT, Role.SUPERVISOR: HazardSource.ASSIGNED_BY_SUPERIOR,
+                  Role.ADMIN: HazardSource.ASSIGNED_BY_SUPERIOR}
+
+
+def report_hazard(user: User, *, site_id: int, description: str, level: HazardLevel, domain: str | None,
+                  found_at: dt.datetime, photo_ids: list[str], client_uuid: str,
+                  position: dict[str, Any] | None) -> tuple[Hazard, bool]:
+    """随手拍: a hazard without a checklist item, idempotent by ``client_uuid``; (hazard, newly created).
+
+    The same UUID again with the same site and description returns the first hazard; with other
+    content it is a 409 ``client_uuid_reused``.
+    """
+    existing = db.session.scalar(select(Hazard).where(Hazard.client_uuid == client_uuid))
+    if existing is not None:
+        if existing.site_id != site_id or existing.description != description.strip():
+            raise Conflict("该编号已提交过不同的隐患。", code="client_uuid_reused")
+        policy.authorize(user, Action.HAZARD_VIEW, existing)
+        return existing, False
+    site = get_site(site_id)
+    policy.authorize(user, Action.SITE_INSPECT, site)
+    role = policy.acting_role(user, Action.SITE_INSPECT, site)
+    assert role is not None
+    policy.authorize_photo_citation(user, {"photo_ids": photo_ids})
+    hazard = create_hazard(
+        site=site, source=SOURCE_BY_ROLE[role], description=description, level=level, domain=domain,
+        actor=user, actor_role=role, found_at=found_at, photo_ids=photo_ids, client_uuid=client_uuid,
+        lat=position["lat"] if position else None, lng=position["lng"] if position else None,
+    )
+    return hazard, True
 
 
 # --- transitions ---------------------------------------------------------------------------------
@@ -244,20 +272,22 @@ def _on_submit_rectification(hazard: Hazard, actor: User, payload: dict[str, Any
 
 
 def _on_verify_pass(hazard: Hazard, actor: User, payload: dict[str, Any]) -> dict[str, Any]:
+    visit = visit_record(hazard, payload.get("position"))  # before 销号: where, and the flags the verifier saw
     hazard.closed_at = utcnow()
     opinion = issue_document(hazard, actor, kind="verification", content={"result": "通过",
                                                                         "note": payload.get("note")})
-    return {"verification_number": opinion.number}
+    return {"verification_number": opinion.number, **visit}
 
 
 def _on_verify_fail(hazard: Hazard, actor: User, payload: dict[str, Any]) -> dict[str, Any]:
     deadline = _parse_deadline(payload["deadline"], "deadline")  # the verifier's choice, never a default
+    visit = visit_record(hazard, payload.get("position"))
     hazard.rejection_count += 1
     hazard.deadline_at, hazard.deadline_estimated = deadline, False
     opinion = issue_document(hazard, actor, kind="verification", content={"result": "不通过",
                                                                         "note": payload.get("note")})
     return {"verification_number": opinion.number, "rejections": hazard.rejection_count,
-            "deadline": hazard.deadline_at.isoformat()}
+            "deadline": hazard.deadline_at.isoformat(), **visit}
 
 
 def _on_request_extension(hazard: Hazard, actor: User, payload: dict[str, Any]) -> dict[str, Any]:
@@ -406,13 +436,14 @@ def transition(
               *payload.get("after_photo_ids", [])]
     append_event(kind=action, hazard=hazard, actor=actor, actor_role=role.value, from_status=current.value,
                  to_status=hazard.status, note=(payload.get("note") or payload.get("reason") or None),
-                 payload=_jsonable(details), photo_hashes=photos, client_time=client_time,
+                 payload=jsonable(details), photo_hashes=photos, client_time=client_time,
                  client_event_id=client_event_id)
     enqueue_after_commit("hazard.transitioned", {"hazard_id": hazard.id, "action": action,
                                                  "event_hash": hazard.last_event_hash},
                          dedupe_key=f"event:{hazard.last_event_hash}")
     _attach_transition_photos(hazard, action, actor, payload, client_time)
     db.session.flush()  # a lost race raises StaleDataError, answered as 409 concurrent_update
+    risk_hook.hazard_changed(hazard)  # the site's 风险等级 follows in the same transaction
     return hazard
 
 
@@ -426,10 +457,6 @@ def _attach_transition_photos(hazard: Hazard, action: str, actor: User, payload:
     attach_photos(after, subject_type="hazard", subject_id=hazard.id, role="after", actor=actor,
                   answers=finding if action in ("submit_rectification", "close_on_site", "self_rectify") else None,
                   site=hazard.site, captured_at=client_time or utcnow(), hazard_number=hazard.number)
-
-
-def _jsonable(details: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in details.items()}
 
 
 def _already_recorded(client_event_id: str, hazard: Hazard) -> bool:

@@ -199,7 +199,7 @@ def supervision_order(hazard: Hazard, payload: dict[str, Any]) -> tuple[str, str
             or _text(payload, "requirements", "请写明督办要求。"))
 
 
-# 16号令 第十五条第二款 (article number unverified, see ../shared/reference/regulations.md):
+# 16号令 第十五条第二款 (article number unverified against the regulation's text):
 # 重大事故隐患治理方案应当包括以下六项内容.
 GOVERNANCE_PLAN_PARTS = {
     "goals": "治理的目标和任务",

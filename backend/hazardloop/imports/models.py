@@ -16,12 +16,12 @@ OUTCOMES = ("created", "updated", "unchanged", "error")
 
 
 class ImportJob(db.Model):  # type: ignore[name-defined]
-    """One uploaded file: checked (试导入) by a worker, then applied on confirmation."""
+    """One uploaded file of sites, users or grids: checked (试导入) by a worker, then applied on confirmation."""
 
     __tablename__ = "import_jobs"
     __table_args__ = (
         CheckConstraint("status IN ('checking', 'checked', 'importing', 'done', 'failed')", name="status_known"),
-        CheckConstraint("kind IN ('sites')", name="kind_known"),
+        CheckConstraint("kind IN ('sites', 'users', 'grids')", name="kind_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -73,6 +73,6 @@ class ImportRowOutcome(db.Model):  # type: ignore[name-defined]
     job_id: Mapped[int] = mapped_column(ForeignKey("import_jobs.id", ondelete="CASCADE"), primary_key=True)
     row: Mapped[int] = mapped_column(Integer, primary_key=True)
     outcome: Mapped[str] = mapped_column(String(10))
-    site_id: Mapped[int | None] = mapped_column(Integer)
+    site_id: Mapped[int | None] = mapped_column(Integer)  # for the users and grids kinds: the user's or grid's id
     label: Mapped[str | None] = mapped_column(String(200))  # the row's 场所名称, for the result file
     message: Mapped[str | None] = mapped_column(String(500))

@@ -20,7 +20,7 @@ from hazardloop.imports.schemas import (
 )
 from hazardloop.policy import Action, holds
 
-blp = blueprint("imports", __name__, "/imports", "批量导入（场所）")
+blp = blueprint("imports", __name__, "/imports", "批量导入（场所、用户、网格）")
 
 
 def _detail(job: Any) -> Any:
@@ -46,8 +46,10 @@ def list_imports() -> Any:
 @blp.response(201, ImportJobSchema, description="文件已收到，正在检查（试导入）")
 @blp.alt_response(422, description="没有文件、文件类型不对或文件为空")
 def upload_import() -> Any:
-    """Upload a site file; a worker checks every row (nothing is written until confirmed)."""
-    return services.start_import(user=current_user(), upload=request.files.get("file")), 201
+    """Upload a file of sites, users or grids (``kind``); a worker checks every row (nothing is written until
+    confirmed)."""
+    return services.start_import(user=current_user(), upload=request.files.get("file"),
+                                 kind=request.form.get("kind") or "sites"), 201
 
 
 @blp.route("/<int:import_id>", methods=["GET"])
@@ -77,7 +79,7 @@ def import_result(import_id: int) -> Any:
     job = services.get_job(import_id, current_user())
     if job.status != "done":
         raise Conflict("导入尚未完成，完成后可下载结果。", code="import_not_done")
-    return _xlsx(services.result_xlsx(job), f"场所导入结果_{job.id}.xlsx")
+    return _xlsx(services.result_xlsx(job), f"{services.KIND_TITLES[job.kind]}导入结果_{job.id}.xlsx")
 
 
 @blp.route("/templates/sites.xlsx", methods=["GET"])
@@ -89,3 +91,14 @@ def site_template() -> Any:
     if not holds(user, Action.IMPORT_SITES):
         raise NotFound("请求的资源不存在。")
     return _xlsx(services.template_xlsx(user), "场所导入模板.xlsx")
+
+
+@blp.route("/templates/<any(users, grids):kind>.xlsx", methods=["GET"])
+@blp.response(200, {"type": "string", "format": "binary"}, content_type=XLSX, description="用户或网格导入模板")
+@blp.alt_response(404, description="您的角色不能批量导入")
+def kind_template(kind: str) -> Any:
+    """The users or grids template with the columns, an example row and what I may fill in."""
+    user = current_user()
+    if not holds(user, Action.IMPORT_SITES):
+        raise NotFound("请求的资源不存在。")
+    return _xlsx(services.kind_template_xlsx(user, kind), f"{services.KIND_TITLES[kind]}导入模板.xlsx")

@@ -11,6 +11,7 @@ from hazardloop.imports.services import STATUS_LABELS
 class ImportUploadFormSchema(ma.Schema):
     file = ma.fields.Raw(required=True, metadata={"type": "string", "format": "binary",
                                                   "description": "场所表（.xlsx 或 .csv；CSV 可为 UTF-8 或 GBK 编码）"})
+    kind = ma.fields.String(load_default="sites", metadata={"description": "sites 场所 / users 用户 / grids 网格"})
 
 
 class ImportProblemSchema(ma.Schema):

@@ -9,7 +9,9 @@ changes nothing (sites are matched by credit code, else by name + address + grid
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import tempfile
 import uuid
 from collections import Counter
@@ -23,13 +25,15 @@ from werkzeug.datastructures import FileStorage
 
 from hazardloop import policy
 from hazardloop.accounts.models import User
-from hazardloop.bulk import insert_rows
+from hazardloop.bulk import copy_rows, insert_rows
 from hazardloop.database import utcnow
 from hazardloop.downloads import safe_row
 from hazardloop.errors import Conflict, NotFound, ValidationFailed
+from hazardloop.evidence.storage import local_file, storage
 from hazardloop.extensions import db
 from hazardloop.hazards.events import append_event
 from hazardloop.imports import sites as rules
+from hazardloop.imports.kinds import KINDS, Kind
 from hazardloop.imports.models import ImportJob, ImportProblem, ImportRowOutcome
 from hazardloop.imports.reading import FileProblem, Table, open_table
 from hazardloop.outbox.services import enqueue_after_commit
@@ -42,20 +46,23 @@ STATUS_LABELS = {"checking": "正在检查", "checked": "检查完成", "importi
                  "failed": "失败"}
 KEPT_PROBLEMS = 1000  # a file with more lists the first ones and the total
 SUFFIXES = {".xlsx", ".csv"}
+KIND_TITLES = {"sites": "场所", "users": "用户", "grids": "网格"}
 
 
-def _dir() -> Path:
-    path = Path(current_app.config["STORAGE_DIR"]) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def _file_key(stored: str) -> str:
+    """Where an uploaded file is kept until its job is done: the app's object store (photos' storage), so
+    the worker that checks it may run on another node than the web node that received it (cluster.py)."""
+    return f"imports/{stored}"
 
 
 # --- starting, reading, confirming -----------------------------------------------------------------
 
-def start_import(*, user: User, upload: FileStorage | None) -> ImportJob:
+def start_import(*, user: User, upload: FileStorage | None, kind: str = "sites") -> ImportJob:
     """Keep the uploaded file and queue its check. Raises ValidationFailed for a missing or wrong file."""
     if not policy.holds(user, Action.IMPORT_SITES):
         raise NotFound("请求的资源不存在。")
+    if kind not in KIND_TITLES:
+        raise ValidationFailed.field("kind", "请选择导入的内容：场所、用户或网格。", "kind_unknown")
     if upload is None or not upload.filename:
         raise ValidationFailed.field("file", "请选择要导入的文件（.xlsx 或 .csv）。", "file_missing")
     name = Path(upload.filename).name[:255]
@@ -66,15 +73,20 @@ def start_import(*, user: User, upload: FileStorage | None) -> ImportJob:
     stored = f"{uuid.uuid4().hex}{suffix}"
     digest = hashlib.sha256()
     size = 0
-    with (_dir() / stored).open("wb") as out:
-        while chunk := upload.stream.read(1 << 20):
-            digest.update(chunk)
-            size += len(chunk)
-            out.write(chunk)
-    if size == 0:
-        (_dir() / stored).unlink(missing_ok=True)
-        raise ValidationFailed.field("file", "文件是空的。", "file_empty")
-    job = ImportJob(kind="sites", status="checking", filename=name, stored_path=stored,
+    fd, spooled = tempfile.mkstemp(dir=storage().incoming_dir(), prefix=".import-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            while chunk := upload.stream.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
+                out.write(chunk)
+        if size == 0:
+            raise ValidationFailed.field("file", "文件是空的。", "file_empty")
+        storage().put_file(_file_key(stored), spooled, upload.mimetype or "application/octet-stream")
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(spooled)  # put_file consumed it, unless the file was refused
+    job = ImportJob(kind=kind, status="checking", filename=name, stored_path=stored,
                     file_sha256=digest.hexdigest(), created_by_id=user.id, planned={}, applied={})
     db.session.add(job)
     db.session.flush()
@@ -141,15 +153,21 @@ def _with_table(job_id: int, status: str, work: Callable[[ImportJob, User, Table
     if job is None or job.status != status:
         return None
     user = db.session.get(User, job.confirmed_by_id or job.created_by_id)
-    try:
-        table = open_table(_dir() / job.stored_path)
-    except FileProblem as exc:
-        _fail(job, str(exc))
-        return job
-    try:
-        work(job, user, table)
-    finally:
-        table.close()
+    with contextlib.ExitStack() as stack:
+        try:
+            path = stack.enter_context(local_file(storage(), _file_key(job.stored_path),
+                                                  suffix=Path(job.stored_path).suffix))
+            table = open_table(path)
+        except FileNotFoundError:
+            _fail(job, "找不到上传的文件，请重新上传。")
+            return job
+        except FileProblem as exc:
+            _fail(job, str(exc))
+            return job
+        try:
+            work(job, user, table)
+        finally:
+            table.close()
     return job
 
 
@@ -159,6 +177,9 @@ def check_import(job_id: int) -> None:
 
 
 def _check_rows(job: ImportJob, user: User, table: Table) -> None:
+    if job.kind in KINDS:
+        _check_kind_rows(KINDS[job.kind], job, user, table)
+        return
     try:
         index, ignored = rules.map_headers(table.headers)
     except rules.HeaderProblem as exc:
@@ -225,10 +246,13 @@ def apply_import(job_id: int) -> None:
     """Apply a confirmed file batch by batch from where it stopped; record each row's outcome."""
     job = _with_table(job_id, "importing", _apply_rows)
     if job is not None and job.status == "done":
-        (_dir() / job.stored_path).unlink(missing_ok=True)
+        storage().delete(_file_key(job.stored_path))
 
 
 def _apply_rows(job: ImportJob, user: User, table: Table) -> None:
+    if job.kind in KINDS:
+        _apply_kind_rows(KINDS[job.kind], job, user, table)
+        return
     try:
         index, _ = rules.map_headers(table.headers)
     except rules.HeaderProblem as exc:
@@ -287,9 +311,7 @@ def _apply_batch(job: ImportJob, user: User, pending: list[tuple[int, list[Any]]
         "contact_name": s.fields["contact_name"], "contact_mobile": s.fields["contact_mobile"],
         "notes": s.fields["notes"], "qr_token": new_qr_token(), "qr_rotated_at": None, "active": True,
         "created_at": now, "updated_at": now} for s in creates])
-    domain_rows = rules.domain_rows(ids, (s.domains for s in creates))
-    if domain_rows:
-        db.session.execute(SiteDomain.__table__.insert(), domain_rows)
+    copy_rows(SiteDomain, rules.domain_rows(ids, (s.domains for s in creates)))
     for site, site_id in zip(creates, ids, strict=True):
         site.match_id = site_id
         register.remember(site, site_id)
@@ -304,8 +326,119 @@ def _apply_batch(job: ImportJob, user: User, pending: list[tuple[int, list[Any]]
         outcomes.append({"job_id": job.id, "row": site.row, "site_id": site.match_id,
                          "outcome": "error" if site.row in refused else site.outcome,
                          "label": site.fields["name"], "message": refused.get(site.row)})
-    db.session.execute(ImportRowOutcome.__table__.insert(), outcomes)
+    copy_rows(ImportRowOutcome, outcomes)
+    from hazardloop.risk.services import attach_template_points  # 风险点 of new sites and changed categories
+
+    attach_template_points([s.match_id for s in checked if s.match_id and s.row not in refused], actor=user)
     job.rows_done += len(pending)
+    db.session.commit()
+
+
+# --- users and grids (imports.kinds): the same check, batches, resume point and outcomes ---------------------
+
+def _reader(values: list[Any], index: dict[str, int]) -> Callable[[str], Any]:
+    return lambda key: values[index[key]] if key in index and index[key] < len(values) else None
+
+
+def _formulas(kind: Kind, number: int, values: list[Any], index: dict[str, int]) -> list[rules.Problem]:
+    titles = {c.key: c.title for c in kind.columns}
+    return [rules.Problem(number, titles[key], "是公式，请在 Excel 中复制后“粘贴为数值”再上传")
+            for key, i in index.items() if i < len(values) and isinstance(values[i], str) and values[i].startswith("=")]
+
+
+def _check_kind_rows(kind: Kind, job: ImportJob, user: User, table: Table) -> None:
+    try:
+        index, ignored = rules.map_headers(table.headers, kind.columns)
+    except rules.HeaderProblem as exc:
+        _fail(job, str(exc))
+        return
+    context = kind.prepare(user)
+    counts: Counter[str] = Counter()
+    kept: list[dict[str, Any]] = []
+    total = problem_count = 0
+    try:
+        for number, values in table.rows:
+            total += 1
+            if total > _max_rows():
+                _fail(job, f"文件超过 {_max_rows():,} 行，请拆分成几个文件分别导入。")
+                return
+            found = _formulas(kind, number, values, index)
+            if number in table.merged_rows:
+                merged = table.merged_rows[number]
+                found.append(rules.Problem(number, None, f"含合并单元格（{merged}），请取消合并后重新上传"))
+            checked, row_problems = kind.check(number, _reader(values, index), context, user)
+            found += row_problems
+            if found:
+                counts["invalid"] += 1
+                problem_count += len(found)
+                kept += [{"job_id": job.id, "row": p.row, "column_title": p.column, "message": p.message[:500]}
+                         for p in found][:max(0, KEPT_PROBLEMS - len(kept))]
+            elif checked is not None:
+                counts[checked.outcome] += 1
+    except FileProblem as exc:
+        _fail(job, str(exc))
+        return
+    if total == 0:
+        _fail(job, "文件只有表头，没有数据行。")
+        return
+    if kept:
+        insert_rows(ImportProblem, kept)
+    job.rows_total, job.problem_count = total, problem_count
+    job.planned = {"created": counts["created"], "updated": counts["updated"], "unchanged": counts["unchanged"],
+                   "invalid": counts["invalid"], "ignored_columns": ignored, "ignored_sheets": table.ignored_sheets}
+    job.status, job.checked_at = "checked", utcnow()
+    db.session.commit()
+
+
+def _apply_kind_rows(kind: Kind, job: ImportJob, user: User, table: Table) -> None:
+    try:
+        index, _ = rules.map_headers(table.headers, kind.columns)
+    except rules.HeaderProblem as exc:
+        _fail(job, str(exc))
+        return
+    context = kind.prepare(user)
+    already, seen = job.rows_done, 0
+    pending: list[tuple[int, list[Any]]] = []
+
+    def flush() -> None:
+        outcomes: list[dict[str, Any]] = []
+        good = []
+        for number, values in pending:
+            checked, found = kind.check(number, _reader(values, index), context, user)
+            found = _formulas(kind, number, values, index) + found
+            if found or checked is None:
+                outcomes.append({"job_id": job.id, "row": number, "outcome": "error", "site_id": None, "label": None,
+                                 "message": "；".join(f"「{p.column}」{p.message}" if p.column else p.message
+                                                     for p in found)[:500] or None})
+            else:
+                good.append(checked)
+        kind.apply(good, user, context)
+        outcomes += [{"job_id": job.id, "row": c.row, "outcome": c.outcome if c.match_id else "error",
+                      "site_id": c.match_id, "label": c.label[:200],
+                      "message": None if c.match_id else "上级区域不能设网格"} for c in good]
+        db.session.execute(ImportRowOutcome.__table__.insert(), outcomes)
+        job.rows_done += len(pending)
+        db.session.commit()
+        pending.clear()
+
+    for number, values in table.rows:
+        seen += 1
+        if seen <= already:
+            continue  # applied by a run that stopped after committing this batch
+        pending.append((number, values))
+        if len(pending) >= _batch_size():
+            flush()
+    if pending:
+        flush()
+    applied = {outcome: count for outcome, count in db.session.execute(
+        select(ImportRowOutcome.outcome, func.count()).where(ImportRowOutcome.job_id == job.id)
+        .group_by(ImportRowOutcome.outcome))}
+    job.applied = {k: applied.get(k, 0) for k in ("created", "updated", "unchanged", "error")}
+    job.status, job.finished_at = "done", utcnow()
+    role = policy.acting_role(user, Action.IMPORT_SITES, job)
+    append_event(kind=kind.event_kind, actor=user, actor_role=role.value if role else None,
+                 note=f"批量导入{kind.title}：{job.filename}",
+                 payload={"import_id": job.id, "file_sha256": job.file_sha256, **job.applied})
     db.session.commit()
 
 
@@ -367,6 +500,39 @@ def template_xlsx(user: User) -> IO[bytes]:
     return out
 
 
+def kind_template_xlsx(user: User, kind_name: str) -> IO[bytes]:
+    """The users or grids template: the columns with an example row, and a sheet of what may be filled in."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    kind = KINDS[kind_name]
+    book = Workbook()
+    sheet = book.active
+    sheet.title = kind.title
+    sheet.append([f"{c.title}{'*' if c.required else ''}" for c in kind.columns])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for i in range(len(kind.columns)):
+        sheet.column_dimensions[chr(ord("A") + i)].width = 30
+    sheet.freeze_panes = "A2"
+    help_sheet = book.create_sheet("填写说明")
+    help_sheet.append(["列", "是否必填", "说明"])
+    for column in kind.columns:
+        help_sheet.append(safe_row([column.title, "必填" if column.required else "选填", column.hint]))
+    help_sheet.append([])
+    help_sheet.append([f"示例（填在“{kind.title}”表第 2 行起）"])
+    help_sheet.append(safe_row(kind.example))
+    help_sheet.append([])
+    for line in kind.help_lines(user, kind.prepare(user)):
+        help_sheet.append(safe_row(line))
+    help_sheet.column_dimensions["A"].width = 40
+    help_sheet.column_dimensions["C"].width = 60
+    out = _workbook_file("hazardloop-template-")
+    book.save(out)
+    out.seek(0)
+    return out
+
+
 def result_xlsx(job: ImportJob) -> IO[bytes]:
     """Each row's outcome, streamed from the outcomes table in row order."""
     from openpyxl import Workbook
@@ -376,7 +542,9 @@ def result_xlsx(job: ImportJob) -> IO[bytes]:
     sheet.column_dimensions["B"].width = 30
     sheet.column_dimensions["E"].width = 60
     sheet.freeze_panes = "A2"
-    sheet.append(["行号", "场所名称", "结果", "场所编号", "说明"])
+    kind = KINDS.get(job.kind)
+    sheet.append(["行号", "场所名称", "结果", "场所编号", "说明"] if kind is None
+                 else ["行号", f"{kind.title}名称" if kind.name == "grids" else "姓名", "结果", kind.id_title, "说明"])
     rows = db.session.execute(select(ImportRowOutcome).where(ImportRowOutcome.job_id == job.id)
                               .order_by(ImportRowOutcome.row).execution_options(yield_per=2000)).scalars()
     for outcome in rows:

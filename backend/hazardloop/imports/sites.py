@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 
 from hazardloop import policy
 from hazardloop.accounts.models import User
@@ -64,12 +64,13 @@ class HeaderProblem(Exception):
     """The header lacks required columns; ``str()`` says which, in Chinese."""
 
 
-def map_headers(headers: list[str]) -> tuple[dict[str, int], list[str]]:
+def map_headers(headers: list[str], columns: tuple[Column, ...] = COLUMNS) -> tuple[dict[str, int], list[str]]:
     """Column key → index in the row, and the titles that were not recognised (ignored)."""
+    by_title = _BY_TITLE if columns is COLUMNS else {name: c for c in columns for name in (c.title, *c.aliases)}
     index: dict[str, int] = {}
     ignored: list[str] = []
     for i, title in enumerate(headers):
-        column = _BY_TITLE.get(title.replace("*", "").replace("＊", "").strip())
+        column = by_title.get(title.replace("*", "").replace("＊", "").strip())
         if column is None:
             if title:
                 ignored.append(title)
@@ -77,7 +78,7 @@ def map_headers(headers: list[str]) -> tuple[dict[str, int], list[str]]:
         if column.key in index:
             raise HeaderProblem(f"表头中「{column.title}」出现了两次，请删去一列。")
         index[column.key] = i
-    missing = [c.title for c in COLUMNS if c.required and c.key not in index]
+    missing = [c.title for c in columns if c.required and c.key not in index]
     if missing:
         raise HeaderProblem(f"缺少必填列：{'、'.join(missing)}。请使用模板中的列名（第一行）。")
     return index, ignored
@@ -288,19 +289,29 @@ def compare(rows: list[SiteRow], user: User) -> list[Problem]:
     ids = [r.match_id for r in rows if r.match_id is not None]
     if not ids:
         return []
-    current = {s.id: s for s in db.session.scalars(select(Site).where(Site.id.in_(ids)))}
+    # Plain rows, not ORM objects: a 100,000-row file must not fill the session's identity map.
+    current = {row.id: row for row in db.session.execute(
+        select(Site.id, *(getattr(Site, key) for key in COMPARED)).where(Site.id.in_(ids)))}
+    domains: dict[int, list[str]] = {}
+    for site_id, domain in db.session.execute(select(SiteDomain.site_id, SiteDomain.domain)
+                                              .where(SiteDomain.site_id.in_(ids))):
+        domains.setdefault(site_id, []).append(domain)
+    # Which of them the user may change: policy's SQL twin of ``can(user, SITE_UPDATE, site)``.
+    scope = policy.visible(user, Site, Action.SITE_UPDATE)
+    allowed = set(ids) if scope is true() else set(db.session.scalars(
+        select(Site.id).where(Site.id.in_(ids), scope)))
     problems = []
     for r in rows:
         if r.match_id is None:
             continue
         site = current[r.match_id]
-        if not policy.can(user, Action.SITE_UPDATE, site):
+        if r.match_id not in allowed:
             problems.append(Problem(r.row, "场所名称", "该场所已登记在您管辖范围以外，请联系区级管理员"))
             r.outcome = "error"
             continue
         changed = any(getattr(site, key) != value for key, value in r.fields.items()
                       if key in COMPARED and value is not None) or (
-            r.domains_given and sorted(site.domains) != r.domains)
+            r.domains_given and sorted(domains.get(r.match_id, [])) != r.domains)
         r.outcome = "updated" if changed else "unchanged"
     return problems
 

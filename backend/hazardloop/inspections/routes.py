@@ -25,14 +25,8 @@ from hazardloop.policy import Action
 blp = blueprint("inspections", __name__, "/inspections", "检查记录（离线提交、幂等）")
 
 
-def _detail(inspection: Inspection) -> Inspection:
-    inspection.hazards = [  # type: ignore[attr-defined]
-        {"id": h.id, "number": h.number, "status": h.status, "level": h.level, "item_code": h.item_code,
-         "how": how}
-        for h, how in services.hazards_of(inspection)
-        if policy.can(current_user(), Action.HAZARD_VIEW, h)
-    ]
-    return inspection
+def _detail(inspection: Inspection) -> services.InspectionDetail:
+    return services.inspection_detail(current_user(), inspection)
 
 
 @blp.route("")
@@ -56,6 +50,9 @@ class Inspections(MethodView):
     def post(self, args: dict[str, Any]) -> Any:
         """Submit a complete inspection (idempotent by client_uuid); 不符合 answers become hazards."""
         inspection, created = services.submit_inspection(args, actor=current_user())
+        # Commit before building the answer: the site's row lock and the hazard-number counter (held
+        # until commit) are released a few queries sooner, which is what other phones queue for.
+        db.session.commit()
         return _detail(inspection), 201 if created else 200
 
 

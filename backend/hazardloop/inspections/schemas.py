@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 
 from hazardloop.apitools import LocalDateTime, PaginationArgsSchema, page_schema
@@ -97,15 +99,16 @@ class InspectionSchema(ma.Schema):
 
 
 class InspectionDetailSchema(InspectionSchema):
+    """Dumps an ``inspections.services.InspectionDetail``; the inspection's own columns come from ``inspection``."""
+
     answers = ma.fields.List(ma.fields.Dict())
-    replaces_client_uuid = ma.fields.Function(lambda i: _replaced_client_uuid(i), allow_none=True)
+    replaces_client_uuid = ma.fields.String(allow_none=True)
     hazards = ma.fields.List(ma.fields.Nested(InspectionHazardSchema))
 
-
-def _replaced_client_uuid(inspection: object) -> str | None:
-    from hazardloop.inspections.services import replaced_client_uuid
-
-    return replaced_client_uuid(inspection)  # type: ignore[arg-type]
+    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
+        if hasattr(obj, "inspection") and attr not in ("replaces_client_uuid", "hazards"):
+            obj = obj.inspection
+        return super().get_attribute(obj, attr, default)
 
 
 InspectionPageSchema = page_schema(InspectionSchema, "InspectionPageSchema")

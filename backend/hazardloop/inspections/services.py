@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import json
-import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
@@ -14,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hazardloop import policy
 from hazardloop.accounts.models import User
+from hazardloop.canonical import canonical_hash, jsonable
 from hazardloop.checklists import services as checklists
 from hazardloop.checklists.format import ChecklistDocument, Item
 from hazardloop.checklists.scoring import ScoringError, is_compliant, score
@@ -48,12 +46,6 @@ SOURCE_BY_MODE = {
     M.ENFORCEMENT: HazardSource.DEPARTMENT, M.REINSPECTION: HazardSource.GRID_PATROL,
     M.JOINT: HazardSource.DEPARTMENT,
 }
-
-
-def content_hash(data: dict[str, Any]) -> str:
-    """SHA-256 of the request as canonical JSON: the same UUID must always carry the same content."""
-    blob = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()
 
 
 def presence(site: Site, position: dict[str, Any] | None) -> tuple[float | None, bool]:
@@ -128,7 +120,7 @@ def submit_inspection(data: dict[str, Any], *, actor: User) -> tuple[Inspection,
     nothing; with different content it is a Conflict. Each 不符合 answer becomes a hazard, or a
     repeat observation of the site's open hazard for that item; 当场整改 closes it at once.
     """
-    digest = content_hash(data)
+    digest = canonical_hash(data)
     existing = _stored(str(data["client_uuid"]), digest, actor)
     if existing is not None:
         return existing, False
@@ -163,7 +155,7 @@ def submit_inspection(data: dict[str, Any], *, actor: User) -> tuple[Inspection,
         accuracy_m=position.get("accuracy_m") if position else None, distance_m=distance, far_from_site=far,
         qr_scanned_at=scan["scanned_at"] if scan else None,
         qr_token_current=(scan["token"] == site.qr_token) if scan else None,
-        answers=[_jsonable(a) for a in answers], notes=data.get("notes"),
+        answers=[jsonable(a) for a in answers], notes=data.get("notes"),
         signature_photo_id=data.get("signature_photo_id"), score_total=result.total,
         score_max=result.max_score, finding_count=len(result.findings),
     )
@@ -182,13 +174,18 @@ def submit_inspection(data: dict[str, Any], *, actor: User) -> tuple[Inspection,
                  payload={"site_id": site.id, "mode": mode.value, "checklist": f"{doc.id}@{doc.version}",
                           "score": result.total, "findings": len(result.findings), "distance_m": distance,
                           "far_from_site": far, "qr_scan": bool(scan), "qr_token_current": inspection.qr_token_current,
-                          "replaces_client_uuid": _jsonable(data.get("replaces_client_uuid"))})
+                          "replaces_client_uuid": jsonable(data.get("replaces_client_uuid"))})
 
     attach_photos(sorted(referenced - {data.get("signature_photo_id")}), subject_type="inspection",
                   subject_id=inspection.id, role="finding", actor=actor)
     if data.get("signature_photo_id"):
         attach_photos([data["signature_photo_id"]], subject_type="inspection", subject_id=inspection.id,
                       role="signature", actor=actor)
+    if any(compliant is False for _, _, compliant in judged):
+        # One inspection of a site at a time turns findings into hazards: two phones at the same site
+        # must not both open a hazard for one item, nor count the same repeat observation against each
+        # other (a 409). Other sites' inspections go on (the row lock leaves inserts citing the site free).
+        db.session.execute(select(Site.id).where(Site.id == site.id).with_for_update(key_share=True))
     for answer, item, compliant in judged:
         if compliant is not False:
             continue
@@ -233,16 +230,6 @@ def _stored(client_uuid: str, digest: str, actor: User) -> Inspection | None:
     return existing
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    return value
 
 
 def replaced_client_uuid(inspection: Inspection) -> str | None:
@@ -250,6 +237,22 @@ def replaced_client_uuid(inspection: Inspection) -> str | None:
     payload = db.session.scalar(select(AuditEvent.payload).where(
         AuditEvent.inspection_id == inspection.id, AuditEvent.kind == "inspection_submitted"))
     return (payload or {}).get("replaces_client_uuid")
+
+
+@dataclass(frozen=True)
+class InspectionDetail:
+    """What one inspection answers (InspectionDetailSchema): the record, the revision it replaces, its hazards."""
+
+    inspection: Inspection
+    replaces_client_uuid: str | None
+    hazards: list[dict[str, Any]]
+
+
+def inspection_detail(reader: User, inspection: Inspection) -> InspectionDetail:
+    """The inspection with the hazards it found or saw again that ``reader`` may see, and how."""
+    hazards = [{"id": h.id, "number": h.number, "status": h.status, "level": h.level, "item_code": h.item_code,
+                "how": how} for h, how in hazards_of(inspection) if policy.can(reader, Action.HAZARD_VIEW, h)]
+    return InspectionDetail(inspection, replaced_client_uuid(inspection), hazards)
 
 
 def hazards_of(inspection: Inspection) -> list[tuple[Hazard, str]]:

@@ -8,6 +8,7 @@ import hmac
 import http.client
 import ipaddress
 import json
+import logging
 import smtplib
 import socket
 import time
@@ -18,11 +19,20 @@ from typing import Any, ClassVar, Protocol
 
 from flask import current_app
 
-from hazardloop.notifications.sms import SENDERS, SmsRefused, SmsUnreachable, send_template_sms
+from hazardloop.notifications.sms import SENDERS, SmsRefused, SmsUnreachable, fake_refusals, send_template_sms
 
 
 class DeliveryFailed(Exception):
     """The channel refused or could not take the message; the job retries."""
+
+
+class DeliveryRefused(DeliveryFailed):
+    """The receiving side answered and will not take this message as it is (a bad template, quota, an invalid
+    number): recorded on the delivery for staff instead of being retried blindly. ``code`` is the provider's."""
+
+    def __init__(self, text: str, *, code: str = "", message: str = "") -> None:
+        super().__init__(text)
+        self.code, self.message = code, message
 
 
 class Channel(Protocol):
@@ -60,8 +70,11 @@ class EmailChannel:
             raise DeliveryFailed(f"SMTP: {exc}") from exc
 
 
-class AddressRefused(DeliveryFailed):
+class AddressRefused(DeliveryRefused):
     """An outgoing address that may not be used (SSRF): a wrong scheme, a host not allowed, a private address."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text, code="address_refused", message=text)
 
 
 def robot_address_problem(address: str) -> str | None:
@@ -245,12 +258,20 @@ class SmsGateway(Protocol):
 
 
 class FakeSmsGateway:
-    """Keeps messages in memory (tests and development); a carrier gateway implements SmsGateway."""
+    """Keeps messages in memory (tests and development); a carrier gateway implements SmsGateway.
+
+    Like a provider it may refuse: ``fake_refusals`` in the SMS configuration file maps a mobile to the
+    provider code it answers with (to try the delivery list and its 重试 on a development server).
+    """
 
     sent: ClassVar[list[dict[str, str]]] = []
 
     def send_sms(self, mobile: str, text: str, *, key: str) -> None:
+        if code := fake_refusals().get(mobile):
+            raise SmsRefused(f"短信服务拒绝（模拟）：{code}", code=code, message="simulated refusal")
         self.sent.append({"mobile": mobile, "text": text, "key": key})
+        # Not delivered: said in the server log, where development (and the browser tests) read it.
+        logging.getLogger(__name__).warning("SMS stand-in (not delivered) to %s: %s", mobile, text)
 
 
 SMS_GATEWAYS: dict[str, type] = {"fake": FakeSmsGateway}
@@ -260,16 +281,20 @@ class SmsChannel:
     name = "sms"
 
     def send(self, address: str, *, title: str, body: str, key: str, kind: str = "notice",
-             values: Mapping[str, str] | None = None) -> None:
+             values: Mapping[str, str] | None = None) -> str | None:
+        """Send; the provider's message id. Raises DeliveryRefused (the provider said no, with its code) or
+        DeliveryFailed (unreachable: worth retrying)."""
         provider = current_app.config["SMS_GATEWAY"]
-        if provider in SENDERS:  # 阿里云 / 腾讯云: an approved template with parameters, signed by the provider
-            try:
-                send_template_sms(address, kind=kind, values={"title": title, **(values or {})}, key=key)
-            except (SmsRefused, SmsUnreachable) as exc:
-                raise DeliveryFailed(str(exc)) from exc
-            return
-        gateway: SmsGateway = SMS_GATEWAYS[provider]()
-        gateway.send_sms(address, f"【{current_app.config['SMS_SIGNATURE']}】{title}", key=key)
+        try:
+            if provider in SENDERS:  # 阿里云 / 腾讯云: an approved template with parameters, signed by the provider
+                return send_template_sms(address, kind=kind, values={"title": title, **(values or {})}, key=key)
+            gateway: SmsGateway = SMS_GATEWAYS[provider]()
+            gateway.send_sms(address, f"【{current_app.config['SMS_SIGNATURE']}】{title}", key=key)
+        except SmsRefused as exc:
+            raise DeliveryRefused(str(exc), code=exc.code, message=exc.message) from exc
+        except SmsUnreachable as exc:
+            raise DeliveryFailed(str(exc)) from exc
+        return None
 
 
 CHANNELS: dict[str, Channel] = {c.name: c for c in (EmailChannel(), WeComRobot(), DingTalkRobot(), SmsChannel())}

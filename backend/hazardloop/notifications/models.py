@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hazardloop.database import UTCDateTime, utcnow
@@ -48,20 +48,60 @@ class ChannelPreference(db.Model):  # type: ignore[name-defined]
     enabled: Mapped[bool] = mapped_column(default=True)
 
 
+DELIVERY_STATUSES = ("pending", "sent", "delivered", "refused", "quiet_hold", "rate_hold", "folded", "gone")
+_DELIVERY_STATUSES = ", ".join(f"'{s}'" for s in DELIVERY_STATUSES)
+DELIVERY_CHANNELS = (*CHANNELS, "push")  # a Web Push delivery's address is the subscription's endpoint
+_DELIVERY_CHANNELS = ", ".join(f"'{c}'" for c in DELIVERY_CHANNELS)
+
+
 class Delivery(db.Model):  # type: ignore[name-defined]
-    """One notification sent on one channel to one address; unique, so a retry never sends twice once recorded."""
+    """投递记录: one notice (or a reporter's SMS, or an SMS digest) on one channel to one address, with its status.
+
+    Written when the delivery is queued (待发送) and moved on by the sender: sent, refused by the provider
+    (``reason_code``/``reason``), held for quiet hours or a rate limit until ``hold_until`` (released by
+    ``jobs.release_held_deliveries``), or folded into a digest SMS. Unique per notice, channel and address
+    (``dedupe_key`` for the rows without a notice), so nothing is sent twice.
+    """
 
     __tablename__ = "notification_deliveries"
     __table_args__ = (
-        CheckConstraint(f"channel IN ({_CHANNELS})", name="channel_known"),
+        CheckConstraint(f"channel IN ({_DELIVERY_CHANNELS})", name="channel_known"),
+        CheckConstraint(f"status IN ({_DELIVERY_STATUSES})", name="status_known"),
         UniqueConstraint("notification_id", "channel", "address"),
+        Index("ix_notification_deliveries_status_hold", "status", "hold_until"),
+        Index("ix_notification_deliveries_address_sent", "address", "sent_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id", ondelete="CASCADE"))
+    notification_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id", ondelete="CASCADE"))
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("public_reports.id", ondelete="CASCADE"))
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     channel: Mapped[str] = mapped_column(String(16))
     address: Mapped[str] = mapped_column(String(500))
-    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(40), default="")  # the notice kind: which SMS template
+    title: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    reason_code: Mapped[str | None] = mapped_column(String(64))  # the provider's code, e.g. isv.MOBILE_NUMBER_ILLEGAL
+    reason: Mapped[str | None] = mapped_column(Text)  # the provider's message as it came
+    provider_ref: Mapped[str | None] = mapped_column(String(100))  # BizId / SerialNo
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    holds: Mapped[int] = mapped_column(Integer, default=0)
+    hold_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    folded_into_id: Mapped[int | None] = mapped_column(ForeignKey(  # the digest SMS it went out in
+        "notification_deliveries.id", ondelete="SET NULL", name="fk_notification_deliveries_folded_into"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class SmsRateCounter(db.Model):  # type: ignore[name-defined]
+    """频次限制的计数锁: one row per mobile number, locked while an SMS to it is counted against the limits and
+    claimed, so two senders at the same instant cannot both take the last free slot."""
+
+    __tablename__ = "sms_rate_counters"
+
+    address: Mapped[str] = mapped_column(String(500), primary_key=True)
+    touched_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class WebhookSubscription(db.Model):  # type: ignore[name-defined]

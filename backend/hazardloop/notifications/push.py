@@ -17,7 +17,7 @@ from hazardloop.accounts.models import User
 from hazardloop.database import utcnow
 from hazardloop.errors import NotFound
 from hazardloop.extensions import db
-from hazardloop.notifications.channels import DeliveryFailed
+from hazardloop.notifications.channels import DeliveryFailed, DeliveryRefused
 from hazardloop.notifications.models import Notification, PushSubscription
 from hazardloop.outbox.services import enqueue_many_after_commit
 
@@ -81,16 +81,23 @@ def unsubscribe(user: User, subscription_id: int) -> None:
 
 
 def queue_push(created: list[Any]) -> None:
-    """Queue one ``push.deliver`` per new notification and subscribed device of its user (after commit)."""
+    """Record a 待发送 delivery row and queue one ``push.deliver`` per new notification and subscribed device of
+    its user (after commit); the row's address is the subscription's endpoint."""
+    from hazardloop.notifications.deliveries import record_pending
+
     user_ids = {c.user_id for c in created}
     if not user_ids:
         return
-    subs = db.session.execute(select(PushSubscription.id, PushSubscription.user_id)
+    subs = db.session.execute(select(PushSubscription.id, PushSubscription.user_id, PushSubscription.endpoint)
                               .where(PushSubscription.user_id.in_(user_ids))).all()
-    items = [("push.deliver", {"notification_id": c.id, "subscription_id": sid}, f"push:{c.id}:{sid}")
-             for c in created for sid, uid in subs if uid == c.user_id]
-    if items:
-        enqueue_many_after_commit(items)
+    pairs = [(c, sid, endpoint[:500]) for c in created for sid, uid, endpoint in subs if uid == c.user_id]
+    if not pairs:
+        return
+    record_pending([{"notification_id": c.id, "channel": "push", "address": address, "kind": c.kind,
+                     "title": c.title[:200]} for c, _, address in pairs])
+    enqueue_many_after_commit([("push.deliver", {"notification_id": c.id, "subscription_id": sid,
+                                                 "channel": "push", "address": address}, f"push:{c.id}:{sid}")
+                               for c, sid, address in pairs])
 
 
 def payload_for(notification: Notification) -> dict[str, Any]:
@@ -100,30 +107,55 @@ def payload_for(notification: Notification) -> dict[str, Any]:
             "tag": f"n{notification.id}"}
 
 
-def deliver_push(notification_id: int, subscription_id: int) -> None:
-    """Outbox handler: encrypt and send one notice to one browser. A subscription the push service no longer
-    knows (404/410) is deleted; any other failure raises DeliveryFailed so the outbox retries."""
+class SubscriptionGone(DeliveryRefused):
+    """The push service no longer knows the subscription (404/410), or the user removed the device: forgotten."""
+
+
+RETRY_LATER = {408, 425, 429}  # the push service asks to come back later: the outbox retries
+
+
+def transmit(notification: Notification, endpoint: str) -> None:
+    """Encrypt and send one notice to the browser subscribed at ``endpoint``. Raises SubscriptionGone (404/410:
+    the subscription is deleted here), DeliveryRefused (any other 4xx: the push service's answer as ``push:<status>``)
+    or DeliveryFailed (unreachable, 5xx, 429: worth retrying)."""
     from pywebpush import WebPushException, webpush
 
-    notification = db.session.get(Notification, notification_id)
-    sub = db.session.get(PushSubscription, subscription_id)
-    if notification is None or sub is None or sub.user_id != notification.user_id:
-        return
+    sub = db.session.scalar(select(PushSubscription).where(PushSubscription.endpoint == endpoint))
+    if sub is None or sub.user_id != notification.user_id:
+        raise SubscriptionGone("设备已取消订阅", code="push:unsubscribed")
     vapid_private_key()  # made once if missing; pywebpush reads the PEM file
-    key = str(_key_file())
     try:
         webpush({"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth}},
                 data=json.dumps(payload_for(notification), ensure_ascii=False),
-                vapid_private_key=key, vapid_claims={"sub": current_app.config["VAPID_SUBJECT"]},
+                vapid_private_key=str(_key_file()), vapid_claims={"sub": current_app.config["VAPID_SUBJECT"]},
                 ttl=PUSH_TTL_SECONDS, timeout=10)
     except WebPushException as exc:
         status = exc.response.status_code if exc.response is not None else None
+        answer = (exc.response.text[:500] if exc.response is not None else "") or str(exc)[:500]
         if status in (404, 410):
             db.session.delete(sub)
             db.session.flush()
-            return
+            raise SubscriptionGone(f"推送服务答复 HTTP {status}", code=f"push:{status}", message=answer) from exc
+        if status is not None and 400 <= status < 500 and status not in RETRY_LATER:
+            raise DeliveryRefused(f"推送服务拒绝（HTTP {status}）", code=f"push:{status}", message=answer) from exc
         raise DeliveryFailed(f"推送服务拒绝或不可达（{status or '无响应'}）") from exc
     except OSError as exc:
         raise DeliveryFailed("推送服务不可达") from exc
     sub.last_sent_at = utcnow()
     db.session.flush()
+
+
+def deliver_push(notification_id: int, subscription_id: int, channel: str = "push", address: str | None = None) -> None:
+    """Outbox handler for ``push.deliver``: send the notice's push delivery row (``deliveries.send``), which records
+    已发送 / 被拒绝 / 订阅已失效; an unreachable push service raises DeliveryFailed so the outbox retries."""
+    from hazardloop.notifications.deliveries import for_notice, send
+
+    notification = db.session.get(Notification, notification_id)
+    if notification is None:
+        return
+    if address is None:  # queued before push deliveries had rows
+        sub = db.session.get(PushSubscription, subscription_id)
+        if sub is None:
+            return
+        address = sub.endpoint[:500]
+    send(for_notice(notification, "push", address))

@@ -1,22 +1,28 @@
-"""/api/v1/notifications: my inbox, unread count, marking read, and my channel preferences;
-/api/v1/webhooks: the administrator's signed-webhook subscribers."""
+"""/api/v1/notifications: my inbox, unread count, marking read, my channel preferences, the staff's
+投递记录 (delivery list, retry) and the SMS providers' receipts; /api/v1/webhooks: the administrator's
+signed-webhook subscribers."""
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
+from flask import current_app, jsonify, request
 from flask.views import MethodView
 from sqlalchemy import select
 
 from hazardloop import policy
-from hazardloop.accounts.auth import current_user
+from hazardloop.accounts.auth import current_user, public
 from hazardloop.apitools import blueprint, paginate
-from hazardloop.errors import Forbidden, NotFound
+from hazardloop.errors import Forbidden, NotFound, ValidationFailed
 from hazardloop.extensions import db
-from hazardloop.notifications import push, services, webhooks
+from hazardloop.notifications import deliveries, push, services, webhooks
 from hazardloop.notifications.models import WebhookSubscription
 from hazardloop.notifications.schemas import (
     ChannelPreferenceSchema,
+    DeliveryPageSchema,
+    DeliveryQueryArgsSchema,
+    DeliverySchema,
     MarkedSchema,
     NotificationPageSchema,
     NotificationQueryArgsSchema,
@@ -84,6 +90,52 @@ class Preferences(MethodView):
     def put(self, args: dict[str, Any]) -> Any:
         """Set one channel for one event kind (address: e-mail, robot webhook URL or mobile)."""
         return services.set_preference(current_user(), **args)
+
+
+@blp.route("/deliveries")
+class Deliveries(MethodView):
+    @blp.arguments(DeliveryQueryArgsSchema, location="query")
+    @blp.response(200, DeliveryPageSchema)
+    @blp.alt_response(403, description="无权查看投递记录")
+    def get(self, args: dict[str, Any]) -> Any:
+        """投递记录: the notices' deliveries in my scope, newest first (``status``/``channel`` to filter), with
+        each recipient masked and a refusal's reason in words."""
+        user = current_user()
+        if not policy.holds(user, Action.DELIVERY_VIEW):
+            raise Forbidden("只有监管人员和管理员可以查看投递记录。")
+        page = paginate(deliveries.listing(user, status=args["status"], channel=args["channel"]), args["page"],
+                        args["per_page"])
+        return {**page, "items": deliveries.describe(user, page["items"]),
+                "counts": deliveries.counts(user, args["channel"])}
+
+
+@blp.route("/deliveries/<int:delivery_id>/retry", methods=["POST"])
+@blp.response(200, DeliverySchema)
+@blp.alt_response(404, description="投递记录不存在")
+@blp.alt_response(409, description="不是被拒绝的投递，或重试不会成功")
+def retry_delivery(delivery_id: int) -> Any:
+    """Send a refused delivery again (through the outbox); recorded in the audit chain."""
+    user = current_user()
+    [row] = deliveries.describe(user, [deliveries.retry(user, delivery_id)])
+    return row
+
+
+@blp.route("/sms-receipts/<provider>/<token>", methods=["POST"])
+@public
+@blp.alt_response(404, description="未启用短信回执，或地址不对")
+@blp.alt_response(422, description="不是状态报告数组")
+def sms_receipts(provider: str, token: str) -> Any:
+    """短信回执: the SMS provider's status reports (阿里云 SmsReport HTTP 批量推送, 腾讯云 短信下发状态通知), posted to
+    the address configured in the provider's console with the secret SMS_RECEIPT_TOKEN in its path."""
+    expected = current_app.config.get("SMS_RECEIPT_TOKEN") or ""
+    if provider not in ("aliyun", "tencent") or not expected or not hmac.compare_digest(token, expected):
+        raise NotFound("地址不存在。")
+    reports = request.get_json(silent=True)
+    if not isinstance(reports, list):
+        raise ValidationFailed([{"field": "body", "message": "应为状态报告数组（JSON Array）。"}],
+                               detail="回执内容应为状态报告数组（JSON Array）。")
+    deliveries.record_receipts(provider, reports)
+    return jsonify({"code": 0, "msg": "接收成功"} if provider == "aliyun" else {"result": 0, "errmsg": "OK"})
 
 
 @blp.route("/push/public-key")

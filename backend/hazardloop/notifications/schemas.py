@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from hazardloop.apitools import LocalDateTime, PaginationArgsSchema, page_schema
-from hazardloop.notifications.models import CHANNELS
+from hazardloop.notifications.models import CHANNELS, DELIVERY_CHANNELS
 
 
 class NotificationSchema(ma.Schema):
@@ -39,6 +39,46 @@ class ChannelPreferenceSchema(ma.Schema):
     address = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=500))
     event_kind = ma.fields.String(load_default="*", validate=ma.validate.Length(min=1, max=32))
     enabled = ma.fields.Boolean(load_default=True)
+
+
+DELIVERY_STATUSES_SHOWN = ("sent", "delivered", "refused", "pending", "quiet_hold", "rate_hold", "folded", "gone")
+
+
+class DeliveryQueryArgsSchema(PaginationArgsSchema):
+    status = ma.fields.String(validate=ma.validate.OneOf(DELIVERY_STATUSES_SHOWN), load_default=None)
+    channel = ma.fields.String(validate=ma.validate.OneOf(DELIVERY_CHANNELS), load_default=None)
+
+
+class DeliverySchema(ma.Schema):
+    """One row of 投递记录, as staff read it: the recipient masked, the status and any reason in words."""
+
+    id = ma.fields.Integer()
+    channel = ma.fields.String()
+    channel_label = ma.fields.String(metadata={"description": "短信 / 邮件 / 企业微信 / 钉钉 / 浏览器推送"})
+    recipient = ma.fields.String(metadata={"description": "脱敏后的接收人，如 138****0001"})
+    status = ma.fields.String(metadata={
+        "description": "pending, sent, delivered, refused, quiet_hold, rate_hold, folded, gone"})
+    status_label = ma.fields.String(metadata={
+        "description": "已发送/已送达/被拒绝/待发送/静默时段暂缓/超出频次/已并入汇总短信/订阅已失效，已移除"})
+    reason = ma.fields.String(allow_none=True, metadata={"description": "被拒绝的原因或暂缓到何时（中文）"})
+    title = ma.fields.String()
+    hazard_id = ma.fields.Integer(allow_none=True)
+    hazard_number = ma.fields.String(allow_none=True)
+    report_id = ma.fields.Integer(allow_none=True)
+    report_code = ma.fields.String(allow_none=True)
+    created_at = LocalDateTime()
+    sent_at = LocalDateTime(allow_none=True)
+    hold_until = LocalDateTime(allow_none=True)
+    can_retry = ma.fields.Boolean(metadata={"description": "重试可能成功且您有权重试"})
+
+
+class DeliveryPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(DeliverySchema))
+    total = ma.fields.Integer()
+    page = ma.fields.Integer()
+    per_page = ma.fields.Integer()
+    counts = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(),
+                            metadata={"description": "各状态的条数（筛选标签用）"})
 
 
 class PushKeySchema(ma.Schema):

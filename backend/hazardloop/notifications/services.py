@@ -14,8 +14,10 @@ from hazardloop.database import local_zone, utcnow
 from hazardloop.errors import NotFound, ValidationFailed
 from hazardloop.extensions import db
 from hazardloop.hazards.models import Hazard
-from hazardloop.notifications.channels import CHANNELS, robot_address_problem
-from hazardloop.notifications.models import ChannelPreference, Delivery, Notification
+from hazardloop.notifications import deliveries
+from hazardloop.notifications.channels import robot_address_problem
+from hazardloop.notifications.deliveries import record_pending
+from hazardloop.notifications.models import ChannelPreference, Notification
 from hazardloop.notifications.push import queue_push
 from hazardloop.outbox.services import enqueue_after_commit, enqueue_many_after_commit
 from hazardloop.regions.models import Region
@@ -177,11 +179,12 @@ def notify_many(notices: list[Notice], *, new_keys: bool = False) -> list[int]:
     if not rows:
         return []
     if new_keys:
-        created = [SimpleNamespace(id=i, user_id=row["user_id"], kind=row["kind"])
+        created = [SimpleNamespace(id=i, user_id=row["user_id"], kind=row["kind"], title=row["title"])
                    for i, row in zip(insert_rows(Notification, rows), rows, strict=True)]
     else:
         created = insert_ignoring_duplicates(Notification, rows, ["dedupe_key"],
-                                             [Notification.id, Notification.user_id, Notification.kind])
+                                             [Notification.id, Notification.user_id, Notification.kind,
+                                              Notification.title])
     if not created:
         return []
     preferences = list(db.session.scalars(select(ChannelPreference).where(
@@ -196,6 +199,11 @@ def notify_many(notices: list[Notice], *, new_keys: bool = False) -> list[int]:
         if p.user_id == c.user_id and kind_matches(p.event_kind, c.kind)}.values())
     if deliveries:
         enqueue_many_after_commit(deliveries)
+        titles = {c.id: c.title for c in created}
+        kinds = {c.id: c.kind for c in created}
+        record_pending([{"notification_id": p["notification_id"], "channel": p["channel"], "address": p["address"],
+                         "kind": kinds[p["notification_id"]], "title": titles[p["notification_id"]][:200]}
+                        for _, p, _ in deliveries])  # 待发送 in the delivery list from now on
     queue_push(created)
     return [c.id for c in created]
 
@@ -284,20 +292,15 @@ def notify_transition(hazard_id: int, action: str, event_hash: str) -> None:
 
 
 def deliver_notification(notification_id: int, channel: str, address: str) -> None:
-    """Outbox handler: send one notification on one channel, unless a delivery is already recorded."""
-    done = db.session.scalar(select(Delivery.id).where(
-        Delivery.notification_id == notification_id, Delivery.channel == channel, Delivery.address == address))
+    """Outbox handler: send one notification on one channel (its delivery row says whether it went, waits for
+    quiet hours or a rate limit, or was refused; a row not 待发送 is never sent again)."""
     notification = db.session.get(Notification, notification_id)
-    if done is not None or notification is None:
+    if notification is None:
         return
-    CHANNELS[channel].send(address, title=notification.title, body=notification.body,
-                           key=f"hazardloop-n{notification.id}", kind=notification.kind,
-                           values=_template_values(notification))
-    db.session.add(Delivery(notification_id=notification_id, channel=channel, address=address))
-    db.session.flush()
+    deliveries.send(deliveries.for_notice(notification, channel, address))
 
 
-def _template_values(notification: Notification) -> dict[str, str]:
+def template_values(notification: Notification) -> dict[str, str]:
     """What an SMS template may name besides the title: the hazard's number and deadline (local date)."""
     hazard = db.session.get(Hazard, notification.hazard_id) if notification.hazard_id else None
     if hazard is None:

@@ -33,7 +33,12 @@ MAX_PARAM_CHARS = 35
 
 
 class SmsRefused(Exception):
-    """The provider answered but did not accept the message; ``str()`` names its code and message."""
+    """The provider answered but did not accept the message; ``str()`` names its code and message,
+    ``code`` is the provider's own code (e.g. ``isv.MOBILE_NUMBER_ILLEGAL``) and ``message`` its text."""
+
+    def __init__(self, text: str, *, code: str = "", message: str = "") -> None:
+        super().__init__(text)
+        self.code, self.message = code, message
 
 
 class SmsUnreachable(Exception):
@@ -80,13 +85,39 @@ def _templates(path: str) -> dict[str, dict[str, Template]]:
     return out
 
 
+def config_path() -> str:
+    """The SMS configuration file: SMS_TEMPLATES, else ``config/sms.yaml``."""
+    return current_app.config.get("SMS_TEMPLATES") or str(ROOT / "config" / "sms.yaml")
+
+
+@cache
+def _sections(path: str, mtime: float) -> dict[str, Any]:
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+
+
+def config_section(name: str) -> Any:
+    """One top-level section of the SMS configuration file (re-read when the file changes), or None."""
+    path = config_path()
+    try:
+        mtime = Path(path).stat().st_mtime
+    except OSError:
+        return None
+    return _sections(path, mtime).get(name)
+
+
+def fake_refusals() -> dict[str, str]:
+    """``fake_refusals`` of the SMS configuration: mobile -> the provider code the fake gateway answers with."""
+    return {str(k): str(v) for k, v in (config_section("fake_refusals") or {}).items()}
+
+
 def template_for(provider: str, kind: str) -> Template:
     """The template of a notice kind, else the provider's general ``notice`` template."""
-    path = current_app.config.get("SMS_TEMPLATES") or str(ROOT / "config" / "sms.yaml")
+    path = config_path()
     templates = _templates(path).get(provider, {})
     template = templates.get(kind) or templates.get("notice")
     if template is None:
-        raise SmsRefused(f"未配置{provider}短信模板（{kind}）：请在 {path} 中填写已审核通过的模板编号。")
+        raise SmsRefused(f"未配置{provider}短信模板（{kind}）：请在 {path} 中填写已审核通过的模板编号。",
+                         code="template_missing")
     return template
 
 
@@ -162,7 +193,8 @@ def send_aliyun(cfg: SmsConfig, mobile: str, template: Template, params: dict[st
     target = f"{url.scheme}://{url.netloc}/?" + "&".join(f"{_percent(k)}={_percent(v)}" for k, v in query.items())
     answer = _http(urllib.request.Request(target, data=body, headers=headers, method="POST"))
     if answer.get("Code") != "OK":
-        raise SmsRefused(f"阿里云短信拒绝：{answer.get('Code')} {answer.get('Message')}")
+        raise SmsRefused(f"阿里云短信拒绝：{answer.get('Code')} {answer.get('Message')}",
+                         code=str(answer.get("Code") or ""), message=str(answer.get("Message") or ""))
     return str(answer.get("BizId") or "")
 
 
@@ -201,10 +233,13 @@ def send_tencent(cfg: SmsConfig, mobile: str, template: Template, params: dict[s
     answer = _http(urllib.request.Request(f"{url.scheme}://{url.netloc}/", data=body, headers=headers,
                                           method="POST")).get("Response", {})
     if "Error" in answer:
-        raise SmsRefused(f"腾讯云短信拒绝：{answer['Error'].get('Code')} {answer['Error'].get('Message')}")
+        error = answer["Error"]
+        raise SmsRefused(f"腾讯云短信拒绝：{error.get('Code')} {error.get('Message')}",
+                         code=str(error.get("Code") or ""), message=str(error.get("Message") or ""))
     status = (answer.get("SendStatusSet") or [{}])[0]
     if status.get("Code") != "Ok":
-        raise SmsRefused(f"腾讯云短信拒绝：{status.get('Code')} {status.get('Message')}")
+        raise SmsRefused(f"腾讯云短信拒绝：{status.get('Code')} {status.get('Message')}",
+                         code=str(status.get("Code") or ""), message=str(status.get("Message") or ""))
     return str(status.get("SerialNo") or "")
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import secrets
 import time
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
+from hazardloop.canonical import canonical_json
 from hazardloop.database import utcnow
 from hazardloop.errors import ValidationFailed
 from hazardloop.extensions import db
@@ -94,7 +94,7 @@ def deliver_webhook(subscription_id: int, event_id: str, body: dict[str, Any]) -
     subscription = db.session.get(WebhookSubscription, subscription_id)
     if subscription is None or not subscription.active:
         return
-    raw = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    raw = canonical_json(body)
     timestamp = str(int(time.time()))
     headers = {SIGNATURE_HEADER: sign(subscription.secret, timestamp, raw), TIMESTAMP_HEADER: timestamp,
                EVENT_ID_HEADER: event_id}

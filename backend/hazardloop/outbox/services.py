@@ -35,13 +35,16 @@ log = logging.getLogger(__name__)
 # What each kind of message runs, as "module:function"; the function takes the payload as keywords.
 HANDLERS: dict[str, str] = {
     "hazard.transitioned": "hazardloop.notifications.services:notify_transition",
+    "hazard.self_reported": "hazardloop.selfchecks.services:notify_major_self_finding",
     "notification.deliver": "hazardloop.notifications.services:deliver_notification",
     "reporter.sms": "hazardloop.notifications.reporters:send_reporter_sms",
     "push.deliver": "hazardloop.notifications.push:deliver_push",
+    "delivery.send": "hazardloop.notifications.deliveries:send_by_id",  # a released or retried delivery
     "webhook.deliver": "hazardloop.notifications.webhooks:deliver_webhook",
     "photo.derivatives": "hazardloop.evidence.services:make_photo_derivatives",
     "imports.check": "hazardloop.imports.services:check_import",
     "imports.apply": "hazardloop.imports.services:apply_import",
+    "accounts.invite": "hazardloop.administration.services:send_invitation",
 }
 # Seconds a job of a kind may run before RQ stops it (RQ's default of 180 s for the others): an import
 # reads a file of up to IMPORT_MAX_ROWS rows; a stopped one resumes where its last batch committed.
@@ -53,6 +56,10 @@ IN_PROCESS_KINDS = frozenset({"photo.derivatives"})
 # What to call, in the transaction that marks a message "failed" for good, so the feature can show
 # the failure on its own object; "module:function", called with the payload and ``error``.
 ON_FAILED: dict[str, str] = {
+    "notification.deliver": "hazardloop.notifications.deliveries:delivery_failed",
+    "reporter.sms": "hazardloop.notifications.deliveries:delivery_failed",
+    "delivery.send": "hazardloop.notifications.deliveries:delivery_failed",
+    "push.deliver": "hazardloop.notifications.deliveries:delivery_failed",
     "photo.derivatives": "hazardloop.evidence.services:photo_derivatives_failed",
     "imports.check": "hazardloop.imports.services:import_failed",
     "imports.apply": "hazardloop.imports.services:import_failed",
@@ -62,8 +69,9 @@ _PENDING_KEY = "outbox_pending"
 _LIVE_STATUSES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 
 
-def enqueue_after_commit(kind: str, payload: dict[str, Any], dedupe_key: str) -> OutboxMessage:
-    """Record background work in the current transaction; it runs after commit, once.
+def enqueue_after_commit(kind: str, payload: dict[str, Any], dedupe_key: str, *,
+                         delay_s: float = 0) -> OutboxMessage:
+    """Record background work in the current transaction; it runs after commit (``delay_s`` later), once.
 
     Writing the same ``dedupe_key`` again returns the existing message. Raises KeyError for an
     unknown ``kind``. Records one ``outbox_messages`` row.
@@ -76,7 +84,7 @@ def enqueue_after_commit(kind: str, payload: dict[str, Any], dedupe_key: str) ->
     message = OutboxMessage(kind=kind, payload=payload, dedupe_key=dedupe_key, status="pending", attempts=0)
     db.session.add(message)
     db.session.flush()
-    _remember_for_hand_over(db.session(), message.id, kind)
+    _remember_for_hand_over(db.session(), message.id, kind, delay_s)
     return message
 
 
@@ -94,13 +102,13 @@ def enqueue_many_after_commit(items: list[tuple[str, dict[str, Any], str]]) -> i
     return len(inserted)
 
 
-def _remember_for_hand_over(session: Session, message_id: int, kind: str) -> None:
+def _remember_for_hand_over(session: Session, message_id: int, kind: str, delay_s: float = 0) -> None:
     pending = session.info.get(_PENDING_KEY)
     if pending is None:
         pending = session.info[_PENDING_KEY] = []
         event.listen(session, "after_commit", _hand_over)
         event.listen(session, "after_rollback", _forget)
-    pending.append((message_id, kind))
+    pending.append((message_id, kind, delay_s))
 
 
 def _forget(session: Session) -> None:
@@ -114,8 +122,8 @@ def _hand_over(session: Session) -> None:
     if not ids or not has_app_context():
         return
     try:
-        for message_id, kind in ids:
-            _enqueue(message_id, kind)
+        for message_id, kind, delay_s in ids:
+            _enqueue(message_id, kind, delay_s)
     except (redis.RedisError, OSError) as exc:
         log.warning("outbox: Redis unavailable, %d message(s) left for the relay: %s", len(ids), exc)
 
@@ -129,12 +137,15 @@ def max_attempts() -> int:
     return len(current_app.config["OUTBOX_RETRY_INTERVALS"]) + 1
 
 
-def _enqueue(message_id: int, kind: str) -> Job:
+def _enqueue(message_id: int, kind: str, delay_s: float = 0) -> Job:
     from hazardloop.outbox.jobs import run_outbox_message
 
-    return run_outbox_message.enqueue(message_id, job_id=f"outbox-{message_id}", retry=retry_policy(),
-                                      failure_ttl=30 * 24 * 3600, job_timeout=JOB_TIMEOUTS.get(kind),
-                                      meta={"kind": kind, "in_process": kind in IN_PROCESS_KINDS})
+    options: dict[str, Any] = {"job_id": f"outbox-{message_id}", "retry": retry_policy(), "failure_ttl": 30 * 24 * 3600,
+                               "job_timeout": JOB_TIMEOUTS.get(kind),
+                               "meta": {"kind": kind, "in_process": kind in IN_PROCESS_KINDS}}
+    if delay_s > 0:  # RQ's scheduler (in every worker) queues it then; the relay leaves a scheduled job alone
+        return run_outbox_message.enqueue_in(delay_s, message_id, **options)
+    return run_outbox_message.enqueue(message_id, **options)
 
 
 def relay_pending(limit: int = 1000) -> int:

@@ -16,7 +16,7 @@ from sqlalchemy import Select, func, select, update
 
 from hazardloop import policy
 from hazardloop.accounts.models import User
-from hazardloop.database import utcnow
+from hazardloop.database import get_or_404, utcnow
 from hazardloop.errors import ApiError, Conflict, NotFound, RuleViolation, ValidationFailed
 from hazardloop.evidence.models import LinkRole, Photo, PhotoLink, SubjectType
 from hazardloop.evidence.services import before_after_pairs, receive_photo, set_published
@@ -36,7 +36,7 @@ from hazardloop.hazards.states import (
 )
 from hazardloop.notifications.reporters import tell_reporter
 from hazardloop.policy import Action
-from hazardloop.public import geo
+from hazardloop.public import point_in_region
 from hazardloop.public.models import (
     HazardExposure,
     PublicReport,
@@ -102,7 +102,7 @@ def region_for_point(lat: float, lng: float) -> Region:
     """The grid whose boundary contains the point, else the deepest bounded region that does, else the 区."""
     # JSON 'null' is not SQL NULL on PostgreSQL: unbounded rows may come back and simply hold nothing.
     bounded = db.session.scalars(select(Region).where(Region.boundary.is_not(None))).all()
-    holding = [r for r in bounded if geo.contains(r.boundary, lat=lat, lng=lng)]
+    holding = [r for r in bounded if point_in_region.contains(r.boundary, lat=lat, lng=lng)]
     holding.sort(key=lambda r: (r.level != RegionLevel.GRID.value, -r.depth, r.id))
     return holding[0] if holding else district()
 
@@ -285,10 +285,7 @@ def answer_feedback(report: PublicReport, *, solved: bool, note: str | None = No
 
 def get_report(report_id: int, actor: User, action: Action = Action.REPORT_VIEW, *, lock: bool = False
                ) -> PublicReport:
-    query = select(PublicReport).where(PublicReport.id == report_id)
-    report = db.session.scalar(query.with_for_update(of=PublicReport) if lock else query)
-    if report is None:
-        raise NotFound("举报不存在。")
+    report = get_or_404(PublicReport, report_id, missing="举报不存在。", lock=lock)
     policy.authorize(actor, action, report)
     return report
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hazardloop.database import UTCDateTime, path_string, utcnow
+from hazardloop.database import DomainTags, UTCDateTime, path_string, utcnow
 from hazardloop.extensions import db
 from hazardloop.taxonomy import RegionLevel
 
@@ -67,7 +67,7 @@ class DepartmentDomain(db.Model):  # type: ignore[name-defined]
     domain: Mapped[str] = mapped_column(String(32), primary_key=True)
 
 
-class Department(db.Model):  # type: ignore[name-defined]
+class Department(DomainTags, db.Model):  # type: ignore[name-defined]
     """行业监管部门 (应急, 住建, 消防, 市场监管 …) of a region, with the domains it supervises."""
 
     __tablename__ = "departments"
@@ -84,11 +84,4 @@ class Department(db.Model):  # type: ignore[name-defined]
         cascade="all, delete-orphan", lazy="selectin"
     )
 
-    @property
-    def domains(self) -> list[str]:
-        return sorted(row.domain for row in self.domain_rows)
-
-    @domains.setter
-    def domains(self, values: list[str]) -> None:
-        keep = {r.domain: r for r in self.domain_rows}
-        self.domain_rows = [keep.get(d) or DepartmentDomain(domain=d) for d in sorted(set(values))]
+    domain_row_class = DepartmentDomain

@@ -1,6 +1,6 @@
 """统一社会信用代码 checks per GB 32100-2015 (structure) and GB/T 17710 (check character).
 
-Facts and test vectors: ../shared/reference/regulations.md §10.1. Some early pilot codes
+Facts and test vectors: the two standards above and tests/sites/test_credit_code.py. Some early pilot codes
 are legal yet fail the check character, so a failed check is reported separately from
 a broken structure: the caller may accept it after an explicit confirmation.
 """

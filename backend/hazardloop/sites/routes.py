@@ -13,7 +13,8 @@ from hazardloop.apitools import blueprint, paginate
 from hazardloop.extensions import db
 from hazardloop.policy import Action
 from hazardloop.regions.models import Region
-from hazardloop.sites import services
+from hazardloop.sites import admin, services
+from hazardloop.sites.audit import record_site_event
 from hazardloop.sites.models import Site
 from hazardloop.sites.schemas import (
     SiteCreateSchema,
@@ -50,7 +51,9 @@ class Sites(MethodView):
         grid = db.session.get(Region, args["grid_id"])
         if grid is not None:
             policy.authorize(user, Action.SITE_CREATE, grid)
-        return _detail(services.create_site(args, actor=user))
+        site = services.create_site(args, actor=user)
+        record_site_event("site_created", site, user, Action.SITE_CREATE, site.grid, note=f"登记场所：{site.name}")
+        return _detail(site)
 
 
 @blp.route("/<int:site_id>")
@@ -76,7 +79,7 @@ class SiteById(MethodView):
             grid = db.session.get(Region, args["grid_id"])
             if grid is not None:
                 policy.authorize(user, Action.SITE_CREATE, grid)
-        return _detail(services.update_site(site, args, actor=user))
+        return _detail(admin.update_site(site, args, actor=user))
 
 
 @blp.route("/by-qr/<string:token>", methods=["GET"])

@@ -112,7 +112,18 @@ def create_site(data: dict[str, Any], *, actor: User | None) -> Site:
     _apply_credit_code(site, code, confirm, actor)
     db.session.add(site)
     db.session.flush()
+    _attach_risk_points(site, actor, data.get("risk_level"))
     return site
+
+
+def _attach_risk_points(site: Site, actor: User | None, typed_level: str | None = None) -> None:
+    """风险分级管控: a new site, or one whose category changed, gets its category's template risk points; a level
+    typed at registration that differs from the computed one is kept as an override, shown as such."""
+    from hazardloop.risk.services import attach_template_points, hand_override
+
+    if attach_template_points([site.id], actor=actor) and typed_level and actor is not None \
+            and typed_level != site.risk_level:
+        hand_override(site, actor=actor, level=typed_level)
 
 
 def update_site(site: Site, data: dict[str, Any], *, actor: User | None) -> Site:
@@ -125,10 +136,20 @@ def update_site(site: Site, data: dict[str, Any], *, actor: User | None) -> Site
         site.domains = data.pop("domains")
     if "credit_code" in data:
         _apply_credit_code(site, data.pop("credit_code"), data.pop("credit_code_confirmed", False), actor)
+    if "risk_level" in data and actor is not None:
+        # 风险等级 is computed (hazardloop.risk); a hand-typed one is kept as an override, recorded as such.
+        from hazardloop.risk.services import hand_override
+
+        level = data.pop("risk_level")
+        if level != site.risk_level:
+            hand_override(site, actor=actor, level=level)
+    category = site.category
     for key in _EDITABLE:
         if key in data:
             setattr(site, key, data[key])
     db.session.flush()
+    if site.category != category:
+        _attach_risk_points(site, actor)
     return site
 
 

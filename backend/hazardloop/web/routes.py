@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import mimetypes
+from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, send_from_directory
+from flask import Blueprint, Response, abort, current_app, request, send_from_directory
 from werkzeug.routing import PathConverter
 from werkzeug.security import safe_join
 
@@ -17,6 +21,9 @@ SHORT = "public, max-age=3600"
 # Files whose name does not change between builds: the browser must ask every time.
 SHELL_FILES = frozenset({"index.html", "sw.js", "manifest.webmanifest", "registerSW.js"})
 MIME_TYPES = {".webmanifest": "application/manifest+json"}
+# Text the browser can take gzipped: on a phone's slow line the app's JavaScript shrinks about threefold.
+COMPRESSIBLE = frozenset({".js", ".mjs", ".css", ".html", ".svg", ".json", ".webmanifest", ".txt"})
+COMPRESS_MIN_BYTES = 1024
 
 BUILD_HINT = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>前端尚未构建</title>
@@ -47,11 +54,39 @@ def dist_dir() -> Path:
     return Path(current_app.config.get("PWA_DIST_DIR") or DEFAULT_DIST)
 
 
+@lru_cache(maxsize=256)
+def _gzipped(path: str, mtime_ns: int, size: int) -> tuple[bytes, str]:
+    """The file gzipped once per process and version (build files never change in place)."""
+    body = gzip.compress(Path(path).read_bytes(), compresslevel=9, mtime=0)
+    return body, hashlib.sha256(body).hexdigest()[:32]
+
+
+def _accepts_gzip() -> bool:
+    return any(part.split(";")[0].strip() == "gzip" and "q=0" not in part.replace(" ", "")
+               for part in request.headers.get("Accept-Encoding", "").split(","))
+
+
 def _send(dist: Path, name: str, cache_control: str) -> Response:
     mimetype = MIME_TYPES.get(Path(name).suffix)
-    response = send_from_directory(dist, name, mimetype=mimetype, max_age=None)
+    path = dist / name
+    stat = path.stat()
+    if Path(name).suffix in COMPRESSIBLE and stat.st_size >= COMPRESS_MIN_BYTES and _accepts_gzip():
+        body, etag = _gzipped(str(path), stat.st_mtime_ns, stat.st_size)
+        response = current_app.response_class(body, mimetype=mimetype or _guess(name))
+        response.headers["Content-Encoding"] = "gzip"
+        response.set_etag(etag)
+        response.last_modified = stat.st_mtime
+        response.make_conditional(request)
+    else:
+        response = send_from_directory(dist, name, mimetype=mimetype, max_age=None)
+    # Caches must keep the gzipped and the plain answer apart.
+    response.vary.add("Accept-Encoding")
     response.headers["Cache-Control"] = cache_control
     return response
+
+
+def _guess(name: str) -> str:
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
 def cache_control_for(name: str) -> str:

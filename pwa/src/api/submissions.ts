@@ -18,6 +18,8 @@ export interface SubmissionApi {
 const ITEM_PATHS: Record<Exclude<OutboxKind, 'transition'>, string> = {
   inspection: '/inspections',
   hazard: '/hazards',
+  selfcheck: '/self-checks',
+  site: '/sites/field',
 };
 
 /** Where an item goes and what is sent: a workflow step names its hazard in the path, not the body. */

@@ -146,8 +146,20 @@ export interface HazardExtension {
   decision_note: string | null;
 }
 
+/** 复查 presence: the site's point and allowance, each after-photo's doubts, the last 复查 visit as recorded. */
+export interface HazardPresence {
+  site_lat: number | null;
+  site_lng: number | null;
+  max_distance_m: number;
+  after_photos: { photo_id: string; taken_at: string | null; flags: { code: string; message: string }[] }[];
+  last_visit: { kind: string; occurred_at: string; distance_m: number | null; far_from_site: boolean;
+    located: boolean; message: string | null } | null;
+}
+
 export interface HazardDetail extends Hazard {
   item: HazardItemReference | null;
+  /** Absent in copies cached before the server sent it. */
+  presence?: HazardPresence;
   governance_plan: Record<string, string> | null;
   rectification: { measures?: string; cost?: number | null; responsible_person?: string | null;
     photo_ids?: string[] } | null;

@@ -43,6 +43,8 @@ export interface InspectionDraft {
   qrScan: { token: string; scanned_at: string } | null;
   /** Set when this draft revises an outbox item that had already partly reached the server. */
   replaces: string | null;
+  /** A site registered on this phone and not yet on the server: the client UUID of its outbox item. */
+  siteClientId?: string | null;
 }
 
 export type Draft = InspectionDraft;
@@ -58,8 +60,8 @@ export type OutboxState =
   /** Given up by the user after a refusal: never sent, kept on the phone and in its export. */
   | 'discarded';
 
-/** inspection, 随手拍 hazard, or one hazard workflow step (整改、复查、延期 …). */
-export type OutboxKind = 'inspection' | 'hazard' | 'transition';
+/** inspection, 随手拍 hazard, one hazard workflow step (整改、复查、延期 …), a month's 自查自报, or a 现场新增场所. */
+export type OutboxKind = 'inspection' | 'hazard' | 'transition' | 'selfcheck' | 'site';
 
 export interface ProblemInfo {
   status: number | null;
@@ -85,6 +87,11 @@ export interface OutboxItem {
   lastError: ProblemInfo | null;
   replaces: string | null;
   supersededBy: string | null;
+  /**
+   * The outbox item this one must follow (a 现场新增场所 that an inspection names): it is not sent before that
+   * item is on the server, and its payload's site_id is that item's server id. Absent in older items.
+   */
+  after?: string | null;
   /** The form the item was made from, so "fix and resend" can reopen it. */
   source: Draft | null;
   response: Record<string, unknown> | null;

@@ -120,6 +120,8 @@ export interface EnqueueInput {
   photoIds: string[];
   source?: Draft | null;
   replaces?: string | null;
+  /** The outbox item this one must follow (see OutboxItem.after). */
+  after?: string | null;
 }
 
 /**
@@ -150,6 +152,7 @@ export async function enqueue(input: EnqueueInput, now = Date.now()): Promise<Ou
       nextAttemptAt: now,
       lastError: null,
       replaces: input.replaces ?? null,
+      after: input.after ?? null,
       supersededBy: null,
       source: input.source ?? null,
       response: null,
@@ -244,6 +247,19 @@ export async function recoverInterrupted(): Promise<number> {
   const stuck = await withDB((db) => db.getAllFromIndex('outbox', 'by_state', 'sending'));
   for (const item of stuck) await apply(item.id, 'recover');
   return stuck.length;
+}
+
+/**
+ * A queued item that must wait for another (see `after`) is looked at again later, not at once: no state change,
+ * no attempt counted, so the loop does not spin while the item it follows is offline or needs attention.
+ */
+export async function postpone(id: string, until: number): Promise<void> {
+  await withDB(async (db) => {
+    const tx = db.transaction('outbox', 'readwrite');
+    const item = await tx.store.get(id);
+    if (item && item.state === 'queued') await tx.store.put({ ...item, nextAttemptAt: until });
+    await tx.done;
+  });
 }
 
 /** The "sync now" button: everything queued becomes due immediately. */

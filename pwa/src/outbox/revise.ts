@@ -2,7 +2,8 @@
 import type { OutboxItem } from '../db/types';
 import type { EnqueueInput } from './outbox';
 
-const KIND_WORDS: Record<OutboxItem['kind'], string> = { inspection: '检查记录', hazard: '随手拍隐患', transition: '隐患处理' };
+const KIND_WORDS: Record<OutboxItem['kind'], string> = { inspection: '检查记录', hazard: '随手拍隐患', transition: '隐患处理',
+  selfcheck: '月度自查自报', site: '新增场所' };
 
 /** The payload key that carries the item's UUID (the server's idempotency key). */
 export function idKey(item: Pick<OutboxItem, 'kind'>): 'client_uuid' | 'client_event_id' {

@@ -7,9 +7,13 @@ import { getPhoto } from '../db/photos';
 import type { OutboxItem, ProblemInfo } from '../db/types';
 import { HttpError, NetworkError } from '../api/http';
 import type { SubmissionApi } from '../api/submissions';
+import { resolveAfter } from './after';
 import * as outbox from './outbox';
 
-export type Outcome = 'sent' | 'retry' | 'paused' | 'needs_attention' | 'skipped';
+/** How long an item waiting for the one it follows is left before it is looked at again. */
+const WAIT_MS = 15_000;
+
+export type Outcome = 'sent' | 'retry' | 'paused' | 'needs_attention' | 'skipped' | 'waiting';
 
 /** How an error from the server is handled: transient ones retry forever, 401 waits, the rest ask the user. */
 export function classify(error: unknown): { outcome: 'retry' | 'paused' | 'needs_attention'; problem: ProblemInfo } {
@@ -38,6 +42,15 @@ function notify(deps: SyncDeps, item: OutboxItem): void {
 /** Send one item through; returns what happened. Never throws for a server or network error. */
 export async function sendItem(item: OutboxItem, deps: SyncDeps): Promise<Outcome> {
   const now = deps.now ?? Date.now;
+  // An item naming a site registered on this phone waits (still queued) until that site is on the server.
+  let before = item.after ? await outbox.getItem(item.after) : undefined;
+  // A refused site corrected as a new item: follow the correction.
+  while (before?.state === 'superseded' && before.supersededBy) before = await outbox.getItem(before.supersededBy);
+  const resolved = resolveAfter(item, before);
+  if (!resolved.ready) {
+    await outbox.postpone(item.id, now() + WAIT_MS);
+    return 'waiting';
+  }
   let current: OutboxItem;
   try {
     current = await outbox.markSending(item.id);
@@ -62,7 +75,7 @@ export async function sendItem(item: OutboxItem, deps: SyncDeps): Promise<Outcom
       deps.onProgress?.(current);
     }
     await outbox.markAttempted(item.id);
-    const response = await deps.api.submit(current.kind, current.payload);
+    const response = await deps.api.submit(current.kind, resolved.payload);
     notify(deps, await outbox.ack(item.id, response));
     return 'sent';
   } catch (error) {
@@ -90,13 +103,23 @@ export interface FlushResult {
 export async function flushOnce(deps: SyncDeps): Promise<FlushResult> {
   const result: FlushResult = { sent: 0, failed: 0, stoppedBy: 'done' };
   const now = deps.now ?? Date.now;
-  for (const item of await outbox.peekDue(now())) {
-    const outcome = await sendItem(item, deps);
-    if (outcome === 'sent') result.sent++;
-    else if (outcome === 'needs_attention') result.failed++;
-    else if (outcome === 'paused') return { ...result, stoppedBy: 'auth' };
-    else if (outcome === 'skipped') continue;
-    else return { ...result, stoppedBy: 'network' };
+  let due = await outbox.peekDue(now());
+  // Items waiting for one sent later in the same round (a corrected site) get a second turn at once.
+  for (let round = 0; round < 2 && due.length; round++) {
+    const waiting: string[] = [];
+    const sentBefore = result.sent;
+    for (const item of due) {
+      const outcome = await sendItem(item, deps);
+      if (outcome === 'sent') result.sent++;
+      else if (outcome === 'needs_attention') result.failed++;
+      else if (outcome === 'paused') return { ...result, stoppedBy: 'auth' };
+      else if (outcome === 'waiting') waiting.push(item.id);
+      else if (outcome === 'skipped') continue;
+      else return { ...result, stoppedBy: 'network' };
+    }
+    if (result.sent === sentBefore) break;
+    due = (await Promise.all(waiting.map((id) => outbox.getItem(id))))
+      .filter((i): i is OutboxItem => i?.state === 'queued');
   }
   return result;
 }

@@ -45,8 +45,8 @@ export function PasswordForm(props: { forced?: boolean; onDone: (message: string
 
   return (
     <form onSubmit={(e) => void submit(e)} data-testid="password-form">
-      {props.forced && <Banner kind="info">您的账号由管理员创建。为保护账号安全，请先设置只有您自己知道的新密码。</Banner>}
-      <label for="pw-current">{props.forced ? '管理员告知的初始密码' : '当前密码'}</label>
+      {props.forced && <Banner kind="info">您现在用的是发给您的初始密码（管理员告知或短信发送）。为保护账号安全，请先设置只有您自己知道的新密码。</Banner>}
+      <label for="pw-current">{props.forced ? '初始密码（管理员告知或短信收到的）' : '当前密码'}</label>
       <input id="pw-current" type="password" autocomplete="current-password" required value={current}
         onInput={(e) => setCurrent((e.target as HTMLInputElement).value)} />
       <label for="pw-new">新密码（至少 8 位）</label>
@@ -59,6 +59,20 @@ export function PasswordForm(props: { forced?: boolean; onDone: (message: string
       <button type="submit" class="btn primary block" disabled={busy}>{busy ? '正在修改…' : '修改密码'}</button>
     </form>
   );
+}
+
+/** 退出登录 from the first-password screen: a person handed the wrong account can always leave. */
+export function LogoutButton() {
+  async function leave() {
+    try {
+      await logout();
+    } catch {
+      // Offline: the server session simply expires; this device forgets it now.
+    }
+    await forgetSession();
+    navigate('/login', { replace: true });
+  }
+  return <button type="button" class="btn block" data-testid="forced-logout" onClick={() => void leave()}>退出登录</button>;
 }
 
 /** 大字模式 switch: a real checkbox, so its state is announced and it works with a keyboard. */

@@ -9,13 +9,23 @@ import { useStore } from '../../store';
 import { Banner } from '../../ui/components';
 import { HazardPage } from '../hazards/HazardPage';
 import { ImportPage } from './ImportPage';
+import { ChecklistsAdminPage } from './ChecklistsAdminPage';
+import { EnterpriseApplicationsPage } from './EnterpriseApplicationsPage';
+import { FieldSitesReviewPage } from './FieldSitesReviewPage';
+import { SiteAdminPage, SiteSearchPage } from './SiteAdminPage';
+import { DeliveriesPage } from './DeliveriesPage';
+import { DepartmentsPage } from './admin/DepartmentsPage';
+import { RegionsPage } from './admin/RegionsPage';
+import { UserPage, UsersPage } from './admin/UsersPage';
 import { BlacklistCasePage, BlacklistPage } from './BlacklistPage';
 import { CircularListPage, CircularPage } from './CircularsPage';
 import { OverduePage } from './OverduePage';
 import { OverviewPage } from './OverviewPage';
 import { ProposalsPage } from './ProposalsPage';
+import { RiskReviewsPage } from './RiskReviewsPage';
 import { ReportPage, ReportsBadge, ReportsPage } from './ReportsPage';
 import { SupervisedPage } from './SupervisedPage';
+import { SelfCheckFiguresPage } from './SelfCheckFiguresPage';
 import './console.css';
 import { Bell } from '../inbox/Bell';
 
@@ -41,13 +51,28 @@ const NAV: { href: string; label: string; prefix: string; roles?: string[] }[] =
   { href: '/console', label: '总览', prefix: '/console' },
   { href: '/console/overdue', label: '超期督办', prefix: '/console/overdue' },
   { href: '/console/map', label: '风险地图', prefix: '/console/map' },
+  { href: '/console/risk-reviews', label: '风险评估审核', prefix: '/console/risk-reviews', roles: ['supervisor', 'admin'] },
   { href: '/console/supervised', label: '挂牌督办', prefix: '/console/supervised' },
   { href: '/console/proposals', label: '督办建议', prefix: '/console/proposals' },
   { href: '/console/reports', label: '举报', prefix: '/console/reports' },
   { href: '/console/circulars', label: '通报', prefix: '/console/circulars' },
   { href: '/console/blacklist', label: '黑名单', prefix: '/console/blacklist' },
+  { href: '/console/selfchecks', label: '企业自查自报', prefix: '/console/selfchecks' },
   // 批量导入: supervisors and administrators only (the server refuses the others).
   { href: '/console/imports', label: '批量导入', prefix: '/console/imports', roles: ['supervisor', 'admin'] },
+  // 场所管理 and its two queues: supervisors and administrators (policy SITE_REVIEW, ENTERPRISE_APPLICATION_REVIEW …).
+  { href: '/console/field-sites', label: '新增场所审核', prefix: '/console/field-sites', roles: ['supervisor', 'admin'] },
+  { href: '/console/enterprise-applications', label: '企业注册审核', prefix: '/console/enterprise-applications',
+    roles: ['supervisor', 'admin'] },
+  { href: '/console/sites', label: '场所管理', prefix: '/console/sites', roles: ['supervisor', 'admin'] },
+  // 投递记录 (SMS and other channels, provider refusals): supervisors and administrators (policy DELIVERY_VIEW).
+  { href: '/console/deliveries', label: '投递记录', prefix: '/console/deliveries', roles: ['supervisor', 'admin'] },
+  // 系统管理: users and grids for administrators and street supervisors (their own grids), departments for administrators.
+  { href: '/console/admin/users', label: '用户', prefix: '/console/admin/users', roles: ['supervisor', 'admin'] },
+  { href: '/console/admin/regions', label: '区域网格', prefix: '/console/admin/regions', roles: ['supervisor', 'admin'] },
+  { href: '/console/admin/departments', label: '部门', prefix: '/console/admin/departments', roles: ['admin'] },
+  // 检查表发布: administrators only (policy CHECKLIST_PUBLISH).
+  { href: '/console/admin/checklists', label: '检查表发布', prefix: '/console/admin/checklists', roles: ['admin'] },
 ];
 
 /** An entry without roles is for everyone in the console; one with roles for those holding any of them. */
@@ -60,6 +85,7 @@ function screen(path: string, query: URLSearchParams): preact.JSX.Element {
   if (path === '/console' || path === '/console/') return <OverviewPage query={query} />;
   if (path === '/console/overdue') return <OverduePage query={query} />;
   if (path === '/console/map') return <LazyRiskMap query={query} />;
+  if (path === '/console/risk-reviews') return <RiskReviewsPage query={query} />;
   if (path === '/console/supervised') return <SupervisedPage query={query} />;
   if (path === '/console/proposals') return <ProposalsPage query={query} />;
   if (path === '/console/reports') return <ReportsPage query={query} />;
@@ -68,6 +94,17 @@ function screen(path: string, query: URLSearchParams): preact.JSX.Element {
   if ((p = match('/console/circulars/:id', path))) return <CircularPage key={p.id} id={Number(p.id)} />;
   if (path === '/console/blacklist') return <BlacklistPage query={query} />;
   if (path === '/console/imports') return <ImportPage query={query} />;
+  if (path === '/console/field-sites') return <FieldSitesReviewPage />;
+  if (path === '/console/enterprise-applications') return <EnterpriseApplicationsPage query={query} />;
+  if (path === '/console/sites') return <SiteSearchPage query={query} />;
+  if ((p = match('/console/sites/:id', path))) return <SiteAdminPage key={p.id} id={Number(p.id)} />;
+  if (path === '/console/deliveries') return <DeliveriesPage query={query} />;
+  if (path === '/console/admin/users') return <UsersPage />;
+  if ((p = match('/console/admin/users/:id', path))) return <UserPage key={p.id} id={Number(p.id)} />;
+  if (path === '/console/admin/regions') return <RegionsPage query={query} />;
+  if (path === '/console/admin/departments') return <DepartmentsPage />;
+  if (path === '/console/admin/checklists') return <ChecklistsAdminPage />;
+  if (path === '/console/selfchecks') return <SelfCheckFiguresPage query={query} />;
   if ((p = match('/console/blacklist/:id', path))) return <BlacklistCasePage key={p.id} id={Number(p.id)} />;
   if ((p = match('/console/hazards/:id', path))) {
     // 隐患详情: the field app's page already shows the timeline with actors and times, before/after photos

@@ -12,7 +12,18 @@ export interface ImportCounts {
   created?: number; updated?: number; unchanged?: number; invalid?: number; error?: number;
   ignored_columns?: string[]; ignored_sheets?: string[];
 }
+/** What can be imported (批量导入 of sites, users or grids): the noun, the template and how rows are matched. */
+export const KINDS: Record<string, { noun: string; unit: string; template: string; hint: string }> = {
+  sites: { noun: '场所', unit: '个场所', template: '/imports/templates/sites.xlsx',
+    hint: '每行一个场所。已登记的场所按统一社会信用代码（没有代码的按名称、地址和网格）对应，重复导入同一文件不会重复登记。' },
+  users: { noun: '用户', unit: '个用户', template: '/imports/templates/users.xlsx',
+    hint: '每行一个用户，按手机号对应已有账号。新用户会收到短信邀请（含初始密码），首次登录须修改密码。' },
+  grids: { noun: '网格', unit: '个网格', template: '/imports/templates/grids.xlsx',
+    hint: '每行一个网格：名称、上级社区或园区，可附边界（WKT 或 GeoJSON）。按上级和名称对应已有网格。' },
+};
+
 export interface ImportJob {
+  kind?: string;
   id: number; status: 'checking' | 'checked' | 'importing' | 'done' | 'failed'; status_label: string;
   filename: string; created_at: string; rows_total: number; rows_done: number; planned: ImportCounts;
   applied: ImportCounts; problem_count: number; error: string | null; can_confirm: boolean;
@@ -33,11 +44,12 @@ async function loadJob(id: number): Promise<ImportJob> {
   return (await request<ImportJob>('GET', apiPath(`/imports/${id}`))).data as ImportJob;
 }
 
-function Counts(props: { counts: ImportCounts; applied?: boolean }) {
+function Counts(props: { counts: ImportCounts; applied?: boolean; kind?: string }) {
   const c = props.counts;
+  const unit = (KINDS[props.kind ?? 'sites'] ?? KINDS.sites).unit;
   return (
     <ul class="import-counts" data-testid={props.applied ? 'import-applied' : 'import-planned'}>
-      <li>{props.applied ? '新建' : '将新建'} <b data-testid="count-created">{c.created ?? 0}</b> 个场所</li>
+      <li>{props.applied ? '新建' : '将新建'} <b data-testid="count-created">{c.created ?? 0}</b> {unit}</li>
       <li>{props.applied ? '更新' : '将更新'} <b data-testid="count-updated">{c.updated ?? 0}</b> 个</li>
       <li>无变化 <b data-testid="count-unchanged">{c.unchanged ?? 0}</b> 个</li>
       {!props.applied && (c.invalid ?? 0) > 0 && <li>有问题的行 <b data-testid="count-invalid">{c.invalid}</b></li>}
@@ -61,7 +73,7 @@ function JobView(props: { job: ImportJob; onConfirm: () => void; busy: boolean }
         </div>
       )}
       {job.status === 'failed' && <Banner kind="error"><span data-testid="import-error">{job.error}</span></Banner>}
-      {job.status === 'checked' && <Counts counts={job.planned} />}
+      {job.status === 'checked' && <Counts counts={job.planned} kind={job.kind} />}
       {(job.planned.ignored_columns ?? []).length > 0 && (
         <p class="muted">以下列不认识，已忽略：{job.planned.ignored_columns!.join('、')}</p>)}
       {(job.planned.ignored_sheets ?? []).length > 0 && (
@@ -95,7 +107,7 @@ function JobView(props: { job: ImportJob; onConfirm: () => void; busy: boolean }
       {job.status === 'done' && (
         <>
           <Banner kind="info">导入完成。</Banner>
-          <Counts counts={job.applied} applied />
+          <Counts counts={job.applied} applied kind={job.kind} />
           <a class="btn small" href={apiPath(`/imports/${job.id}/result.xlsx`)} download
             data-testid="import-result">下载导入结果（每行一条）</a>
         </>
@@ -113,6 +125,8 @@ export function ImportPage(props: { query: URLSearchParams }) {
   const [recent, setRecent] = useState<ImportJob[]>([]);
   const [chosen, setChosen] = useState<string | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
+  const [kind, setKind] = useState(KINDS[props.query.get('kind') ?? ''] ? props.query.get('kind')! : 'sites');
+  const chosenKind = KINDS[kind];
 
   // The job id is in the address, so a reload (or coming back later) shows the same import.
   useEffect(() => {
@@ -157,6 +171,7 @@ export function ImportPage(props: { query: URLSearchParams }) {
     }
     const form = new FormData();
     form.append('file', file, file.name);
+    form.append('kind', kind);
     setBusy(true);
     setError(null);
     try {
@@ -188,11 +203,16 @@ export function ImportPage(props: { query: URLSearchParams }) {
 
   return (
     <div class="import-page" data-testid="import-page">
-      <div class="page-head"><h1>批量导入场所</h1></div>
+      <div class="page-head"><h1>批量导入{chosenKind.noun}</h1></div>
+      <div class="filters" role="radiogroup" aria-label="导入的内容" data-testid="import-kind">
+        {Object.entries(KINDS).map(([key, k]) => (
+          <label key={key} class="inline check"><input type="radio" name="import-kind" value={key} checked={kind === key}
+            data-testid={`import-kind-${key}`} onChange={() => setKind(key)} />{k.noun}</label>))}
+      </div>
       <Section title="第一步：下载模板，按模板填写">
-        <p>每行一个场所。已登记的场所按统一社会信用代码（没有代码的按名称、地址和网格）对应，重复导入同一文件不会重复登记。</p>
-        <a class="btn small" href={apiPath('/imports/templates/sites.xlsx')} download data-testid="import-template">
-          下载场所导入模板（Excel）</a>
+        <p>{chosenKind.hint}</p>
+        <a class="btn small" href={apiPath(chosenKind.template)} download data-testid="import-template">
+          下载{chosenKind.noun}导入模板（Excel）</a>
       </Section>
       <Section title="第二步：上传文件，系统逐行检查">
         <form onSubmit={upload} class="import-upload">

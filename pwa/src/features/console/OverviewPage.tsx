@@ -5,11 +5,13 @@ import { formatTime } from '../../ui/components';
 import { STATUS_LABELS } from '../hazards/logic';
 import type { Overview, RateRow } from './api';
 import { consoleApi, exportUrl, queryString } from './api';
+import { overviewPath, takeEarly } from './early';
 import { LazyChart as Chart } from './lazy-chart';
 import { percent, sortRows, nextSort, type SortState } from './logic';
 import { coverageOption, foundOption, trendOption } from './options';
 import { ExportLink, LoadState, Section, SortHeader, StatCard, useLoad } from './ui';
 import { ReportFigures } from './ReportsPage';
+import { RiskLevelsCard } from './RiskLevelsCard';
 
 const STATUS_ORDER: HazardStatus[] = ['found', 'exposed', 'assigned', 'rectifying', 'awaiting_verification', 'closed'];
 
@@ -170,7 +172,8 @@ function CoverageTable(props: { rows: { key: number; name: string; sites: number
 
 export function OverviewPage(props: { query: URLSearchParams }) {
   const scope = { region_id: props.query.get('region_id'), department_id: props.query.get('department_id') };
-  const loaded = useLoad(() => consoleApi.overview(scope), [scope.region_id, scope.department_id]);
+  const loaded = useLoad(() => takeEarly(overviewPath(props.query), () => consoleApi.overview(scope)),
+    [scope.region_id, scope.department_id]);
   const data = loaded.data;
   return (
     <div data-testid="overview">
@@ -181,6 +184,7 @@ export function OverviewPage(props: { query: URLSearchParams }) {
         {(scope.region_id || scope.department_id) && <a href="/console" class="btn small">返回我的全部范围</a>}
       </div>
       <LoadState loaded={loaded}>{(d) => <OverviewBody data={d} scope={scope} />}</LoadState>
+      <RiskLevelsCard regionId={scope.region_id} />
       <ReportFigures />
     </div>
   );

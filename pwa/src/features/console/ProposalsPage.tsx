@@ -6,8 +6,9 @@
 import { useState } from 'preact/hooks';
 import { HttpError } from '../../api/http';
 import { Banner } from '../../ui/components';
-import { fieldMessages, triageApi, type Proposal } from './triage-api';
+import { triageApi, type Proposal } from './triage-api';
 import './triage.css';
+import { FieldError, ReasonForm, decide } from './ReasonForm';
 import { LoadState, useLoad } from './ui';
 
 const FILTERS: [string, string][] = [['proposed', '待决定'], ['accepted', '已采纳'], ['dismissed', '不予督办'], ['', '全部']];
@@ -90,10 +91,6 @@ function ProposalCard(props: { proposal: Proposal; onDone: (message: string) => 
   );
 }
 
-function FieldError(props: { id: string; message?: string }) {
-  return props.message ? <p class="field-error" id={props.id} role="alert">{props.message}</p> : null;
-}
-
 /** Another official decided first: say so and show the list as it now is. */
 function decidedElsewhere(e: unknown): string | null {
   return e instanceof HttpError && e.status === 409 ? `${e.problem.detail}列表已刷新。` : null;
@@ -115,16 +112,10 @@ function AcceptForm(props: { proposal: Proposal; onDone: (message: string) => vo
     if (requirements.trim().length < 2) local.requirements = '请填写督办要求。';
     setErrors(local);
     if (Object.keys(local).length) return;
-    setBusy(true);
-    try {
+    await decide(async () => {
       await triageApi.acceptProposal(id, { authority: authority.trim(), deadline, requirements: requirements.trim() });
-      props.onDone(`已采纳：隐患 ${props.proposal.hazard.number} 已挂牌督办。`);
-    } catch (e) {
-      const other = decidedElsewhere(e);
-      if (other) props.onDone(other); else setErrors(fieldMessages(e));
-    } finally {
-      setBusy(false);
-    }
+      return `已采纳：隐患 ${props.proposal.hazard.number} 已挂牌督办。`;
+    }, { conflict: decidedElsewhere, onDone: props.onDone, setErrors, setBusy });
   };
   return (
     <form class="triage-form" onSubmit={submit} noValidate data-testid="proposal-accept-form">
@@ -149,34 +140,13 @@ function AcceptForm(props: { proposal: Proposal; onDone: (message: string) => vo
 
 function DismissForm(props: { proposal: Proposal; onDone: (message: string) => void }) {
   const id = props.proposal.id;
-  const [reason, setReason] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [busy, setBusy] = useState(false);
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    if (reason.trim().length < 2) {
-      setErrors({ reason: '请写明不予督办的理由。' });
-      return;
-    }
-    setBusy(true);
-    try {
-      await triageApi.dismissProposal(id, reason.trim());
-      props.onDone(`已决定不予督办隐患 ${props.proposal.hazard.number}，理由已记入隐患记录。`);
-    } catch (e) {
-      const other = decidedElsewhere(e);
-      if (other) props.onDone(other); else setErrors(fieldMessages(e));
-    } finally {
-      setBusy(false);
-    }
-  };
   return (
-    <form class="triage-form" onSubmit={submit} noValidate data-testid="proposal-dismiss-form">
-      <label for={`pd-reason-${id}`}>不予督办的理由</label>
-      <textarea id={`pd-reason-${id}`} rows={3} value={reason} maxLength={500} aria-describedby={`pde-${id}`}
-        onInput={(e) => setReason((e.target as HTMLTextAreaElement).value)} />
-      <FieldError id={`pde-${id}`} message={errors.reason ?? errors._} />
-      <button type="submit" class="btn primary" disabled={busy} data-testid="confirm-proposal-dismiss">
-        {busy ? '正在提交…' : '确认不予督办'}</button>
-    </form>
+    <ReasonForm label="不予督办的理由" missing="请写明不予督办的理由。" confirm="确认不予督办"
+      inputId={`pd-reason-${id}`} errorId={`pde-${id}`} testid="proposal-dismiss-form"
+      confirmTestid="confirm-proposal-dismiss" conflict={decidedElsewhere} onDone={props.onDone}
+      send={async (reason) => {
+        await triageApi.dismissProposal(id, reason);
+        return `已决定不予督办隐患 ${props.proposal.hazard.number}，理由已记入隐患记录。`;
+      }} />
   );
 }

@@ -9,11 +9,13 @@ import { sessionStore } from '../../app-state';
 import { navigate } from '../../router';
 import { useStore } from '../../store';
 import { Banner } from '../../ui/components';
+import { REPORT_STATS_PATH, takeEarly, triagesReports } from './early';
 import { day } from './logic';
 import {
   fieldMessages, photoUrl, share, triageApi, type Candidates, type Option, type TriageReport,
 } from './triage-api';
 import './triage.css';
+import { FieldError, ReasonForm, decide } from './ReasonForm';
 import { LoadState, StatCard, useLoad } from './ui';
 
 const STATUS_FILTERS: [string, string][] = [
@@ -203,10 +205,6 @@ function Decisions(props: { report: TriageReport; onDone: (message: string) => v
   );
 }
 
-function FieldError(props: { id: string; message?: string }) {
-  return props.message ? <p class="field-error" id={props.id} role="alert">{props.message}</p> : null;
-}
-
 /** 409: someone else decided first — say so plainly and show the report as it now is. */
 function conflictText(e: unknown): string | null {
   return e instanceof HttpError && e.status === 409 ? `${e.problem.detail}页面已刷新为最新状态。` : null;
@@ -239,20 +237,14 @@ function AcceptForm(props: { report: TriageReport; onDone: (message: string) => 
     if (!r.site_id && !siteId) local.site_id = '该举报未关联场所，请先查找并选择场所。';
     setErrors(local);
     if (Object.keys(local).length) return;
-    setBusy(true);
-    try {
+    await decide(async () => {
       const done = await triageApi.accept(r.id, {
         level, domain, description: description.trim(),
         ...(r.site_id ? {} : { site_id: Number(siteId) }),
         ...(departmentId ? { department_id: Number(departmentId) } : {}),
       });
-      props.onDone(`已立案，生成隐患 ${done.hazard_number}。举报人查询页现显示「${done.public_status_label}」。`);
-    } catch (e) {
-      const conflict = conflictText(e);
-      if (conflict) props.onDone(conflict); else setErrors(fieldMessages(e));
-    } finally {
-      setBusy(false);
-    }
+      return `已立案，生成隐患 ${done.hazard_number}。举报人查询页现显示「${done.public_status_label}」。`;
+    }, { conflict: conflictText, onDone: props.onDone, setErrors, setBusy });
   };
   return (
     <form class="triage-form" onSubmit={submit} noValidate data-testid="accept-form">
@@ -300,34 +292,14 @@ function AcceptForm(props: { report: TriageReport; onDone: (message: string) => 
 }
 
 function RejectForm(props: { report: TriageReport; onDone: (message: string) => void }) {
-  const [reason, setReason] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [busy, setBusy] = useState(false);
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    if (reason.trim().length < 2) {
-      setErrors({ reason: '请写明不予立案的理由（举报人会看到）。' });
-      return;
-    }
-    setBusy(true);
-    try {
-      await triageApi.reject(props.report.id, reason.trim());
-      props.onDone('已不予立案，举报人可在查询页看到理由。');
-    } catch (e) {
-      const conflict = conflictText(e);
-      if (conflict) props.onDone(conflict); else setErrors(fieldMessages(e));
-    } finally {
-      setBusy(false);
-    }
-  };
   return (
-    <form class="triage-form" onSubmit={submit} noValidate data-testid="reject-form">
-      <label for="r-reason">不予立案的理由（举报人会在查询页看到）</label>
-      <textarea id="r-reason" rows={3} value={reason} aria-describedby="e-reason" maxLength={500}
-        onInput={(e) => setReason((e.target as HTMLTextAreaElement).value)} />
-      <FieldError id="e-reason" message={errors.reason ?? errors._} />
-      <button type="submit" class="btn primary" disabled={busy} data-testid="confirm-reject">{busy ? '正在提交…' : '确认不予立案'}</button>
-    </form>
+    <ReasonForm label="不予立案的理由（举报人会在查询页看到）" missing="请写明不予立案的理由（举报人会看到）。"
+      confirm="确认不予立案" inputId="r-reason" errorId="e-reason" testid="reject-form" confirmTestid="confirm-reject"
+      conflict={conflictText} onDone={props.onDone}
+      send={async (reason) => {
+        await triageApi.reject(props.report.id, reason);
+        return '已不予立案，举报人可在查询页看到理由。';
+      }} />
   );
 }
 
@@ -343,16 +315,10 @@ function MergeForm(props: { report: TriageReport; onDone: (message: string) => v
       return;
     }
     const [kind, id] = choice.split(':');
-    setBusy(true);
-    try {
+    await decide(async () => {
       await triageApi.merge(props.report.id, kind === 'hazard' ? { hazard_id: Number(id) } : { report_id: Number(id) });
-      props.onDone('已并案，举报人查询页将随被并入的举报或隐患显示办理进度。');
-    } catch (e) {
-      const conflict = conflictText(e);
-      if (conflict) props.onDone(conflict); else setErrors(fieldMessages(e));
-    } finally {
-      setBusy(false);
-    }
+      return '已并案，举报人查询页将随被并入的举报或隐患显示办理进度。';
+    }, { conflict: conflictText, onDone: props.onDone, setErrors, setBusy });
   };
   return (
     <form class="triage-form" onSubmit={submit} noValidate data-testid="merge-form">
@@ -426,9 +392,9 @@ function Reward(props: { report: TriageReport; onDone: (message: string) => void
 export function ReportFigures() {
   const session = useStore(sessionStore);
   // Only supervisors and administrators triage reports (an inspector's figures would all be 0).
-  const triages = ((session?.user.grants ?? []) as { role?: string }[])
-    .some((g) => g.role === 'supervisor' || g.role === 'admin');
-  const loaded = useLoad(() => (triages ? triageApi.stats() : Promise.resolve(null)), [triages]);
+  const triages = triagesReports(session?.user.grants);
+  const loaded = useLoad(() => (triages ? takeEarly(REPORT_STATS_PATH, triageApi.stats) : Promise.resolve(null)),
+    [triages]);
   const t = loaded.data?.total;
   if (!triages || !t) return null;
   return (

@@ -1,4 +1,4 @@
-/** The console's API calls and shapes (contract: CONTRACT_CONSOLE, issue 8). All reads are online only. */
+/** The console's API calls and shapes. All reads are online only. */
 import { apiPath, request } from '../../api/http';
 
 export type Rate = number | null;
@@ -77,6 +77,21 @@ export interface RiskFeature {
     open_hazards?: number;
     major_open?: number;
     density?: number | null;
+    /** 风险分级管控: why the site has its level (「红：液氨制冷车间 LEC D=360；未闭环重大隐患 1 项」). */
+    risk_summary?: string;
+    /** Why the grid has its colour: its highest site and its open hazards. */
+    risk_reasons?: string[];
+    /** 分行业 / 分区域: the site's category and the street and community of the grid (or site). */
+    category?: string;
+    category_label?: string;
+    street_id?: number | null;
+    street_name?: string | null;
+    community_id?: number | null;
+    community_name?: string | null;
+    /** The site's level is a supervisor's 人工调整, not the computed one. */
+    override?: boolean;
+    /** The 风险点 layer: the site's risk points (highest first) with the basis of each level. */
+    risk_points?: { id: number; name: string; level: RiskLevel | null; basis: string }[];
   };
 }
 export type RiskLevel = 'red' | 'orange' | 'yellow' | 'blue';

@@ -19,7 +19,7 @@ export const BULK_LABELS: Record<string, string> = {
   remind: '催办', escalate: '升级督办', approve_extension: '批准延期', refuse_extension: '不同意延期',
 };
 
-/** 黑名单 case states and the steps that move them (contract, issue 8). */
+/** 黑名单 case states and the steps that move them (as backend/hazardloop/blacklist/states.py). */
 export const BLACKLIST_STATUS_LABELS: Record<string, string> = {
   candidate: '候选', collected: '已采集', reviewed: '已会审', approved: '已报批', published: '已公布',
   objection: '异议处理中', removed: '已移出', dismissed: '不予列入',

@@ -83,9 +83,14 @@ export function gridCollection(features: RiskFeature[]): { type: 'FeatureCollect
 /** The invisible extent polygon's name (see gridCollection). */
 export const EXTENT = '__extent';
 
+/** Text for the tooltip's HTML: names and reasons are data, never markup. */
+function esc(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
 /** The risk map: grids coloured by risk level or by density, sites as points coloured by their level. */
-export function riskMapOption(mapName: string, features: RiskFeature[], mode: MapMode, withTiles: boolean)
-  : Record<string, unknown> {
+export function riskMapOption(mapName: string, features: RiskFeature[], mode: MapMode, withTiles: boolean,
+  showPoints = false): Record<string, unknown> {
   const grids = features.filter((f) => f.properties.kind === 'grid');
   const sites = features.filter((f) => f.properties.kind === 'site' && f.geometry.type === 'Point');
   const bins = densityBins(grids.map((g) => g.properties.density ?? 0));
@@ -95,15 +100,21 @@ export function riskMapOption(mapName: string, features: RiskFeature[], mode: Ma
   return {
     tooltip: {
       trigger: 'item',
-      formatter: (p: { componentType: string; name: string; data?: { site?: string; level?: string } }) => {
+      formatter: (p: { componentType: string; name: string; data?: { site?: string; level?: string; why?: string; point?: string } }) => {
         if (p.componentType === 'geo') {
           const g = byKey.get(p.name);
           if (!g) return '';
           return `${g.name}<br/>风险：${g.risk_level ? RISK_LABELS[g.risk_level] : '—'}<br/>`
             + `未闭环隐患：${g.open_hazards ?? 0}（重大 ${g.major_open ?? 0}）<br/>`
-            + `隐患密度：${g.density ?? 0} 项/场所`;
+            + `隐患密度：${g.density ?? 0} 项/场所`
+            + (g.risk_reasons?.length ? `<br/>原因：${esc(g.risk_reasons.join('；'))}` : '');
         }
-        return `${p.data?.site ?? ''}<br/>风险：${p.data?.level ?? '—'}`;
+        if (p.data?.point) {
+          return `风险点：${esc(p.data.point)}（${esc(p.data.site ?? '')}）<br/>等级：${p.data.level ?? '—'}`
+            + `<br/>依据：${esc(p.data.why ?? '')}`;
+        }
+        return `${esc(p.data?.site ?? '')}<br/>风险：${p.data?.level ?? '—'}`
+          + (p.data?.why ? `<br/>${esc(p.data.why)}` : '');
       },
     },
     geo: {
@@ -133,11 +144,31 @@ export function riskMapOption(mapName: string, features: RiskFeature[], mode: Ma
         value: s.geometry.coordinates as number[],
         site: s.properties.name,
         level: s.properties.risk_level ? RISK_LABELS[s.properties.risk_level] : '—',
+        why: s.properties.risk_summary ?? '',
         itemStyle: { color: s.properties.risk_level ? RISK_COLOURS[s.properties.risk_level] : '#777',
           // A dark ring keeps a site visible on a grid of its own colour.
           borderColor: '#111', borderWidth: 2 },
       })),
-    }],
+    }, ...(showPoints ? [riskPointSeries(sites)] : [])],
     animation: false,
   };
+}
+
+/** The 风险点 layer: each site's risk points as small diamonds in a ring around the site, coloured by level. */
+export function riskPointSeries(sites: RiskFeature[]): Record<string, unknown> {
+  const data = sites.flatMap((s) => {
+    const points = s.properties.risk_points ?? [];
+    return points.map((p, i) => {
+      const angle = (2 * Math.PI * i) / Math.max(points.length, 1) - Math.PI / 2;
+      return {
+        name: `${s.properties.name} · ${p.name}`,
+        value: s.geometry.coordinates as number[],
+        point: p.name, site: s.properties.name,
+        level: p.level ? RISK_LABELS[p.level] : '未评估', why: p.basis,
+        symbolOffset: [Math.round(16 * Math.cos(angle)), Math.round(16 * Math.sin(angle))],
+        itemStyle: { color: p.level ? RISK_COLOURS[p.level] : '#777', borderColor: '#fff', borderWidth: 1 },
+      };
+    });
+  });
+  return { name: '风险点', type: 'scatter', coordinateSystem: 'geo', symbol: 'diamond', symbolSize: 9, z: 6, data };
 }

@@ -71,6 +71,27 @@ export function StatCard(props: { label: string; value: number | string; testid:
     : <div class={cls} data-testid={props.testid} data-value={props.value}>{body}</div>;
 }
 
+/**
+ * A card's decision buttons: ``act(run, message)`` runs one request, then hands ``message`` to
+ * ``onDone``; while it runs ``busy`` is true, and a refusal is shown as ``error`` in Chinese.
+ */
+export function useAct(onDone: (message: string) => void) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  async function act(run: () => Promise<unknown>, message: string) {
+    setBusy(true);
+    setError(null);
+    try {
+      await run();
+      onDone(message);
+    } catch (e) {
+      setError(errorText(e));
+      setBusy(false);
+    }
+  }
+  return { busy, error, act };
+}
+
 export function Section(props: { title: string; actions?: ComponentChildren; children: ComponentChildren; testid?: string }) {
   return (
     <section class="panel" data-testid={props.testid}>

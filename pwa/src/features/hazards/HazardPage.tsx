@@ -10,17 +10,21 @@ import { hazardsChanged, outboxStore } from '../../app-state';
 import { getPhoto } from '../../db/photos';
 import { useStore } from '../../store';
 import { Banner, BlobImage, ago, formatTime } from '../../ui/components';
-import { capturePhoto } from '../inspection/photos';
+import { currentPosition, pickPhoto } from '../inspection/photos';
+import type { Position } from '../../db/types';
 import { STATE_LABELS } from '../outbox/OutboxPage';
+import { acceptedText } from '../outbox/messages';
 import { Deadline } from './HazardListPage';
 import { HazardCard } from '../public/HazardCard';
+import { SpotCheckNote } from '../selfcheck/SpotCheckNote';
 import './hazards.css';
 import {
   cachedHazard, enqueueStep, loadPublicationPreview, refreshHazard, setPublication, type PublicationPreview,
 } from './data';
 import {
-  ACTIONS, DOCUMENT_LABELS, GOVERNANCE_PLAN_PARTS, LEVEL_LABELS, STATUS_LABELS, documentPdfPath, fieldProblems,
-  initialValues, localDate, offeredActions, pendingSteps, photoPairs, previewPhoto, type ActionSpec, type FormValues,
+  ACTIONS, DOCUMENT_LABELS, GOVERNANCE_PLAN_PARTS, LEVEL_LABELS, STATUS_LABELS, VISIT_ACTIONS, documentPdfPath,
+  fieldProblems, initialValues, localDate, offeredActions, pendingSteps, photoFlags, photoPairs, previewPhoto,
+  visitLine, visitPreview, type ActionSpec, type FormValues,
 } from './logic';
 
 /**
@@ -68,6 +72,31 @@ function References(props: { item: HazardItemReference }) {
   );
 }
 
+/** The after-photos' doubts (taken before the order, the same as a finding photo, evidence of another hazard). */
+function PhotoFlags(props: { hazard: HazardDetail }) {
+  const flags = photoFlags(props.hazard.presence);
+  if (!flags.length) return null;
+  return (
+    <div class="card photo-flags" data-testid="photo-flags" role="note">
+      <b>{props.hazard.status === 'awaiting_verification' ? '整改后照片存疑，请在复查时核实：' : '整改后照片存疑：'}</b>
+      <ul>{flags.map((f) => <li key={`${f.photoId}-${f.code}`} data-testid="photo-flag" data-code={f.code}>{f.message}</li>)}</ul>
+    </div>
+  );
+}
+
+/** 复查: where the verifier stands now, against the site (the server records the same with the step). */
+function VisitPresence(props: { hazard: HazardDetail; position: Position | null | undefined }) {
+  if (props.position === undefined) {
+    return <p class="muted" data-testid="visit-presence" data-state="locating">正在获取您的位置（复查位置将记入复查记录）…</p>;
+  }
+  const preview = visitPreview(props.hazard.presence, props.position);
+  return (
+    <p class={`visit-presence${preview.far ? ' far' : ''}`} data-testid="visit-presence"
+      data-state={preview.far ? 'far' : preview.distance == null ? 'unknown' : 'near'}
+      role={preview.far ? 'alert' : undefined}>{preview.text}</p>
+  );
+}
+
 /** What the official decides on, inside the form: the extension asked for, the plan submitted, the deadline rule. */
 function ActionContext(props: { hazard: HazardDetail; action: string }) {
   const { hazard, action } = props;
@@ -99,26 +128,27 @@ function ActionForm(props: { hazard: HazardDetail; spec: ActionSpec; onDone: (ou
   const [problems, setProblems] = useState<Record<string, string>>({});
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // A 复查 visit records where it was done: the position is asked for as the form opens.
+  const visit = VISIT_ACTIONS.includes(spec.action);
+  const [position, setPosition] = useState<Position | null | undefined>(undefined);
+  const locating = useRef<Promise<Position | null> | null>(null);
+  useEffect(() => {
+    if (!visit) return;
+    let live = true;
+    locating.current = currentPosition();
+    void locating.current.then((p) => live && setPosition(p));
+    return () => {
+      live = false;
+    };
+  }, [visit]);
   const set = (name: string, value: string | string[]) => {
     setValues((v) => ({ ...v, [name]: value }));
     // A corrected field loses its message; the others keep theirs until the next submit.
     setProblems((p) => (p[name] ? Object.fromEntries(Object.entries(p).filter(([k]) => k !== name)) : p));
   };
 
-  async function addPhoto(name: string, event: Event) {
-    const input = event.target as HTMLInputElement;
-    const file = input.files?.[0];
-    input.value = '';
-    if (!file) return;
-    setBusy(true);
-    try {
-      const photo = await capturePhoto(file);
-      set(name, [...((values[name] as string[]) ?? []), photo.id]);
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
+  function addPhoto(name: string, event: Event) {
+    return pickPhoto(event, (photo) => set(name, [...((values[name] as string[]) ?? []), photo.id]), setBusy, setError);
   }
 
   async function submit(event: Event) {
@@ -132,7 +162,8 @@ function ActionForm(props: { hazard: HazardDetail; spec: ActionSpec; onDone: (ou
     sending.current = true;
     setBusy(true);
     try {
-      props.onDone(await enqueueStep(hazard, spec, values));
+      const where = visit ? (position !== undefined ? position : await (locating.current ?? Promise.resolve(null))) : undefined;
+      props.onDone(await enqueueStep(hazard, spec, values, where));
     } catch (e) {
       setError((e as Error).message);
       setBusy(false);
@@ -145,6 +176,7 @@ function ActionForm(props: { hazard: HazardDetail; spec: ActionSpec; onDone: (ou
   return (
     <form class="card action-form" data-testid={`form-${spec.action}`} onSubmit={(e) => void submit(e)} noValidate>
       <h3>{spec.label}</h3>
+      {visit && <><PhotoFlags hazard={hazard} /><VisitPresence hazard={hazard} position={position} /></>}
       <ActionContext hazard={hazard} action={spec.action} />
       {spec.fields.map((f) => {
         const id = `f-${spec.action}-${f.name}`;
@@ -317,7 +349,7 @@ export function HazardPage(props: { id: number }) {
       <p class="muted" data-testid="hazard-fetched-at">数据更新于 {ago(fetchedAt)}</p>
 
       {last && (last.state === 'sent' || last.state === 'acknowledged') && (
-        <Banner kind="info" testid="action-message">「{last.label.split(' · ').pop()}」已送达服务器。</Banner>)}
+        <Banner kind="info" testid="action-message">{acceptedText(last)}</Banner>)}
       {pending.map((p) => (
         <Banner key={p.id} kind={p.state === 'needs_attention' ? 'error' : 'info'} testid="pending-step">
           「{p.label.split(' · ').pop()}」已保存到本机 · {STATE_LABELS[p.state]}
@@ -335,6 +367,14 @@ export function HazardPage(props: { id: number }) {
           </div>
         ))}
       </div>
+      {!(openSpec && VISIT_ACTIONS.includes(openSpec.action)) && <PhotoFlags hazard={hazard} />}
+      {hazard.presence?.last_visit && (
+        <p class={`visit-presence${hazard.presence.last_visit.far_from_site ? ' far' : ''}`} data-testid="last-visit">
+          {visitLine(hazard.presence.last_visit.kind, { ...hazard.presence.last_visit,
+            position: hazard.presence.last_visit.located ? true : null })}
+          <small class="muted"> · {formatTime(hazard.presence.last_visit.occurred_at)}</small></p>
+      )}
+      <SpotCheckNote hazard={hazard} />
       {hazard.rectification && (
         <div class="card" data-testid="rectification">
           <b>整改情况：</b>{hazard.rectification.measures}
@@ -407,6 +447,7 @@ export function HazardPage(props: { id: number }) {
           <li key={e.id}>
             <b>{e.label}</b> <small class="muted">{formatTime(e.occurred_at)}{e.actor_name ? ` · ${e.actor_name}` : ''}</small>
             {e.note && <div>{e.note}</div>}
+            {visitLine(e.kind, e.payload ?? {}) && <div class="muted" data-testid="visit-line">{visitLine(e.kind, e.payload ?? {})}</div>}
           </li>
         ))}
       </ol>

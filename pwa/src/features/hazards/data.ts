@@ -1,6 +1,6 @@
 /** Hazards for the screens: the offline copy at once, refreshed when the API is reachable; steps go to the outbox. */
 import { getCached } from '../../db/cache';
-import type { CacheEntry } from '../../db/types';
+import type { CacheEntry, Position } from '../../db/types';
 import { HAZARDS_KEY, hazardKey, refreshHazard, refreshHazards, warmPhotoFiles } from '../../api/data';
 import type { Hazard, HazardDetail } from '../../api/types';
 import { hazardsChanged, refreshOutbox, syncLoop } from '../../app-state';
@@ -59,9 +59,10 @@ export async function keepPhotosOffline(hazards: Hazard[], details: Map<number, 
 }
 
 /** Queue one workflow step (its id is the client_event_id, so a resend is a no-op on the server). */
-export async function enqueueStep(hazard: HazardDetail, spec: ActionSpec, values: FormValues): Promise<string> {
+export async function enqueueStep(hazard: HazardDetail, spec: ActionSpec, values: FormValues,
+  position?: Position | null): Promise<string> {
   const id = crypto.randomUUID();
-  const payload = transitionPayload(hazard.id, spec, values, id, isoWithOffset(new Date()));
+  const payload = transitionPayload(hazard.id, spec, values, id, isoWithOffset(new Date()), position);
   const photos = Object.values(values).filter(Array.isArray).flat() as string[];
   await enqueue({
     id, kind: 'transition', label: `${hazard.number} · ${spec.label}`, siteId: hazard.site_id,

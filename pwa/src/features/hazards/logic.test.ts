@@ -9,7 +9,8 @@ import { flushOnce } from '../../outbox/sync';
 import { siteTokenFrom } from '../scan/decode';
 import {
   ACTIONS, appRole, countdown, documentPdfPath, fieldProblems, gridIds, initialValues, ledgerExportPath, localDate,
-  offeredActions, pendingSteps, photoPairs, previewPhoto, todayLists, transitionPayload, validateAction,
+  offeredActions, pendingSteps, photoFlags, photoPairs, previewPhoto, todayLists, transitionPayload, validateAction,
+  distanceM, visitLine, visitPreview,
 } from './logic';
 
 beforeEach(async () => {
@@ -192,5 +193,43 @@ describe('scanning', () => {
     ['随便的文字', null],
   ])('%s → %s', (text, token) => {
     expect(siteTokenFrom(text)).toBe(token);
+  });
+});
+
+describe('复查 presence', () => {
+  const presence = { site_lat: 30.3, site_lng: 120.15, max_distance_m: 300, last_visit: null, after_photos: [
+    { photo_id: 'a', taken_at: null, flags: [{ code: 'same_as_found', message: '这张整改后照片与发现隐患时的照片完全相同。' }] },
+    { photo_id: 'b', taken_at: null, flags: [] },
+  ] };
+
+  it('measures the distance as the server does and flags a verifier beyond the allowance', () => {
+    expect(distanceM(30.3, 120.15, 30.3009, 120.15)).toBeCloseTo(100, 0);
+    const near = visitPreview(presence, { lat: 30.3003, lng: 120.1502, accuracy_m: 10 });
+    expect(near.far).toBe(false);
+    expect(near.text).toMatch(/距场所约 \d+ 米/);
+    const far = visitPreview(presence, { lat: 30.35, lng: 120.2, accuracy_m: 10 });
+    expect(far.far).toBe(true);
+    expect(far.text).toContain('公里');
+    expect(far.text).toContain('可能不在现场');
+    // The fix's accuracy widens the allowance, as on the server.
+    expect(visitPreview(presence, { lat: 30.3035, lng: 120.15, accuracy_m: 200 }).far).toBe(false);
+    expect(visitPreview(presence, null).text).toContain('未能取得手机定位');
+  });
+
+  it('sends the position with a 复查 step only', () => {
+    const where = { lat: 30.3, lng: 120.15, accuracy_m: 9 };
+    expect(transitionPayload(3, ACTIONS.verify_pass, {}, 'e-1', 't', where).position).toEqual(where);
+    expect('position' in transitionPayload(3, ACTIONS.verify_fail, { note: 'x', deadline: '2026-12-30' }, 'e-2', 't', null))
+      .toBe(false);
+    expect('position' in transitionPayload(3, ACTIONS.acknowledge, {}, 'e-3', 't', where)).toBe(false);
+  });
+
+  it('reads the recorded visit and the photo flags as sentences', () => {
+    expect(visitLine('verify_pass', { distance_m: 42.4, far_from_site: false, position: {} })).toBe('复查位置：距场所约 42 米');
+    expect(visitLine('verify_fail', { distance_m: 5230, far_from_site: true, position: {} })).toContain('5.2 公里，超出现场范围');
+    expect(visitLine('verify_pass', { distance_m: null, position: null })).toBe('复查时未取得定位');
+    expect(visitLine('acknowledge', {})).toBeNull();
+    expect(photoFlags(presence)).toEqual([
+      { photoId: 'a', code: 'same_as_found', message: '这张整改后照片与发现隐患时的照片完全相同。' }]);
   });
 });

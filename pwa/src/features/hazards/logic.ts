@@ -1,6 +1,6 @@
 /** Hazard screens' rules, pure: deadline countdown, before/after pairs, roles, action forms, payloads, file links. */
-import type { Hazard, HazardDetail, HazardStatus } from '../../api/types';
-import type { OutboxItem } from '../../db/types';
+import type { Hazard, HazardDetail, HazardPresence, HazardStatus } from '../../api/types';
+import type { OutboxItem, Position } from '../../db/types';
 
 export const STATUS_LABELS: Record<HazardStatus, string> = {
   found: '已发现', exposed: '已曝光', assigned: '已交办', rectifying: '整改中',
@@ -235,12 +235,14 @@ export function validateAction(spec: ActionSpec, values: FormValues, hazard: Pic
   return Object.values(fieldProblems(spec, values, hazard, now));
 }
 
-/** The POST /hazards/{id}/transitions body (plus hazard_id, which routes it); client_event_id = the outbox id. */
+/** The POST /hazards/{id}/transitions body (plus hazard_id, which routes it); client_event_id = the outbox id.
+ * A 复查 step carries the phone's position (left out when none could be had: the server records that too). */
 export function transitionPayload(hazardId: number, spec: ActionSpec, values: FormValues, clientEventId: string,
-  clientTime: string): Record<string, unknown> {
+  clientTime: string, position?: Position | null): Record<string, unknown> {
   const payload: Record<string, unknown> = {
     hazard_id: hazardId, action: spec.action, client_event_id: clientEventId, client_time: clientTime,
   };
+  if (VISIT_ACTIONS.includes(spec.action) && position) payload.position = position;
   const plan: Record<string, string> = {};
   for (const field of spec.fields) {
     const value = values[field.name];
@@ -258,6 +260,60 @@ export function transitionPayload(hazardId: number, spec: ActionSpec, values: Fo
   }
   if (Object.keys(plan).length) payload.plan = plan;
   return payload;
+}
+
+// --- 复查 presence --------------------------------------------------------------------------------------
+
+/** The steps that are a 复查 visit: they record where the verifier stood. */
+export const VISIT_ACTIONS = ['verify_pass', 'verify_fail'];
+
+/** Metres between two WGS-84 points (haversine, as the server's geo.distance_m). */
+export function distanceM(lat1: number, lng1: number, lat2: number, lng2: number): number {
+  const rad = Math.PI / 180;
+  const p1 = lat1 * rad;
+  const p2 = lat2 * rad;
+  const a = Math.sin((p2 - p1) / 2) ** 2 + Math.cos(p1) * Math.cos(p2) * Math.sin(((lng2 - lng1) * rad) / 2) ** 2;
+  return 2 * 6371008.8 * Math.asin(Math.sqrt(a));
+}
+
+/** 「35 米」「5.2 公里」. */
+export function distanceText(metres: number): string {
+  return metres >= 1000 ? `${(metres / 1000).toFixed(1)} 公里` : `${Math.round(metres)} 米`;
+}
+
+export interface VisitPreview {
+  distance: number | null;
+  far: boolean;
+  text: string;
+}
+
+/**
+ * Where the verifier stands, before 销号: the distance to the site and, when it is beyond the allowance (plus the
+ * fix's accuracy, the server's rule), the flag the server will record with the step.
+ */
+export function visitPreview(presence: HazardPresence | undefined, position: Position | null): VisitPreview {
+  if (!position) return { distance: null, far: false, text: '未能取得手机定位：复查记录将注明“未定位”。可在手机设置中允许定位后重新打开此表单。' };
+  if (!presence || presence.site_lat == null || presence.site_lng == null) {
+    return { distance: null, far: false, text: `已取得定位（精度 ±${position.accuracy_m} 米）；该场所没有登记位置，无法计算距离。` };
+  }
+  const distance = distanceM(position.lat, position.lng, presence.site_lat, presence.site_lng);
+  const far = distance > presence.max_distance_m + (position.accuracy_m || 0);
+  return far
+    ? { distance, far, text: `您现在距场所约 ${distanceText(distance)}，超出现场范围（${distanceText(presence.max_distance_m)}），可能不在现场；复查记录将注明。` }
+    : { distance, far, text: `您现在距场所约 ${distanceText(distance)}（定位精度 ±${position.accuracy_m} 米），将记入复查记录。` };
+}
+
+/** What a recorded 复查 event says about where it was done (null: not a 复查 event). */
+export function visitLine(kind: string, payload: Record<string, unknown>): string | null {
+  if (!VISIT_ACTIONS.includes(kind) || !('distance_m' in payload)) return null;
+  const distance = payload.distance_m as number | null;
+  if (distance == null) return payload.position ? '复查位置已记录（场所没有登记位置，未计算距离）' : '复查时未取得定位';
+  return `复查位置：距场所约 ${distanceText(distance)}${payload.far_from_site ? '，超出现场范围，可能不在现场' : ''}`;
+}
+
+/** The after-photos' doubts, one sentence each, in photo order. */
+export function photoFlags(presence: HazardPresence | undefined): { photoId: string; code: string; message: string }[] {
+  return (presence?.after_photos ?? []).flatMap((p) => p.flags.map((f) => ({ photoId: p.photo_id, ...f })));
 }
 
 /** Workflow steps for this hazard still on their way to the server (the screen waits for them). */

@@ -8,6 +8,9 @@ interface Device { id: number; device_label: string; created_at: string; last_se
 const NO_PUSH = '这台手机的浏览器无法接收推送（很多国产手机的浏览器没有可用的推送服务）。'
   + '消息仍会出现在「消息」里，交办、提醒等重要通知也会按短信设置发到您的手机。';
 
+const PUSH_NOTE = '推送要靠手机浏览器自带的推送服务：部分国产手机和微信内打开时收不到推送，也可能在锁屏或省电模式下延迟。'
+  + '收不到推送时，消息仍在「消息」里，重要通知按上面的短信设置发送。';
+
 function b64ToBytes(text: string): Uint8Array<ArrayBuffer> {
   const raw = atob((text + '='.repeat((4 - (text.length % 4)) % 4)).replace(/-/g, '+').replace(/_/g, '/'));
   const out = new Uint8Array(new ArrayBuffer(raw.length));
@@ -23,9 +26,14 @@ function deviceLabel(): string {
   return `${model} · ${browser}`.slice(0, 100);
 }
 
+/** Whether this browser has the Web Push interfaces at all (many in-app and Chinese phone browsers do not). */
+function pushAvailable(): boolean {
+  return 'serviceWorker' in navigator && 'PushManager' in window && 'Notification' in window;
+}
+
 /** Subscribe this browser; throws an Error with a Chinese message when the phone cannot receive push. */
 async function subscribeHere(): Promise<void> {
-  if (!('serviceWorker' in navigator) || !('PushManager' in window) || !('Notification' in window)) throw new Error(NO_PUSH);
+  if (!pushAvailable()) throw new Error(NO_PUSH);
   const permission = await Notification.requestPermission();
   if (permission !== 'granted') throw new Error('您没有允许通知。可在浏览器的网站设置里允许后再试；消息仍会出现在「消息」里。');
   const key = (await request<{ public_key: string }>('GET', apiPath('/notifications/push/public-key'))).data!.public_key;
@@ -74,8 +82,11 @@ export function PushSettings() {
   return (
     <section data-testid="push-settings">
       <h2>消息推送</h2>
-      <button type="button" class="btn block" disabled={busy} data-testid="push-on" onClick={turnOn}>
-        {busy ? '正在开启…' : '在这台手机上接收推送'}</button>
+      {pushAvailable() ? (
+        <button type="button" class="btn block" disabled={busy} data-testid="push-on" onClick={turnOn}>
+          {busy ? '正在开启…' : '在这台手机上接收推送'}</button>
+      ) : <Banner kind="info" testid="push-unavailable">{NO_PUSH}</Banner>}
+      <p class="muted" data-testid="push-note">{PUSH_NOTE}</p>
       {message && <Banner kind={message.kind} testid="push-message">{message.text}</Banner>}
       {devices && devices.length > 0 && (
         <ul class="inbox-list" data-testid="push-devices">

@@ -47,6 +47,7 @@ export function linkFor(n: Notice, console: boolean): string | null {
   if (n.hazard_id != null) return `/hazards/${n.hazard_id}`;
   if (n.kind.startsWith('report.')) return console ? '/console/reports' : null;
   if (n.kind.startsWith('circular.')) return console ? '/console/circulars' : null;
+  if (n.kind === 'reminder.self_check') return '/selfcheck';  // 每月自查自报 not yet in
   return null;
 }
 
@@ -60,6 +61,8 @@ const KINDS: [string, string][] = [
   ['hazard.submit_rectification', '待复查'],
   ['hazard.return_governance_plan', '治理方案'],
   ['hazard.approve_governance_plan', '治理方案'],
+  ['reminder.self_check', '自查自报'],
+  ['hazard.self_reported', '企业自报'],
   ['reminder.', '到期提醒'],
   ['escalation.', '逾期督办'],
   ['report.', '举报受理'],

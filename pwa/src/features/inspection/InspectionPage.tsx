@@ -15,7 +15,7 @@ import {
   validate, type FormIssue,
 } from './form';
 import { openDraft } from './open';
-import { capturePhoto, currentPosition, storeCanvas } from './photos';
+import { currentPosition, pickPhoto, storeCanvas } from './photos';
 import { IDLE_STEP_ITEMS, ITEM_REM, firstPassItems, itemCount, itemsThrough, whenIdle } from './sections';
 
 /** 「09:30:05」 of an ISO time, on the device clock (Intl formatters cost a frame to build on a slow phone). */
@@ -44,19 +44,8 @@ function Thumb(props: { id: string; onDelete?: () => void; index?: number }) {
 function CameraButton(props: { label: string; onPhoto: (p: PhotoRecord) => void; onError: (m: string) => void;
   testid?: string }) {
   const [busy, setBusy] = useState(false);
-  async function picked(event: Event) {
-    const input = event.target as HTMLInputElement;
-    const file = input.files?.[0];
-    input.value = '';
-    if (!file) return;
-    setBusy(true);
-    try {
-      props.onPhoto(await capturePhoto(file));
-    } catch (e) {
-      props.onError((e as Error).message || '照片处理失败');
-    } finally {
-      setBusy(false);
-    }
+  function picked(event: Event) {
+    return pickPhoto(event, props.onPhoto, setBusy, (message) => props.onError(message || '照片处理失败'));
   }
   return (
     // No capture attribute: the phone offers the camera and also the gallery or files (a scanned agreement, a licence).
@@ -94,7 +83,8 @@ class ItemCardMemo extends Component<ItemCardProps> {
   }
 }
 
-function ItemCard(props: ItemCardProps) {
+/** One item as the inspector sees it; the console's 检查表发布 shows it read-only as a preview. */
+export function ItemCard(props: ItemCardProps) {
   const { item } = props;
   const onChange = (change: Partial<AnswerDraft>, position?: Position | null) => props.onAnswer(item, change, position);
   const a = props.answer ?? emptyAnswer();
@@ -310,6 +300,7 @@ export function InspectionPage(props: { id: string }) {
       await enqueue({
         id: d.id, kind: 'inspection', label: `${d.siteName} · ${d.checklistTitle}`, siteId: d.siteId,
         payload: toPayload(d, content!, now, now), photoIds: photoIdsOf(d), source: d, replaces: d.replaces,
+        after: d.siteClientId ?? null,
       });
       refreshOutbox();
       void syncLoop.request();
@@ -338,7 +329,9 @@ export function InspectionPage(props: { id: string }) {
       <label for="mode">检查方式</label>
       <select id="mode" value={draft.mode}
         onChange={(e) => update((d) => ({ ...d, mode: (e.target as HTMLSelectElement).value as InspectionDraft['mode'] }))}>
-        {MODES.map((m) => <option key={m.value} value={m.value}>{m.label}</option>)}
+        {/* 企业自查 is the enterprise's only mode (its drafts start in it) and never an official's: offer what the server accepts. */}
+        {MODES.filter((m) => (m.value === 'self') === (draft.mode === 'self'))
+          .map((m) => <option key={m.value} value={m.value}>{m.label}</option>)}
       </select>
       <p class="muted">
         {draft.position ? `定位：±${draft.position.accuracy_m} 米` : '未获取定位（拍照时会再次尝试）'}

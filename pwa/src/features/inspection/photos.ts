@@ -49,6 +49,27 @@ export async function capturePhoto(file: File): Promise<PhotoRecord> {
   return record;
 }
 
+/**
+ * The photo picker's change handler, for every page with a camera input: the one chosen file is
+ * captured as above and handed to ``onPhoto``; the input is cleared so the same shot can be picked
+ * again; ``setBusy`` brackets the work and a failure's message goes to ``onError``.
+ */
+export async function pickPhoto(event: Event, onPhoto: (photo: PhotoRecord) => void,
+  setBusy: (busy: boolean) => void, onError: (message: string) => void): Promise<void> {
+  const input = event.target as HTMLInputElement;
+  const file = input.files?.[0];
+  input.value = '';
+  if (!file) return;
+  setBusy(true);
+  try {
+    onPhoto(await capturePhoto(file));
+  } catch (e) {
+    onError((e as Error).message);
+  } finally {
+    setBusy(false);
+  }
+}
+
 /** Store a canvas drawing (the signature) as a JPEG photo. */
 export async function storeCanvas(canvas: HTMLCanvasElement): Promise<PhotoRecord> {
   const blob = await new Promise<Blob>((resolve, reject) =>

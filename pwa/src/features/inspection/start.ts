@@ -14,7 +14,7 @@ export class ChecklistUnavailable extends Error {
 
 /** Create and store the draft (so it survives a reload at once); returns it for navigation to /drafts/<id>. */
 export async function startInspection(site: Pick<Site, 'id' | 'name'>, checklist: ChecklistSummary,
-  options: { mode: InspectionMode; qr?: InspectionDraft['qrScan'] }): Promise<InspectionDraft> {
+  options: { mode: InspectionMode; qr?: InspectionDraft['qrScan']; siteClientId?: string | null }): Promise<InspectionDraft> {
   try {
     await loadChecklistVersion(checklist.id, checklist.version);
   } catch {
@@ -25,6 +25,8 @@ export async function startInspection(site: Pick<Site, 'id' | 'name'>, checklist
     checklistVersion: checklist.version, checklistTitle: checklist.title, qrScan: options.qr ?? null,
     mode: options.mode,
   });
+  // A site registered on this phone and not yet on the server: the outbox sends it first.
+  if (options.siteClientId) draft.siteClientId = options.siteClientId;
   await saveDraft(draft);
   return draft;
 }

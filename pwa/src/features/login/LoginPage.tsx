@@ -51,6 +51,7 @@ export function LoginPage(props: { next: string | null; expired: boolean }) {
           {error && <Banner kind="error" testid="login-error">{error}</Banner>}
           <button class="btn primary block" type="submit" disabled={busy}>{busy ? '正在登录…' : '登录'}</button>
         </form>
+        <p class="muted">企业还没有账号？<a href="/enterprise-register" data-testid="enterprise-register-link">企业注册 / 认领本单位</a></p>
         <TextSizeSwitch />
       </main>
     </div>

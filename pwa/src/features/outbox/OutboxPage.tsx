@@ -4,6 +4,7 @@ import { outboxStore, reachableStore, refreshOutbox, sessionStore, syncLoop, syn
 import { saveDraft } from '../../db/drafts';
 import type { OutboxItem, OutboxState } from '../../db/types';
 import { acknowledge, discard, enqueue, refusedForContent, reopenForEdit, resend } from '../../outbox/outbox';
+import { waitingText } from '../../outbox/after';
 import { editableFields, lossDescription, revision } from '../../outbox/revise';
 import { navigate } from '../../router';
 import { useStore } from '../../store';
@@ -11,7 +12,8 @@ import { Banner, ConfirmDialog, Progress, formatTime } from '../../ui/components
 import { acceptedText } from './messages';
 import { buildExport, downloadExport, importExport } from './transfer';
 
-const KIND_LABELS: Record<OutboxItem['kind'], string> = { inspection: '检查', hazard: '随手拍', transition: '隐患处理' };
+const KIND_LABELS: Record<OutboxItem['kind'], string> = { inspection: '检查', hazard: '随手拍', transition: '隐患处理',
+  selfcheck: '自查自报', site: '新增场所' };
 
 export const STATE_LABELS: Record<OutboxState, string> = {
   draft: '修改中',
@@ -71,6 +73,9 @@ function ItemRow(props: { item: OutboxItem; onMessage: (m: string) => void }) {
   const [correcting, setCorrecting] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const refused = refusedForContent(item);
+  // An inspection of a site registered on this phone goes out only after that site.
+  const all = useStore(outboxStore);
+  const waiting = item.after && item.state === 'queued' ? waitingText(all.find((i) => i.id === item.after)) : null;
 
   async function fix() {
     if (!item.source) {
@@ -96,6 +101,7 @@ function ItemRow(props: { item: OutboxItem; onMessage: (m: string) => void }) {
       <div class={`state state-${item.state}`} data-testid="outbox-state">{STATE_LABELS[item.state]}
         {item.state === 'queued' && item.attempts > 0 ? `（已重试 ${item.attempts} 次，${formatTime(new Date(item.nextAttemptAt).toISOString()).slice(-8)} 再试）` : ''}
       </div>
+      {waiting && <small class="muted" data-testid="outbox-waiting">{waiting}</small>}
       {(item.state === 'queued' || item.state === 'sending') && (
         <div>
           <Progress value={done} max={total} label="发送进度" />

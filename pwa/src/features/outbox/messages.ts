@@ -9,6 +9,11 @@ export function acceptedText(item: OutboxItem): string {
   }
   const number = item.response?.number as string | undefined;
   if (item.kind === 'hazard') return `隐患已登记${number ? `，编号 ${number}` : ''}。`;
+  if (item.kind === 'site') return '新增场所已登记，等待街道审核。';
+  if (item.kind === 'selfcheck') {
+    return item.response?.zero_report ? '本月自查自报已报送：本月未发现隐患。'
+      : `本月自查自报已报送：自查 ${Number(item.response?.inspection_count ?? 0)} 次，发现隐患 ${Number(item.response?.finding_count ?? 0)} 项。`;
+  }
   const documents = (item.response?.documents as { kind?: string; number?: string }[] | undefined) ?? [];
   const order = documents.filter((d) => d.kind === 'order').at(-1)?.number;
   const done: Record<string, string> = {
@@ -21,6 +26,9 @@ export function acceptedText(item: OutboxItem): string {
     approve_extension: '已同意延期',
     refuse_extension: '已答复不同意延期',
     submit_governance_plan: '治理方案已提交，等待审批',
+    close_on_site: '当场整改完成，隐患已闭环',
+    self_rectify: item.response?.status === 'awaiting_verification'
+      ? '已自查自改，本项被抽中抽查，等待网格员复查' : '已自查自改，未被抽中抽查，隐患已闭环',
   };
   const text = done[String(item.payload.action ?? '')];
   return text ? `${number ?? item.label.split(' · ')[0]}：${text}。` : `「${item.label}」已办理。`;

@@ -5,6 +5,7 @@
  */
 import { useEffect } from 'preact/hooks';
 import { match, useLocation } from '../../router';
+import { EnterpriseRegisterPage } from './EnterpriseRegisterPage';
 import { ExposurePage } from './ExposurePage';
 import { isPublicPath, isQrPath } from './paths';
 import { ReportPage } from './ReportPage';
@@ -27,6 +28,7 @@ function route(path: string, query: URLSearchParams): Screen | null {
   if (path === '/r') return { title: '举报进度查询', body: <TrackPage code={null} /> };
   if ((p = match('/r/:code', path))) return { title: '举报进度查询', body: <TrackPage code={p.code} /> };
   if (path === '/exposure') return { title: '曝光台', body: <ExposurePage /> };
+  if (path === '/enterprise-register') return { title: '企业注册', body: <EnterpriseRegisterPage /> };
   return null;
 }
 

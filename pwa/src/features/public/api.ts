@@ -155,7 +155,7 @@ export function device(): string {
   return deviceId;
 }
 
-async function call<T>(method: string, path: string, body?: BodyInit, timeoutMs = JSON_TIMEOUT_MS): Promise<T> {
+export async function call<T>(method: string, path: string, body?: BodyInit, timeoutMs = JSON_TIMEOUT_MS): Promise<T> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   let response: Response;

@@ -79,7 +79,7 @@ function inRing(lng: number, lat: number, ring: Ring): boolean {
   return inside;
 }
 
-/** Same rule as the server's (public/geo.py): inside the outer ring and outside every hole. */
+/** Same rule as the server's (backend/hazardloop/public/point_in_region.py): inside the outer ring and outside every hole. */
 export function contains(geometry: Geometry, lng: number, lat: number): boolean {
   return polygons(geometry).some(([outer, ...holes]) => inRing(lng, lat, outer)
     && !holes.some((hole) => inRing(lng, lat, hole)));

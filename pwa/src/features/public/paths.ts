@@ -2,7 +2,7 @@
  * Which addresses belong to the public (群众) pages. Kept free of imports: main.tsx reads it before
  * deciding which app to load.
  *
- * /report, /r, /r/<code> and /exposure are public whoever opens them. /s/<token> — the URL on a
+ * /report, /r, /r/<code>, /exposure and /enterprise-register (企业注册) are public whoever opens them. /s/<token> — the URL on a
  * site's QR poster — is public only for a visitor without a session; an official keeps the
  * inspection flow there.
  */
@@ -12,7 +12,8 @@ export function isQrPath(path: string): boolean {
 }
 
 export function isPublicOnlyPath(path: string): boolean {
-  return path === '/report' || path === '/exposure' || path === '/r' || /^\/r\/[^/]+\/?$/.test(path);
+  return path === '/report' || path === '/exposure' || path === '/r' || /^\/r\/[^/]+\/?$/.test(path)
+    || path === '/enterprise-register';
 }
 
 /** Every path the public app can show (for a visitor without a session). */

@@ -119,6 +119,7 @@ export function SitePage(props: { id: number; qr: { token: string; scanned_at: s
         {site.contact_name && <div>负责人：{site.contact_name} {site.contact_mobile &&
           <a href={`tel:${site.contact_mobile}`}>{site.contact_mobile}</a>}</div>}
         {site.risk_level && <div class="muted">风险等级：{RISK_LEVEL_LABELS[site.risk_level] ?? '未评定'}</div>}
+        <a href={`/sites/${site.id}/risk`} data-testid="site-risk-link">风险分级管控（风险点与评估）</a>
       </div>
       {error && <Banner kind="error">{error}</Banner>}
       {drafts.length > 0 && <>

@@ -1,8 +1,29 @@
 /** 场所列表: search my sites, from the offline copy, refreshed when the API is reachable. */
 import { useEffect, useState } from 'preact/hooks';
 import type { Site } from '../../api/types';
+import { outboxStore, sessionStore } from '../../app-state';
+import { useStore } from '../../store';
 import { Banner, ago } from '../../ui/components';
 import { cachedSites, refreshSites, searchSites } from './data';
+import { fieldSites } from './field';
+
+/** 现场新增 on this phone that the server has not approved yet: usable at once. */
+function FieldSites() {
+  const items = useStore(outboxStore);
+  const mine = fieldSites(items).filter((s) => s.serverId === null || s.state !== 'acknowledged');
+  if (mine.length === 0) return null;
+  return (
+    <section data-testid="field-sites">
+      <h3>本机新增的场所</h3>
+      <ul class="list">
+        {mine.map((s) => (
+          <li key={s.id}><a href={`/field-sites/${s.id}`}>{s.name}<br />
+            <small>{s.address} · {s.serverId ? '已发送，待审核' : '待发送'}</small></a></li>
+        ))}
+      </ul>
+    </section>
+  );
+}
 
 export function SiteListPage() {
   const [sites, setSites] = useState<Site[] | null>(null);
@@ -29,8 +50,12 @@ export function SiteListPage() {
   }, []);
 
   const shown = sites ? searchSites(sites, q) : [];
+  const session = useStore(sessionStore);
+  const gridWorker = ((session?.user.grants ?? []) as { role?: string }[]).some((g) => g.role === 'grid_worker');
   return (
     <div>
+      {gridWorker && <a class="btn block" href="/sites/new" data-testid="register-site-link">＋ 新增场所（登记册里没有的）</a>}
+      <FieldSites />
       <label for="site-q">搜索场所</label>
       <input id="site-q" type="search" placeholder="名称、地址或信用代码" value={q}
         onInput={(e) => setQ((e.target as HTMLInputElement).value)} />

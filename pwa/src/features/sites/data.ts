@@ -2,7 +2,7 @@
 import { listCached, getCached } from '../../db/cache';
 import type { CacheEntry } from '../../db/types';
 import {
-  checklistsKey, loadChecklistVersion, refreshChecklists, refreshPatrols, refreshSite, refreshSites, siteKey, SITES_KEY,
+  checklistsKey, loadChecklistVersion, loadTaxonomy, refreshChecklists, refreshPatrols, refreshSite, refreshSites, siteKey, SITES_KEY,
 } from '../../api/data';
 import type { ChecklistSummary, Site } from '../../api/types';
 import { createStore } from '../../store';
@@ -76,6 +76,8 @@ export function prefetchForOffline(): Promise<void> {
       }
       // The patrol plan and hazards are a bonus for offline reading: their failure must not hold back the rest.
       await refreshPatrols().catch(() => undefined);
+      // The site categories, for registering a new site in the field without signal.
+      await loadTaxonomy().catch(() => undefined);
       await prefetchHazards().catch(() => undefined);
       offlineDataStore.set({ running: false, completedAt: new Date().toISOString() });
     } catch {

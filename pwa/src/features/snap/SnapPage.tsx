@@ -8,7 +8,7 @@ import { enqueue } from '../../outbox/outbox';
 import { navigate } from '../../router';
 import { Banner, BlobImage } from '../../ui/components';
 import { isoWithOffset } from '../inspection/form';
-import { capturePhoto } from '../inspection/photos';
+import { pickPhoto } from '../inspection/photos';
 import { cachedSites } from '../sites/data';
 
 const FALLBACK_DOMAINS = [
@@ -37,21 +37,11 @@ export function SnapPage(props: { siteId: number | null }) {
     void loadTaxonomy().then((t) => t?.domains?.length && setDomains(t.domains));
   }, []);
 
-  async function picked(event: Event) {
-    const input = event.target as HTMLInputElement;
-    const file = input.files?.[0];
-    input.value = '';
-    if (!file) return;
-    setBusy(true);
-    try {
-      const p = await capturePhoto(file);
+  function picked(event: Event) {
+    return pickPhoto(event, (p) => {
       setPhotos((list) => [...list, { id: p.id, blob: p.blob }]);
       if (p.position) setPosition(p.position);
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
+    }, setBusy, setError);
   }
 
   async function submit(event: Event) {

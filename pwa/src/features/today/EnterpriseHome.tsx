@@ -8,6 +8,8 @@ import { ago, formatTime } from '../../ui/components';
 import { HazardRow } from '../hazards/HazardListPage';
 import { cachedHazard, cachedHazards } from '../hazards/data';
 import { byUrgency, type Grant } from '../hazards/logic';
+import { MeasureChecks } from '../risk/MeasureChecks';
+import { SelfCheckEntry } from '../selfcheck/SelfCheckEntry';
 import { offlineDataStore } from '../sites/data';
 
 interface Order extends HazardDocument {
@@ -103,7 +105,9 @@ export function EnterpriseHome() {
         <h2>其他未闭环隐患</h2>
         <ul class="list">{hazards.filter((h) => !todo.includes(h)).map((h) => <HazardRow key={h.id} hazard={h} now={now} />)}</ul>
       </>}
+      <MeasureChecks mode="self" />
       <h2>企业自查</h2>
+      <SelfCheckEntry />
       {sites.map((s) => <a key={s.site_id} class="btn block" href={`/sites/${s.site_id}`}>{s.site_name ?? '我的场所'}：开始自查</a>)}
     </div>
   );

@@ -14,6 +14,7 @@ import { HazardRow } from '../hazards/HazardListPage';
 import { cachedHazards } from '../hazards/data';
 import { appRole, gridIds, todayLists } from '../hazards/logic';
 import { startInspection } from '../inspection/start';
+import { MeasureChecks } from '../risk/MeasureChecks';
 import { ScanButton } from '../scan/ScanButton';
 import { cachedSites, checklistsForSite, offlineDataStore } from '../sites/data';
 import { EnterpriseHome } from './EnterpriseHome';
@@ -65,6 +66,7 @@ function OfficialToday() {
       <ScanButton />
 
       <PatrolSection drafts={drafts} outbox={items} refreshedAt={offline.completedAt} />
+      <MeasureChecks mode="routine" />
 
       <h2>待复查 {lists ? `（${lists.toVerify.length}）` : ''}</h2>
       {!lists ? <p>正在加载…</p> : lists.toVerify.length === 0 ? <p class="muted">本网格没有等待复查的隐患。</p> : (

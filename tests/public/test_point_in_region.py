@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hazardloop.public.geo import contains
+from hazardloop.public.point_in_region import contains
 
 SQUARE = [[0, 0], [10, 0], [10, 10], [0, 10], [0, 0]]
 HOLE = [[4, 4], [6, 4], [6, 6], [4, 6], [4, 4]]

@@ -19,8 +19,8 @@ from hazardloop.accounts.models import User
 from hazardloop.bulk import insert_ignoring_duplicates
 from hazardloop.database import local_zone, utcnow
 from hazardloop.errors import ApiError, Conflict, NotFound, RuleViolation
+from hazardloop.escalation.ladder import load_ladder
 from hazardloop.escalation.models import Escalation, EscalationCase
-from hazardloop.escalation.policy import load_ladder
 from hazardloop.escalation.services import SWEEP_LOCK_KEY
 from hazardloop.extensions import db
 from hazardloop.hazards import deadlines, services
