@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -40,6 +41,21 @@ def require_current_schema() -> None:
         ensure_schema_current(current_app._get_current_object())  # type: ignore[attr-defined]
     except SchemaOutOfDate as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+def sync_all_or_nothing(sync: Callable[[], Any], refused: type[Exception]) -> None:
+    """Run a data-folder sync (checklists, risk templates) in one transaction: its report, or every problem and a
+    rolled-back database. ``refused`` is the format error carrying ``problems``."""
+    require_current_schema()
+    try:
+        report = sync()
+    except refused as exc:
+        db.session.rollback()
+        for problem in getattr(exc, "problems", []):
+            click.echo(str(problem), err=True)
+        raise click.ClickException("同步失败，数据库未作任何修改。") from exc
+    db.session.commit()
+    click.echo(report.describe())
 
 
 def warn_node_local_settings() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from pathlib import Path
 
 from hazardloop.system.jobs import health_check
 from tests.support.cli import HAZARDLOOP, run_cli
@@ -55,3 +56,15 @@ def test_worker_runs_the_health_check_job_with_the_database(app, cli_env):
     assert job.get_status() == "finished", result.stderr
     assert job.return_value() == {"token": "ping-123", "database": app.config["SQLALCHEMY_DATABASE_URI"]
                                   .split(":")[0].split("+")[0]}
+
+
+def test_data_folder_syncs_are_all_or_nothing_with_their_problems_listed(app, cli_env, tmp_path):
+    broken = Path(__file__).resolve().parents[1] / "checklists" / "broken" / "dangling-ref"
+    refused = run_cli("checklists", "sync", str(broken), env=cli_env)
+    assert refused.returncode != 0
+    assert "checklist.yaml:" in refused.stderr and "同步失败，数据库未作任何修改" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    for command, words in ((("checklists", "sync"), "新检查表"), (("risks", "sync"), "风险点模板")):
+        done = run_cli(*command, env=cli_env)
+        assert done.returncode == 0, done.stderr
+        assert words in done.stdout

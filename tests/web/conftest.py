@@ -70,12 +70,9 @@ def pwa_dist() -> Path:
     return dist
 
 
-@pytest.fixture(scope="session")
-def live_server(
-    tmp_path_factory: pytest.TempPathFactory, redis_url: str, pwa_dist: Path,
-) -> Iterator[LiveServer]:
-    """`hazardloop run` (gunicorn) on a migrated, seeded SQLite database of its own."""
-    tmp = tmp_path_factory.mktemp("live")
+def serve_seeded(tmp: Path, redis_url: str, extra_env: dict[str, str] | None = None) -> Iterator[LiveServer]:
+    """`hazardloop run` (gunicorn) on a migrated, seeded SQLite database of its own in ``tmp``; ``extra_env`` for a
+    module that needs its own settings (e.g. every 自查自改 drawn for a spot check)."""
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp / 'live.db'}",
@@ -88,6 +85,7 @@ def live_server(
         "PASSWORD_HASH_TIME_COST": "1",
         # Plain http on 127.0.0.1: the session cookie may not be Secure (it is by default).
         "SESSION_COOKIE_SECURE": "false",
+        **(extra_env or {}),
     }
     for command in (["db", "upgrade"], ["checklists", "sync"], ["seed-demo"]):
         subprocess.run([*_cli(), *command], env=env, check=True, capture_output=True, cwd=tmp)
@@ -118,6 +116,14 @@ def live_server(
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    tmp_path_factory: pytest.TempPathFactory, redis_url: str, pwa_dist: Path,
+) -> Iterator[LiveServer]:
+    """The shared seeded server of the browser tests."""
+    yield from serve_seeded(tmp_path_factory.mktemp("live"), redis_url)
 
 
 @pytest.fixture(scope="session")
@@ -206,3 +212,51 @@ def wait_for_js(page: Any, expression: str, *, arg: Any = None, timeout_ms: int 
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+AXE = Path(__file__).resolve().parents[2] / "pwa" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_problems(page: Any, where: str) -> list[str]:
+    """Serious and critical axe-core violations of the page as it is now (axe injected from npm's package)."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8") + "\n;true")
+    result = page.evaluate("""async () => {
+      const r = await axe.run(document, {resultTypes: ['violations']});
+      return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+    }""")
+    return [f"{where}: {line}" for line in result]
+
+
+@pytest.fixture(scope="module")
+def risk_server(live_server: LiveServer) -> LiveServer:
+    """The shared server with the 风险点 templates loaded (`hazardloop risks sync` is set-up, not a journey)."""
+    live_server.cli("risks", "sync")
+    return live_server
+
+
+@pytest.fixture
+def phone_and_desk(browser: Any, risk_server: LiveServer) -> Iterator[dict[str, Any]]:
+    """A 390×844 phone and a 1366×900 desk, both in Shanghai time and Chinese."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=30_000)
+    phone = browser.new_context(base_url=risk_server.url, viewport={"width": 390, "height": 844},
+                                device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN",
+                                timezone_id="Asia/Shanghai")
+    desk = browser.new_context(base_url=risk_server.url, viewport={"width": 1366, "height": 900}, locale="zh-CN",
+                               timezone_id="Asia/Shanghai")
+    yield {"phone": phone, "desk": desk}
+    phone.close()
+    desk.close()
+
+
+def log_in(context: Any, who: tuple[str, str], next_path: str = "/") -> Any:
+    """A new page of ``context`` logged in as ``who`` (mobile, password), then at ``next_path``."""
+    page = context.new_page()
+    page.goto(f"/login?next={next_path}")
+    page.fill("#mobile", who[0])
+    page.fill("#password", who[1])
+    page.get_by_role("button", name="登录").click()
+    return page

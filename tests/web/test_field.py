@@ -22,12 +22,11 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import GRID_WORKER, LiveServer, assert_no_csp_violations, wait_for_js
+from tests.web.conftest import GRID_WORKER, LiveServer, assert_no_csp_violations, axe_problems, wait_for_js
 
 OWNER = ("13800002001", "Demo@2026")
 PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 30_000
-AXE = Path(__file__).resolve().parents[2] / "pwa" / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def _jpeg(tmp: Path, name: str, colour: tuple[int, int, int]) -> Path:
@@ -66,18 +65,6 @@ def _login(context: Any, who: tuple[str, str]) -> Any:
     page.get_by_role("button", name="登录").click()
     expect(page.get_by_test_id("offline-ready")).to_be_visible(timeout=60_000)
     return page
-
-
-def _axe(page: Any, where: str) -> list[str]:
-    """Serious and critical axe-core violations of the page as it is now (axe injected from npm's package)."""
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.evaluate(AXE.read_text(encoding="utf-8") + "\n;true")
-    result = page.evaluate("""async () => {
-      const r = await axe.run(document, {resultTypes: ['violations']});
-      return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-        .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
-    }""")
-    return [f"{where}: {line}" for line in result]
 
 
 # --- 1. an offline patrol with 本节不涉及 and a deleted photo -------------------------------------------------
@@ -329,12 +316,12 @@ def test_axe_finds_nothing_serious_on_field_enterprise_and_public_pages(phone: A
         for path in ("/", "/outbox", "/account", "/sites", "/snap", f"/hazards/{reinspected}"):
             worker.goto(path)
             worker.wait_for_load_state("networkidle")
-            problems += _axe(worker, f"网格员 {path}（{mode}）")
+            problems += axe_problems(worker, f"网格员 {path}（{mode}）")
         worker.goto(f"/sites/{site['id']}")
         worker.get_by_test_id("start-inspection").filter(has_text=checklist["title"]).click()
         expect(worker).to_have_url(re.compile(r"/drafts/"))
         worker.locator("[data-testid=item]").first.get_by_role("button", name="不符合", exact=True).click()
-        problems += _axe(worker, f"网格员 检查表（{mode}）")
+        problems += axe_problems(worker, f"网格员 检查表（{mode}）")
         if large:
             size = worker.evaluate("() => parseFloat(getComputedStyle(document.documentElement).fontSize)")
             assert size >= 18 * 1.3
@@ -355,7 +342,7 @@ def test_axe_finds_nothing_serious_on_field_enterprise_and_public_pages(phone: A
             for path in ("/", f"/hazards/{hazard_id}", "/hazards"):
                 owner.goto(path)
                 owner.wait_for_load_state("networkidle")
-                problems += _axe(owner, f"企业 {path}（{mode}）")
+                problems += axe_problems(owner, f"企业 {path}（{mode}）")
         _shot(owner, artifacts, "10-enterprise-large-text")
     finally:
         owner_context.close()
@@ -371,7 +358,7 @@ def test_axe_finds_nothing_serious_on_field_enterprise_and_public_pages(phone: A
             for path in ("/report", "/exposure", "/r"):
                 visitor.goto(path)
                 visitor.wait_for_load_state("networkidle")
-                problems += _axe(visitor, f"公众 {path}（{mode}）")
+                problems += axe_problems(visitor, f"公众 {path}（{mode}）")
         _shot(visitor, artifacts, "11-public-large-text")
     finally:
         visitor_context.close()

@@ -203,8 +203,10 @@ def test_two_identical_inspections_at_the_same_instant_answer_the_stored_result(
     client_uuid = page.url.rsplit("/", 1)[-1]
     assert uuid.UUID(client_uuid)
     sections = page.get_by_test_id("section")
+    expect(sections.first).to_be_visible()  # count the sections once the form has rendered them
     for index in range(sections.count()):
         sections.nth(index).get_by_test_id("section-na").click()
+    expect(page.get_by_text(re.compile(r"未检查 0 项"))).to_be_visible()
     expect(page.get_by_test_id("saved-at")).to_contain_text("已保存")
     page.get_by_test_id("submit").click()
     row = page.locator(f"[data-testid=outbox-item][data-id='{client_uuid}']")

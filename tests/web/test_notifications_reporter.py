@@ -30,8 +30,8 @@ from tests.web.conftest import ROOT, LiveServer, assert_no_csp_violations
 from tests.web.test_triage import SHANGHAI, Reader, _login_page, _open_report, _phone, _queued, _wait_for
 
 TIMEOUT_MS = 20_000
-MOBILE = "13955550001"
-MASKED = "139****0001"
+MOBILE = "13955557373"  # a mask (139****7373) no other browser test's number shares
+MASKED = "139****7373"
 
 
 def _sms_config(tmp: Path, name: str, *, refuse: bool = False, quiet: tuple[str, str] | None = None) -> Path:

@@ -15,57 +15,23 @@ State changes only through the pages; the test reads the API to check. Loading t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.web.conftest import LiveServer, assert_no_csp_violations
+from tests.web.conftest import assert_no_csp_violations, log_in
 
 ENTERPRISE = ("13800002001", "Demo@2026")
 SUPERVISOR = ("13800000002", "Demo@2026")
 SITE = "杭州嘉诚纺织有限公司"
-PHONE = {"width": 390, "height": 844}
-DESK = {"width": 1366, "height": 900}
-TIMEOUT_MS = 30_000
-
-
-@pytest.fixture(scope="module")
-def synced(live_server: LiveServer) -> LiveServer:
-    live_server.cli("risks", "sync")
-    return live_server
-
-
-@pytest.fixture
-def contexts(browser: Any, synced: LiveServer) -> Iterator[dict[str, Any]]:
-    from playwright.sync_api import expect
-
-    expect.set_options(timeout=TIMEOUT_MS)
-    phone = browser.new_context(base_url=synced.url, viewport=PHONE, device_scale_factor=2, is_mobile=True,
-                                has_touch=True, locale="zh-CN", timezone_id="Asia/Shanghai")
-    desk = browser.new_context(base_url=synced.url, viewport=DESK, locale="zh-CN", timezone_id="Asia/Shanghai")
-    yield {"phone": phone, "desk": desk}
-    phone.close()
-    desk.close()
-
-
-def _login(context: Any, who: tuple[str, str], next_path: str = "/") -> Any:
-    page = context.new_page()
-    page.goto(f"/login?next={next_path}")
-    page.fill("#mobile", who[0])
-    page.fill("#password", who[1])
-    page.get_by_role("button", name="登录").click()
-    return page
 
 
 def test_an_enterprise_assessment_reviewed_by_a_supervisor_turns_the_site_red_on_the_map(
-        contexts: dict[str, Any], artifacts: Path) -> None:
+        phone_and_desk: dict[str, Any], artifacts: Path) -> None:
     from playwright.sync_api import expect
 
-    phone, desk = contexts["phone"], contexts["desk"]
+    phone, desk = phone_and_desk["phone"], phone_and_desk["desk"]
     # --- the enterprise, on its phone -------------------------------------------------------------
-    page = _login(phone, ENTERPRISE)
+    page = log_in(phone, ENTERPRISE)
     expect(page.get_by_test_id("account-link")).to_be_visible()
     site_id = phone.request.get("/api/v1/sites").json()["items"][0]["id"]
     page.goto(f"/sites/{site_id}")
@@ -97,7 +63,7 @@ def test_an_enterprise_assessment_reviewed_by_a_supervisor_turns_the_site_red_on
     assert_no_csp_violations(page)
 
     # --- the supervisor reviews it in the console ----------------------------------------------------
-    console = _login(desk, SUPERVISOR, "/console")
+    console = log_in(desk, SUPERVISOR, "/console")
     expect(console.get_by_test_id("console")).to_be_visible()
     console.get_by_role("link", name="风险评估审核").click()
     row = console.locator(f'[data-testid="review-row"][data-site="{SITE}"]')

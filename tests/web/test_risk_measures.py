@@ -16,49 +16,15 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.web.conftest import LiveServer, assert_no_csp_violations, wait_for_js
+from tests.web.conftest import assert_no_csp_violations, log_in, wait_for_js
 
 ENTERPRISE = ("13800002001", "Demo@2026")
 SUPERVISOR = ("13800000002", "Demo@2026")
 PLANT = "杭州嘉诚纺织有限公司"
 MEASURE_ITEM = "IT-D-001"
-PHONE = {"width": 390, "height": 844}
-DESK = {"width": 1366, "height": 900}
-TIMEOUT_MS = 30_000
-
-
-@pytest.fixture(scope="module")
-def synced(live_server: LiveServer) -> LiveServer:
-    live_server.cli("risks", "sync")
-    return live_server
-
-
-@pytest.fixture
-def contexts(browser: Any, synced: LiveServer) -> Iterator[dict[str, Any]]:
-    from playwright.sync_api import expect
-
-    expect.set_options(timeout=TIMEOUT_MS)
-    phone = browser.new_context(base_url=synced.url, viewport=PHONE, device_scale_factor=2, is_mobile=True,
-                                has_touch=True, locale="zh-CN", timezone_id="Asia/Shanghai")
-    desk = browser.new_context(base_url=synced.url, viewport=DESK, locale="zh-CN", timezone_id="Asia/Shanghai")
-    yield {"phone": phone, "desk": desk}
-    phone.close()
-    desk.close()
-
-
-def _login(context: Any, who: tuple[str, str], next_path: str = "/") -> Any:
-    page = context.new_page()
-    page.goto(f"/login?next={next_path}")
-    page.fill("#mobile", who[0])
-    page.fill("#password", who[1])
-    page.get_by_role("button", name="登录").click()
-    return page
 
 
 def _jpeg(tmp: Path) -> Path:
@@ -72,11 +38,11 @@ def _jpeg(tmp: Path) -> Path:
 
 
 def test_an_enterprise_checks_a_due_measure_and_the_failed_item_becomes_a_hazard_on_the_measure(
-        contexts: dict[str, Any], artifacts: Path, tmp_path: Path) -> None:
+        phone_and_desk: dict[str, Any], artifacts: Path, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
-    phone = contexts["phone"]
-    page = _login(phone, ENTERPRISE)
+    phone = phone_and_desk["phone"]
+    page = log_in(phone, ENTERPRISE)
     expect(page.get_by_test_id("offline-ready")).to_be_visible(timeout=60_000)  # checklists on the phone
     site_id = next(s["id"] for s in phone.request.get("/api/v1/sites").json()["items"] if s["name"] == PLANT)
 
@@ -139,11 +105,11 @@ def test_an_enterprise_checks_a_due_measure_and_the_failed_item_becomes_a_hazard
 
 
 def test_a_supervisor_overrides_a_sites_level_with_a_reason_and_the_map_shows_it(
-        contexts: dict[str, Any], artifacts: Path) -> None:
+        phone_and_desk: dict[str, Any], artifacts: Path) -> None:
     from playwright.sync_api import expect
 
-    desk = contexts["desk"]
-    console = _login(desk, SUPERVISOR, "/console")
+    desk = phone_and_desk["desk"]
+    console = log_in(desk, SUPERVISOR, "/console")
     expect(console.get_by_test_id("console")).to_be_visible()
     features = desk.request.get("/api/v1/console/riskmap").json()["features"]
     target = next(f["properties"] for f in features if f["properties"]["kind"] == "site"

@@ -12,26 +12,14 @@
 from __future__ import annotations
 
 import io
-import os
 import re
-import subprocess
-import time
-import urllib.request
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.web.conftest import (
-    GRID_WORKER,
-    LiveServer,
-    _cli,
-    _free_port,
-    assert_no_csp_violations,
-)
-from tests.web.test_field import _axe
+from tests.web.conftest import GRID_WORKER, LiveServer, assert_no_csp_violations, axe_problems, serve_seeded
 
 OWNER = ("13800002001", "Demo@2026")  # 杭州嘉诚纺织有限公司
 SECOND_OWNER = ("13800002002", "Demo@2026")
@@ -44,41 +32,8 @@ TIMEOUT_MS = 30_000
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory, redis_url: str, pwa_dist: Path) -> Iterator[LiveServer]:
     """This module's own seeded server, configured so every 自查自改 is drawn for a spot check (share 1)."""
-    tmp = tmp_path_factory.mktemp("selfcheck")
-    env = {
-        **os.environ, "DATABASE_URL": f"sqlite:///{tmp / 'live.db'}", "REDIS_URL": redis_url,
-        "HAZARDLOOP_INSTANCE_PATH": str(tmp / "instance"), "STORAGE_DIR": str(tmp / "storage"),
-        "RATELIMIT_KEY_PREFIX": f"e2e{uuid.uuid4().hex[:8]}", "PASSWORD_HASH_MEMORY_KIB": "1024",
-        "PASSWORD_HASH_TIME_COST": "1", "SESSION_COOKIE_SECURE": "false",
-        "SELF_RECTIFY_SPOT_CHECK_SHARE": "1",
-    }
-    for command in (["db", "upgrade"], ["checklists", "sync"], ["seed-demo"]):
-        subprocess.run([*_cli(), *command], env=env, check=True, capture_output=True, cwd=tmp)
-    port = _free_port()
-    log = tmp / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen([*_cli(), "run", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-                                    "--threads", "8"], env=env, stdout=out, stderr=subprocess.STDOUT, cwd=tmp)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/api/v1/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"服务器未能启动：\n{log.read_text(errors='replace')[-3000:]}")
-        time.sleep(0.2)
-    yield LiveServer(url=url, process=process, log=log, env=env, cwd=tmp)
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    yield from serve_seeded(tmp_path_factory.mktemp("selfcheck"), redis_url,
+                            {"SELF_RECTIFY_SPOT_CHECK_SHARE": "1"})
 
 
 def _jpeg(tmp: Path, name: str, colour: tuple[int, int, int]) -> str:
@@ -222,7 +177,7 @@ def test_self_inspection_self_rectification_spot_check_monthly_reports_and_the_c
 
     # --- 3. the month's 自查自报, linked to the self-inspection (nothing typed again) -----------------------
     page.goto("/")
-    assert _axe(page, "企业 /") == []
+    assert axe_problems(page, "企业 /") == []
     page.get_by_test_id("selfcheck-entry").click()
     month = page.get_by_test_id("selfcheck-month")
     expect(month.get_by_test_id("selfcheck-state")).to_have_text("未报（本月已自查 1 次，发现隐患 2 项）")
@@ -231,7 +186,7 @@ def test_self_inspection_self_rectification_spot_check_monthly_reports_and_the_c
     expect(month.get_by_test_id("selfcheck-findings")).to_contain_text("待复查")
     expect(month.get_by_test_id("selfcheck-zero")).to_have_count(0)  # findings: no 「本月未发现隐患」
     _shot(page, artifacts, "06-month-before-report")
-    assert _axe(page, "企业 /selfcheck") == []
+    assert axe_problems(page, "企业 /selfcheck") == []
     month.get_by_test_id("selfcheck-submit").click()
     dialog = page.get_by_test_id("selfcheck-confirm")
     expect(dialog).to_contain_text("自查 1 次，发现隐患 2 项")
@@ -297,7 +252,7 @@ def test_self_inspection_self_rectification_spot_check_monthly_reports_and_the_c
         expect(missing).to_have_count(1)
         expect(desk.get_by_test_id("selfcheck-missing")).to_have_attribute("data-value", "1")
         expect(desk.get_by_test_id("selfcheck-definitions")).to_contain_text("分母：其中一般隐患")
-        assert _axe(desk, "监管台 /console/selfchecks") == []
+        assert axe_problems(desk, "监管台 /console/selfchecks") == []
         _shot(desk, artifacts, "10-console")
         figures = desk_context.request.get("/api/v1/self-checks/figures").json()
         assert [s["site_name"] for s in figures["not_reported"]] == [missing.first.inner_text().split(" ")[0]]

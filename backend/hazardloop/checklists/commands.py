@@ -13,7 +13,6 @@ from hazardloop.checklists.format import (
     validate_directory,
 )
 from hazardloop.checklists.services import PROJECT_CHECKLISTS
-from hazardloop.extensions import db
 
 checklists_cli = AppGroup("checklists", help="三标融合检查表：校验、统计与同步入库。")
 
@@ -69,15 +68,6 @@ def stats_command(directory: Path | None, reference: Path | None) -> None:
 def sync_command(directory: Path | None) -> None:
     """Load the checklist files into the database as versions (all or nothing; idempotent)."""
     from hazardloop.checklists.services import sync_checklists
-    from hazardloop.cli import require_current_schema
+    from hazardloop.cli import sync_all_or_nothing
 
-    require_current_schema()
-    try:
-        report = sync_checklists(directory)
-    except ChecklistFormatError as exc:
-        db.session.rollback()
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        raise click.ClickException("同步失败，数据库未作任何修改。") from exc
-    db.session.commit()
-    click.echo(report.describe())
+    sync_all_or_nothing(lambda: sync_checklists(directory), ChecklistFormatError)

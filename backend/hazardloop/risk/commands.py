@@ -39,19 +39,10 @@ def validate_command(directory: Path | None, reference: Path | None) -> None:
 @DIRECTORY
 def sync_command(directory: Path | None) -> None:
     """Load the templates, give every active site its category's risk points, recompute levels (all or nothing)."""
-    from hazardloop.cli import require_current_schema
+    from hazardloop.cli import sync_all_or_nothing
     from hazardloop.risk.services import sync_catalogs
 
-    require_current_schema()
-    try:
-        report = sync_catalogs(directory)
-    except RiskFormatError as exc:
-        db.session.rollback()
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        raise click.ClickException("同步失败，数据库未作任何修改。") from exc
-    db.session.commit()
-    click.echo(report.describe())
+    sync_all_or_nothing(lambda: sync_catalogs(directory), RiskFormatError)
 
 
 @risks_cli.command("recompute")
