@@ -160,11 +160,21 @@ def submit_inspection(data: dict[str, Any], *, actor: User) -> tuple[Inspection,
         score_max=result.max_score, finding_count=len(result.findings),
     )
     try:
-        with db.session.begin_nested():
+        if db.session.get_bind().dialect.name == "sqlite":
+            # pysqlite opens its transaction only before a write, so a SAVEPOINT as the request's first
+            # write would start a transaction of its own whose RELEASE commits the inspection before its
+            # hazards exist (a copy arriving then would answer "no hazards"). The INSERT opens the one
+            # transaction instead; on SQLite nothing else of this request is written before it.
             db.session.add(inspection)
+            db.session.flush()
+        else:
+            with db.session.begin_nested():
+                db.session.add(inspection)
     except IntegrityError:
         # A copy of this submission (a phone's retry while the first was still being written) won the
         # race for the client UUID: answer as a resend would, with the stored result.
+        if db.session.get_bind().dialect.name == "sqlite":
+            db.session.rollback()
         existing = _stored(inspection.client_uuid, digest, actor)
         if existing is None:
             raise
