@@ -260,3 +260,20 @@ def log_in(context: Any, who: tuple[str, str], next_path: str = "/") -> Any:
     page.fill("#password", who[1])
     page.get_by_role("button", name="登录").click()
     return page
+
+
+def admin_desk(browser: Any, live_server: LiveServer, timeout_ms: int) -> tuple[Any, Any]:
+    """(context, page): the administrator logged in on a 1280×860 desk that accepts downloads."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=timeout_ms)
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 860}, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai", accept_downloads=True)
+    context.set_default_timeout(timeout_ms)
+    page = context.new_page()
+    page.goto("/login")
+    page.fill("#mobile", "13800000001")
+    page.fill("#password", "Demo@2026")
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("navigation", name="主导航")).to_be_visible()
+    return context, page

@@ -15,9 +15,8 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
-from tests.web.conftest import LiveServer, assert_no_csp_violations
+from tests.web.conftest import LiveServer, admin_desk, assert_no_csp_violations
 
-ADMIN = ("13800000001", "Demo@2026")
 DEMO_WORKER = "13800001001"
 TIMEOUT_MS = 30_000
 PHONE = {"width": 390, "height": 844}
@@ -27,18 +26,7 @@ OWN_PASSWORD = "Mein-Netz-2026"
 
 @pytest.fixture(scope="module")
 def desk(browser: Any, live_server: LiveServer) -> Any:
-    from playwright.sync_api import expect
-
-    expect.set_options(timeout=TIMEOUT_MS)
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 860}, locale="zh-CN",
-                                  timezone_id="Asia/Shanghai", accept_downloads=True)
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.goto("/login")
-    page.fill("#mobile", ADMIN[0])
-    page.fill("#password", ADMIN[1])
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("navigation", name="主导航")).to_be_visible()
+    context, page = admin_desk(browser, live_server, TIMEOUT_MS)
     yield page
     assert_no_csp_violations(page)
     context.close()
@@ -62,7 +50,7 @@ def _grid_with_sites(page: Any) -> tuple[dict[str, Any], list[str]]:
     taken = {g["region_id"] for g in demo["grants"]}
     regions, _ = _regions(page)
     for grid in (r for r in regions if r["level"] == "grid" and r["id"] not in taken):
-        sites = api.get(f"/api/v1/sites?region={grid['id']}&per_page=100").json()["items"]
+        sites = api.get(f"/api/v1/sites?region={grid['id']}&per_page=500").json()["items"]
         names = [s["name"] for s in sites if s.get("grid_id", grid["id"]) == grid["id"]]
         if names:
             return grid, names

@@ -15,9 +15,8 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from hazardloop.sites.credit_code import make_credit_code
-from tests.web.conftest import LiveServer, assert_no_csp_violations
+from tests.web.conftest import LiveServer, admin_desk, assert_no_csp_violations
 
-ADMIN = ("13800000001", "Demo@2026")
 TIMEOUT_MS = 30_000
 HEADER = ["场所名称*", "统一社会信用代码", "地址*", "所属网格*", "场所类别*", "监管领域", "经度", "纬度", "联系人",
           "联系电话", "备注"]
@@ -50,18 +49,7 @@ def _file(path: Path, grid: str, *, mistakes: bool) -> Path:
 
 @pytest.fixture(scope="module")
 def desk(browser: Any, live_server: LiveServer) -> Any:
-    from playwright.sync_api import expect
-
-    expect.set_options(timeout=TIMEOUT_MS)
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 860}, locale="zh-CN",
-                                  timezone_id="Asia/Shanghai", accept_downloads=True)
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.goto("/login")
-    page.fill("#mobile", ADMIN[0])
-    page.fill("#password", ADMIN[1])
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("navigation", name="主导航")).to_be_visible()
+    context, page = admin_desk(browser, live_server, TIMEOUT_MS)
     yield page
     context.close()
 
