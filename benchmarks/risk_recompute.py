@@ -3,7 +3,7 @@
 
 The closed-loop benchmark's data set (benchmarks/hazard_list.py: 300 grids, 10,000 sites, 1,000,000
 hazards, about 2 % 重大, the open ones partly overdue), plus 10 risk points per site with assessed levels
-spread over the four colours. Three runs of ``hazardloop.risk.services.recompute_all``, each committed:
+spread over the four colours. Three runs of ``hazardloop.risk.levels.recompute_all``, each committed:
 
 1. first computation (every site moves from the hand-typed blue: one audit event per site that moves);
 2. the same rules again (nothing moves: the cost of reading and comparing);
@@ -55,7 +55,7 @@ def copy_points(url: str, per_site: int, rng: random.Random) -> int:
 
 def timed_recompute(app: object, label: str) -> tuple[float, int]:
     from hazardloop.extensions import db
-    from hazardloop.risk.services import recompute_all
+    from hazardloop.risk.levels import recompute_all
 
     with app.app_context():  # type: ignore[attr-defined]
         t = time.perf_counter()

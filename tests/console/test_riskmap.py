@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from hazardloop.console.riskmap import grid_risk_level
 from hazardloop.geo import wgs84_to_gcj02
 from tests.conftest import assert_problem
 
@@ -53,12 +52,18 @@ def test_grids_are_coloured_by_the_rule_and_sites_by_their_level(mapped, login):
     assert collection["tiles"] is None
     grids = {f["properties"]["name"]: f["properties"] for f in collection["features"]
              if f["properties"]["kind"] == "grid"}
-    assert grids["A1网格"]["risk_level"] == "red"  # an open 重大 hazard (H2)
+    # A grid's colour is its region level from its sites' computed levels (config/risk.yaml): the open 重大
+    # hazard H2 raises 测试场所1 to orange (site_raise open_major_hazard), and the grid says so.
+    assert grids["A1网格"]["risk_level"] == "orange"
+    [reason] = grids["A1网格"]["risk_reasons"]
+    assert reason.endswith("（橙：未闭环重大隐患 1 项）")
     assert grids["A1网格"] | {} == {**grids["A1网格"], "open_hazards": 4, "major_open": 1, "overdue_open": 2,
                                    "sites": 2, "density": 2.0}
     assert grids["A2网格"]["risk_level"] == "blue" and grids["A2网格"]["open_hazards"] == 0
-    assert grids["B1网格"]["risk_level"] == "yellow" and grids["B1网格"]["density"] == 1.0
+    # An open 一般 hazard does not colour its grid: the density says how many there are.
+    assert grids["B1网格"]["risk_level"] == "blue" and grids["B1网格"]["density"] == 1.0
     assert grids["园区1网格"]["risk_level"] == "orange"  # its site is assessed orange, no hazards
+    assert grids["园区1网格"]["risk_reasons"] == [f"{mapped.park_site.name}（橙）"]
     sites = {f["properties"]["site_id"]: f for f in collection["features"] if f["properties"]["kind"] == "site"}
     assert len(sites) == 5
     assert sites[mapped.park_site.id]["properties"]["risk_level"] == "orange"
@@ -105,16 +110,3 @@ def test_scope_of_the_map(mapped, login):
     client = login(mapped.people.street_a)
     assert_problem(client.get(f"/api/v1/console/riskmap?region_id={mapped.d.grid_b1.id}"), 404, "not_found")
     assert_problem(client.get("/api/v1/console/riskmap?crs=bd09"), 422, "validation_failed")
-
-
-@pytest.mark.parametrize(("major", "late", "open_", "levels", "expected"), [
-    (1, 0, 1, set(), "red"),
-    (0, 1, 1, set(), "orange"),
-    (0, 0, 3, set(), "yellow"),
-    (0, 0, 0, set(), "blue"),
-    (0, 0, 0, {"blue", "red"}, "red"),
-    (0, 0, 1, {"orange"}, "orange"),
-    (0, 1, 1, {"yellow"}, "orange"),
-])
-def test_the_colouring_rule(major, late, open_, levels, expected):
-    assert grid_risk_level(major_open=major, overdue_open=late, open_hazards=open_, site_levels=levels) == expected

@@ -9,7 +9,7 @@ import pytest
 
 @pytest.fixture
 def risk_sites(district: Any, make_site: Any, db: Any) -> dict[str, Any]:
-    from hazardloop.risk.services import sync_catalogs
+    from hazardloop.risk.catalog import sync_catalogs
 
     plant = make_site(district.grid_a1, category="industry_trade", domains=["industry_trade", "fire"], name="嘉诚纺织")
     shop = make_site(district.grid_a1, category="small_shop", name="便民小店")

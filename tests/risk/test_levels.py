@@ -11,7 +11,9 @@ from hazardloop.database import utcnow
 from hazardloop.hazards import services as hazards
 from hazardloop.hazards.events import verify_chains
 from hazardloop.hazards.states import HazardLevel, HazardSource
-from hazardloop.risk import services as risk
+from hazardloop.risk import assessment as risk_assessment
+from hazardloop.risk import catalog as risk_catalog
+from hazardloop.risk import levels as risk_levels
 from hazardloop.risk.models import RiskPoint, SiteRiskLevel
 from hazardloop.taxonomy import Role
 from tests.support.risk import risk_events
@@ -33,7 +35,7 @@ def test_sync_gives_each_site_its_category_points_and_a_level_with_reasons(risk_
     assert (event.from_status, event.to_status, event.actor_role) == ("blue", "orange", "system")
     assert event.payload["reasons"] == ["液氨制冷车间 LEC D=270（模板默认）"]
     # Idempotent: a second sync adds nothing and changes no level.
-    report = risk.sync_catalogs()
+    report = risk_catalog.sync_catalogs()
     assert (report.points_added, report.new_versions, report.levels_changed) == (0, 0, 0)
 
 
@@ -64,7 +66,7 @@ def test_an_open_major_hazard_raises_overdue_raises_more_and_closing_lowers_each
 
     # Eleven days on, the deadline has passed: the daily recompute finds it overdue.
     later = hazard.deadline_at + dt.timedelta(days=1)
-    assert risk.recompute_all(now=later) == 1
+    assert risk_levels.recompute_all(now=later) == 1
     row = db.session.get(SiteRiskLevel, shop.id)
     assert (shop.risk_level, row.summary) == ("red", f"红：{SHOP}；未闭环重大隐患 1 项；逾期未整改重大隐患 1 项")
     db.session.commit()
@@ -103,12 +105,12 @@ def test_a_covert_finding_does_not_raise_the_colour_before_the_enterprise_may_se
 def test_an_override_counts_with_its_reason_and_is_shown_as_such(risk_sites, db, make_user, district):
     plant = risk_sites["plant"]
     supervisor = make_user("supervisor", region=district.street_a)
-    row = risk.set_override(plant, actor=supervisor, level="red", reason="周边为居民密集区，按街道研判上调")
+    row = risk_assessment.set_override(plant, actor=supervisor, level="red", reason="周边为居民密集区，按街道研判上调")
     assert (plant.risk_level, row.computed_level) == ("red", "orange")
-    assert risk.display_summary(row).startswith("红（人工调整）：周边为居民密集区")
-    assert risk.recompute_all() == 0  # the recompute keeps the override
+    assert risk_levels.display_summary(row).startswith("红（人工调整）：周边为居民密集区")
+    assert risk_levels.recompute_all() == 0  # the recompute keeps the override
     assert plant.risk_level == "red"
-    risk.set_override(plant, actor=supervisor, level=None, reason=None)
+    risk_assessment.set_override(plant, actor=supervisor, level=None, reason=None)
     assert plant.risk_level == "orange"
     kinds = [e.to_status for e in risk_events(db, plant.id)]
     assert kinds == ["orange", "red", "orange"]
@@ -116,7 +118,7 @@ def test_an_override_counts_with_its_reason_and_is_shown_as_such(risk_sites, db,
 
 
 def test_region_levels_aggregate_their_sites(risk_sites, db, district):
-    levels = risk.region_levels([district.grid_a1, district.community_a, district.street_a, district.street_b])
+    levels = risk_levels.region_levels([district.grid_a1, district.community_a, district.street_a, district.street_b])
     assert levels[district.grid_a1.id].summary == "橙：嘉诚纺织（橙：液氨制冷车间 LEC D=270（模板默认））"
     assert levels[district.street_a.id].level.value == "orange"
     assert levels[district.street_b.id].summary.startswith("黄：B街道小店")
@@ -131,9 +133,10 @@ def test_the_patrol_plan_reads_the_computed_level(risk_sites, db, make_user, dis
     owner = make_user("enterprise_user", site=plant)
     supervisor = make_user("supervisor", region=district.street_a)
     point = db.session.query(RiskPoint).filter_by(site_id=plant.id, name="液氨制冷车间").one()
-    assessment = risk.assess(point, actor=owner, method="lec", inputs={"l": 3, "e": 3, "c": 40}, reason="储氨量大")
+    assessment = risk_assessment.assess(point, actor=owner, method="lec", inputs={"l": 3, "e": 3, "c": 40},
+                                        reason="储氨量大")
     assert plant.risk_level == "orange"  # waiting for review
-    risk.review(assessment, actor=supervisor, decision="accept", note=None)
+    risk_assessment.review(assessment, actor=supervisor, decision="accept", note=None)
     assert (plant.risk_level, db.session.get(SiteRiskLevel, plant.id).summary) == ("red", "红：液氨制冷车间 LEC D=360")
     assert plan.period_for(plant.category, plant.risk_level) == Period.WEEK  # red: weekly
     assert point.reassess_due_at == assessment.assessed_at + dt.timedelta(days=90)  # red: within 90 days

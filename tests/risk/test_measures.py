@@ -18,8 +18,9 @@ def local(*args: int) -> dt.datetime:
 
 
 def test_due_dates_at_period_boundaries_in_shanghai():
+    # The patrol plan's rule (one home), with a risk point's creation as the start of counting.
     from hazardloop.inspections.patrols import Period
-    from hazardloop.risk.measures import due
+    from hazardloop.inspections.patrols import period_due as due
 
     created = local(2026, 11, 2, 9, 0)  # a Monday
     # Weekly (a red point): checked on Sunday 6 Dec 23:59 Shanghai (15:59 UTC, still Sunday) → the next check is
@@ -27,11 +28,11 @@ def test_due_dates_at_period_boundaries_in_shanghai():
     sunday = local(2026, 12, 6, 23, 59)
     status = due(Period.WEEK, sunday.astimezone(dt.UTC), created, local(2026, 12, 7, 0, 0), SH)
     assert status.due_at == local(2026, 12, 14).astimezone(dt.UTC)
-    assert (status.checked_this_period, status.overdue) == (False, False)  # a new week began at midnight
+    assert (status.done_this_period, status.overdue) == (False, False)  # a new week began at midnight
     # One minute later the same check is in the new week: due a week later.
     monday = local(2026, 12, 7, 0, 0)
     status = due(Period.WEEK, monday.astimezone(dt.UTC), created, local(2026, 12, 7, 8, 0), SH)
-    assert status.due_at == local(2026, 12, 21).astimezone(dt.UTC) and status.checked_this_period
+    assert status.due_at == local(2026, 12, 21).astimezone(dt.UTC) and status.done_this_period
     # Monthly (an orange point): 30 Nov 23:30 Shanghai is 15:30 UTC the same day; 1 Dec 00:10 is 30 Nov 16:10 UTC.
     late_nov = local(2026, 11, 30, 23, 30).astimezone(dt.UTC)
     early_dec = local(2026, 12, 1, 0, 10).astimezone(dt.UTC)
@@ -190,8 +191,8 @@ def test_an_import_batch_gets_its_points_and_levels_in_bulk(risk_sites, district
 
     from hazardloop.bulk import insert_rows
     from hazardloop.database import utcnow
+    from hazardloop.risk.catalog import attach_template_points
     from hazardloop.risk.models import RiskPoint
-    from hazardloop.risk.services import attach_template_points
     from hazardloop.sites.models import Site, new_qr_token
     from tests.support.risk import risk_events
 

@@ -5,7 +5,10 @@
    自查 of the 工贸 checklist; it answers the measure's item IT-D-001 不符合 with a photo and submits (the other
    items stay 未检查). The hazard arrives through the normal loop; the site's risk view shows the measure checked
    this period with the open hazard; the home screen no longer lists the measure.
-2. The 区安委办 supervisor (desk) opens a site from the console's 风险地图, sets its level to 红 with a reason
+2. The grid worker (唐晓东, on the phone) finds the 街道-tier control measure checks of his grids' sites in the one
+   list of 待巡查场所 (no separate block): each row carries 「管控措施检查到期：…」 beside or instead of the periodic
+   patrol, and tapping 开始巡查/开始检查 opens the inspection of that site.
+3. The 区安委办 supervisor (desk) opens a site from the console's 风险地图, sets its level to 红 with a reason
    (「人工调整」, refused without a reason); the site's risk view and the map's row show 人工调整 with the reason,
    the map's filters (分行业 / 分等级) find it, and the 风险点 layer is drawn.
 
@@ -19,7 +22,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from tests.web.conftest import assert_no_csp_violations, log_in, wait_for_js
+from tests.web.conftest import GRID_WORKER, assert_no_csp_violations, log_in, wait_for_js
 
 ENTERPRISE = ("13800002001", "Demo@2026")
 SUPERVISOR = ("13800000002", "Demo@2026")
@@ -102,6 +105,42 @@ def test_an_enterprise_checks_a_due_measure_and_the_failed_item_becomes_a_hazard
     measure = next(p for p in view["points"] if p["name"] == "有限空间作业")["measures"][0]
     assert [h["id"] for h in measure["open_hazards"]] == [hazard["id"]]
     assert measure["check"]["checked_this_period"] is True
+
+
+def test_a_grid_worker_sees_due_measure_checks_in_the_one_patrol_list(
+        phone_and_desk: dict[str, Any], artifacts: Path) -> None:
+    from playwright.sync_api import expect
+
+    phone = phone_and_desk["phone"]
+    page = log_in(phone, GRID_WORKER)
+    expect(page.get_by_role("heading", name="今日任务")).to_be_visible()
+    plan = phone.request.get("/api/v1/patrols/due").json()["items"]
+    with_measures = [r for r in plan if r["measure_checks"]]
+    assert with_measures, "演示网格员的场所应有到期的控制措施检查（管控层级 街道）"
+    # A site patrolled this period whose measures are due, when the demo has one; else one owing both.
+    target = next((r for r in with_measures if not r["patrol_due"]), with_measures[0])
+
+    expect(page.get_by_test_id("patrols-due")).to_be_visible()
+    expect(page.get_by_test_id("measures-due")).to_have_count(0)  # no separate block beside the plan
+    more = page.get_by_role("button", name=re.compile("显示全部"))
+    if more.count():
+        more.click()
+    row = page.locator(f'[data-testid="patrol-due"][data-site="{target["site"]["id"]}"]')
+    expect(row).to_have_count(1)
+    expect(row).to_have_attribute("data-measures", str(target["measure_checks"]["count"]))
+    expect(row).to_have_attribute("data-patrol", "due" if target["patrol_due"] else "done")
+    expect(row.get_by_test_id("patrol-measures")).to_have_text(target["measure_checks"]["reason"])
+    expect(row.get_by_test_id("patrol-measures")).to_contain_text("管控措施检查")
+    expect(row.get_by_test_id("start-patrol")).to_have_text("开始巡查" if target["patrol_due"] else "开始检查")
+    # The rows are in the server's order: overdue (patrol or measure check) first.
+    ids = [int(v) for v in page.get_by_test_id("patrol-due").evaluate_all("(rows) => rows.map((r) => r.dataset.site)")]
+    assert ids == [r["site"]["id"] for r in plan][:len(ids)]
+    row.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "risk-measures-in-patrol-plan.png"), full_page=True)
+
+    row.get_by_test_id("start-patrol").click()
+    expect(page).to_have_url(re.compile(rf"/(drafts/[0-9a-f-]{{36}}|sites/{target['site']['id']})$"))
+    assert_no_csp_violations(page)
 
 
 def test_a_supervisor_overrides_a_sites_level_with_a_reason_and_the_map_shows_it(

@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import case, func, select
 
 from hazardloop import policy
-from hazardloop.console.services import OPEN, RUNNING, Scope, _site_filter
+from hazardloop.console.services import OPEN, RUNNING, Scope, scope_site_filter
 from hazardloop.database import utcnow
 from hazardloop.extensions import db
 from hazardloop.geo import wgs84_to_gcj02
@@ -23,36 +23,13 @@ from hazardloop.hazards.queries import filters
 from hazardloop.hazards.states import HazardLevel
 from hazardloop.regions.models import Region
 from hazardloop.regions.services import in_subtree
+from hazardloop.risk.levels import grid_levels, site_summaries
 from hazardloop.risk.models import RiskPoint, SiteRiskLevel
-from hazardloop.risk.services import site_summaries
+from hazardloop.risk.rules import SiteSummary
 from hazardloop.sites.models import Site
 from hazardloop.taxonomy import SITE_CATEGORY_LABELS, RegionLevel, RiskLevel, SiteCategory
 
 RISK_ORDER = [RiskLevel.BLUE, RiskLevel.YELLOW, RiskLevel.ORANGE, RiskLevel.RED]
-
-
-def grid_risk_level(*, major_open: int, overdue_open: int, open_hazards: int, site_levels: set[str]) -> RiskLevel:
-    """A grid's colour: the higher of its sites' assessed risk (四色 classification) and what its
-    open hazards show now — an open 重大 hazard is red, an overdue one orange, any open one yellow."""
-    from_hazards = (RiskLevel.RED if major_open else RiskLevel.ORANGE if overdue_open
-                    else RiskLevel.YELLOW if open_hazards else RiskLevel.BLUE)
-    from_sites = max((RiskLevel(s) for s in site_levels), key=RISK_ORDER.index, default=RiskLevel.BLUE)
-    return max(from_hazards, from_sites, key=RISK_ORDER.index)
-
-
-def grid_reasons(*, major_open: int, overdue_open: int, open_hazards: int,
-                 top_site: tuple[str, str, str] | None) -> list[str]:
-    """Why a grid has its colour: its highest site (name, level, that site's own reasons) and its open hazards."""
-    reasons = []
-    if top_site is not None and top_site[1] != RiskLevel.BLUE:
-        reasons.append(f"{top_site[0]}（{top_site[2]}）")
-    if major_open:
-        reasons.append(f"未闭环重大隐患 {major_open} 项")
-    if overdue_open:
-        reasons.append(f"逾期未整改隐患 {overdue_open} 项")
-    elif open_hazards and not major_open:
-        reasons.append(f"未闭环隐患 {open_hazards} 项")
-    return reasons
 
 
 def _convert(geometry: dict[str, Any], point: Callable[[float, float], tuple[float, float]]) -> dict[str, Any]:
@@ -131,14 +108,15 @@ def risk_map(scope: Scope, *, crs: str = "wgs84") -> dict[str, Any]:
         .where(*open_where).group_by(Hazard.site_id))}
     # Hazards at a closed-down site still count in their grid; only active sites are drawn and counted.
     sites = db.session.execute(select(Site.id, Site.name, Site.grid_id, Site.lat, Site.lng, Site.risk_level,
-                                      Site.active, Site.category).where(_site_filter(scope)).order_by(Site.id)).all()
+                                      Site.active, Site.category)
+                               .where(scope_site_filter(scope)).order_by(Site.id)).all()
     grid_where = [Region.level == RegionLevel.GRID.value, policy.visible(scope.user, Region)]
     if scope.region is not None:
         grid_where.append(in_subtree(Region.path, scope.region.path))
     grids = db.session.execute(select(Region.id, Region.name, Region.boundary).where(*grid_where)
                                .order_by(Region.path)).all()
-    by_grid: dict[int, dict[str, Any]] = {g.id: {"sites": 0, "open": 0, "major": 0, "late": 0, "levels": set(),
-                                                 "top": None} for g in grids}
+    by_grid: dict[int, dict[str, Any]] = {g.id: {"sites": 0, "open": 0, "major": 0, "late": 0, "members": []}
+                                          for g in grids}
     # Each site's computed level and its reasons (风险分级管控, hazardloop.risk): shown in the tooltip.
     summaries = site_summaries(s.id for s in sites)
     # 分行业 / 分区域 filters and the 风险点 layer (each point with its level's basis, for the tooltip).
@@ -157,10 +135,8 @@ def risk_map(scope: Scope, *, crs: str = "wgs84") -> dict[str, Any]:
             bucket["late"] += late
             if site.active:
                 bucket["sites"] += 1
-                bucket["levels"].add(site.risk_level)
-                top = bucket["top"]
-                if top is None or RISK_ORDER.index(RiskLevel(site.risk_level)) > RISK_ORDER.index(RiskLevel(top[1])):
-                    bucket["top"] = (site.name, site.risk_level, summaries.get(site.id, ""))
+                bucket["members"].append(SiteSummary(site.name, RiskLevel(site.risk_level),
+                                                     summaries.get(site.id, "")))
         if site.active and site.lat is not None and site.lng is not None:
             site_features.append({
                 "type": "Feature", "geometry": _convert({"type": "Point", "coordinates": [site.lng, site.lat]}, point),
@@ -169,14 +145,14 @@ def risk_map(scope: Scope, *, crs: str = "wgs84") -> dict[str, Any]:
                                "open_hazards": n, "major_open": major, "category": site.category,
                                "category_label": _category_label(site.category), "override": site.id in overridden,
                                "risk_points": points.get(site.id, []), **places.get(site.grid_id, {})}})
+    # A grid's colour is its region level (风险分级管控, one rule for grid, community and street in
+    # config/risk.yaml), from its sites' computed levels — which open 重大 and overdue hazards already raise.
+    levels = grid_levels({g.id: by_grid[g.id]["members"] for g in grids if g.boundary})
     for grid in grids:
         if not grid.boundary:
             continue
         bucket = by_grid[grid.id]
-        level = grid_risk_level(major_open=bucket["major"], overdue_open=bucket["late"],
-                                open_hazards=bucket["open"], site_levels=bucket["levels"])
-        reasons = grid_reasons(major_open=bucket["major"], overdue_open=bucket["late"], open_hazards=bucket["open"],
-                               top_site=bucket["top"])
+        level, reasons = levels[grid.id].level, list(levels[grid.id].reasons)
         features.append({
             "type": "Feature", "geometry": _convert(grid.boundary, point),
             "properties": {"kind": "grid", "region_id": grid.id, "name": grid.name, "risk_level": level.value,

@@ -1,4 +1,5 @@
-"""/api/v1/patrols: the patrol plan (巡查计划) of the sites in my scope, for the field app's 今日任务."""
+"""/api/v1/patrols: the patrol plan (巡查计划) of the sites in my scope with their due control measure checks,
+for the field app's 今日任务."""
 
 from __future__ import annotations
 
@@ -29,6 +30,15 @@ class PatrolQueryArgsSchema(ma.Schema):
     include_done = ma.fields.Boolean(load_default=False, metadata={"description": "也列出本期已巡查的场所"})
 
 
+class MeasuresDueSchema(ma.Schema):
+    count = ma.fields.Integer(metadata={"description": "本期未检查的控制措施（管控层级 街道/区）数"})
+    overdue = ma.fields.Boolean(metadata={"description": "其中有已逾期的检查"})
+    due_at = LocalDateTime(metadata={"description": "最早的检查期限"})
+    names = ma.fields.List(ma.fields.String(), metadata={"description": "控制措施内容，期限早者在前"})
+    checklist_ids = ma.fields.List(ma.fields.String(), metadata={"description": "措施对应检查条目所在的检查表"})
+    reason = ma.fields.String(metadata={"description": "如「管控措施检查到期：疏散通道、安全出口保持畅通」"})
+
+
 class PatrolStatusSchema(ma.Schema):
     site = ma.fields.Nested(SiteSchema)
     period = ma.fields.String(metadata={"description": "week / month / quarter / half_year / year"})
@@ -38,12 +48,16 @@ class PatrolStatusSchema(ma.Schema):
     overdue = ma.fields.Boolean(metadata={"description": "已有整个周期未巡查"})
     patrolled_this_period = ma.fields.Boolean()
     period_ends_at = LocalDateTime(metadata={"description": "本周期结束时刻（离线时据此重新判断）"})
+    patrol_due = ma.fields.Boolean(metadata={"description": "本期巡查尚未完成"})
+    measure_checks = ma.fields.Nested(MeasuresDueSchema, allow_none=True,
+                                      metadata={"description": "该场所到期的控制措施检查（与巡查同列）；无则为空"})
+    reasons = ma.fields.List(ma.fields.String(), metadata={"description": "列入计划的原因"})
 
 
 class PatrolPlanSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(PatrolStatusSchema))
     total = ma.fields.Integer()
-    overdue = ma.fields.Integer()
+    overdue = ma.fields.Integer(metadata={"description": "巡查或控制措施检查已逾期的场所数"})
 
 
 @blp.route("/due", methods=["GET"])
@@ -52,7 +66,8 @@ class PatrolPlanSchema(ma.Schema):
 @blp.alt_response(304, description="未变化（If-None-Match 命中）")
 @blp.alt_response(404, description="区域不存在或不在您的范围内")
 def due(args: dict[str, Any]) -> Response:
-    """Sites in my scope not yet patrolled in their current period: overdue first, then by due time."""
+    """Sites in my scope not yet patrolled in their current period or owing a 控制措施检查 (管控层级 街道/区),
+    each row carrying its due measure checks: overdue first, then by the earliest due time."""
     user = current_user()
     site_filter = policy.visible(user, Site, Action.SITE_PATROL_PLAN)
     if (region_id := args.get("region")) is not None:
@@ -62,7 +77,7 @@ def due(args: dict[str, Any]) -> Response:
         site_filter = site_filter & Site.grid_id.in_(grid_ids_under(region.path))
     statuses = patrols.patrol_plan(site_filter, include_done=args["include_done"])
     payload = PatrolPlanSchema().dump(
-        {"items": statuses, "total": len(statuses), "overdue": sum(s.overdue for s in statuses)})
+        {"items": statuses, "total": len(statuses), "overdue": sum(s.any_overdue for s in statuses)})
     body = flask_json.dumps(payload, ensure_ascii=False)
     response = make_response(body)
     response.mimetype = "application/json"

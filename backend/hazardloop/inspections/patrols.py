@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -141,7 +141,59 @@ def next_period_start(period: Period, start: dt.datetime) -> dt.datetime:
     return dt.datetime(start.year + index // 12, index % 12 + 1, 1, tzinfo=start.tzinfo)
 
 
+# --- when the next check is due ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PeriodDue:
+    """Where something checked once per calendar period stands at a moment (a site's patrol, a control
+    measure's check): the one due-date rule of the patrol plan."""
+
+    last_at: dt.datetime | None
+    due_at: dt.datetime  # the end of the period in which the next check is required (local midnight after it)
+    overdue: bool  # a whole period passed without a check
+    done_this_period: bool
+    period_ends_at: dt.datetime  # when the current period ends (an offline phone re-judges the status then)
+
+
+def period_due(period: Period, last_at: dt.datetime | None, since: dt.datetime, now: dt.datetime,
+               zone: ZoneInfo) -> PeriodDue:
+    """Every period needs a check, due by the end of that period.
+
+    After a check the next is required in the following period, so it is due at that period's end; never
+    checked, one is owed in the period holding ``since`` (the site's registration, the risk point's creation),
+    due at its end (a weekly site registered on Thursday 3 December is due by Sunday 6 December).
+    """
+    if last_at is None:
+        due_at = next_period_start(period, period_start(period, min(since, now), zone))
+    else:
+        # A phone clock running ahead must not push the next check into the future.
+        checked_in = period_start(period, min(last_at, now), zone)
+        due_at = next_period_start(period, next_period_start(period, checked_in))
+    this_period = period_start(period, now, zone)
+    return PeriodDue(last_at=last_at, due_at=due_at.astimezone(dt.UTC), overdue=now >= due_at,
+                     done_this_period=last_at is not None and last_at >= this_period,
+                     period_ends_at=next_period_start(period, this_period).astimezone(dt.UTC))
+
+
 # --- the patrol plan of sites ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MeasuresDue:
+    """The 控制措施检查 a site owes the grid worker or inspector (管控层级 街道/区), folded into its patrol row."""
+
+    count: int
+    overdue: bool  # at least one is overdue
+    due_at: dt.datetime  # the earliest due time
+    names: tuple[str, ...]  # the measures' texts, earliest due first, each once
+    checklist_ids: tuple[str, ...]  # the checklists holding their items (the inspection to start)
+
+    @property
+    def reason(self) -> str:
+        # Measures' texts hold 「、」 and 「，」 themselves: 「；」 keeps them apart.
+        named = self.names[:3]
+        shown = "；".join(named) + (f" 等 {self.count} 项" if self.count > len(named) else "")
+        return f"管控措施检查{'已逾期' if self.overdue else '到期'}：{shown}"
+
 
 @dataclass(frozen=True)
 class PatrolStatus:
@@ -154,34 +206,64 @@ class PatrolStatus:
     overdue: bool  # a whole period passed without a patrol
     patrolled_this_period: bool
     period_ends_at: dt.datetime  # when the current period ends (an offline phone re-judges the status then)
+    measure_checks: MeasuresDue | None = None
 
     @property
     def period_label(self) -> str:
         return PERIOD_LABELS[self.period]
 
+    @property
+    def patrol_due(self) -> bool:
+        return not self.patrolled_this_period
+
+    @property
+    def owes_anything(self) -> bool:
+        return self.patrol_due or self.measure_checks is not None
+
+    @property
+    def any_overdue(self) -> bool:
+        return (self.patrol_due and self.overdue) or (self.measure_checks is not None and self.measure_checks.overdue)
+
+    @property
+    def next_due_at(self) -> dt.datetime:
+        """The earliest of what the site owes: its patrol (when not yet done this period) and its measure checks."""
+        times = [self.due_at] if self.patrol_due or self.measure_checks is None else []
+        if self.measure_checks is not None:
+            times.append(self.measure_checks.due_at)
+        return min(times)
+
+    @property
+    def reasons(self) -> list[str]:
+        """Why the site is in the plan today, in words."""
+        out = [f"{self.period_label}巡查{'已逾期' if self.overdue else '待完成'}"] if self.patrol_due else []
+        if self.measure_checks is not None:
+            out.append(self.measure_checks.reason)
+        return out
+
 
 def patrol_status(site: Site, last_patrolled_at: dt.datetime | None, now: dt.datetime, plan: PatrolPlan,
                   zone: ZoneInfo) -> PatrolStatus:
-    """The site's status: every period needs a patrol, due by the end of that period.
-
-    After a patrol the next is required in the following period, so it is due at that period's
-    end; a site never patrolled owes one in the period it was registered in, due at its end
-    (a weekly site registered on Thursday 3 December is due by Sunday 6 December).
-    """
+    """The site's status by ``period_due`` (never patrolled: owed in the period it was registered in)."""
     period = plan.period_for(site.category, site.risk_level)
-    if last_patrolled_at is None:
-        due_at = next_period_start(period, period_start(period, min(site.created_at, now), zone))
-    else:
-        # A phone clock running ahead must not push the next patrol into the future.
-        patrolled_in = period_start(period, min(last_patrolled_at, now), zone)
-        due_at = next_period_start(period, next_period_start(period, patrolled_in))
-    this_period = period_start(period, now, zone)
+    due = period_due(period, last_patrolled_at, site.created_at, now, zone)
     return PatrolStatus(
-        site=site, period=period, last_patrolled_at=last_patrolled_at,
-        due_at=due_at.astimezone(dt.UTC), overdue=now >= due_at,
-        patrolled_this_period=last_patrolled_at is not None and last_patrolled_at >= this_period,
-        period_ends_at=next_period_start(period, this_period).astimezone(dt.UTC),
+        site=site, period=period, last_patrolled_at=last_patrolled_at, due_at=due.due_at, overdue=due.overdue,
+        patrolled_this_period=due.done_this_period, period_ends_at=due.period_ends_at,
     )
+
+
+def _measures_due(site_filter: ColumnElement[bool], now: dt.datetime) -> dict[int, MeasuresDue]:
+    """Per site, the 街道/区-tier control measures not yet checked this period (``risk.measures``)."""
+    from hazardloop.risk.measures import GOVERNMENT, measure_checks
+
+    by_site: dict[int, list[Any]] = {}
+    for check in measure_checks(site_filter, checker=GOVERNMENT, now=now):  # overdue first, then by due time
+        by_site.setdefault(check.site.id, []).append(check)
+    return {sid: MeasuresDue(
+        count=len(checks), overdue=any(c.overdue for c in checks), due_at=min(c.due_at for c in checks),
+        names=tuple(dict.fromkeys(c.text for c in checks)),
+        checklist_ids=tuple(dict.fromkeys(c.checklist_id for c in checks if c.checklist_id)))
+        for sid, checks in by_site.items()}
 
 
 def _counting(plan: PatrolPlan) -> ColumnElement[bool]:
@@ -190,9 +272,11 @@ def _counting(plan: PatrolPlan) -> ColumnElement[bool]:
 
 def patrol_plan(site_filter: ColumnElement[bool], *, now: dt.datetime | None = None,
                 include_done: bool = False) -> list[PatrolStatus]:
-    """The patrol status of the active sites matching ``site_filter``, overdue first, then by due time.
+    """The patrol status of the active sites matching ``site_filter``, each with the control measure checks it
+    owes the government side, overdue (patrol or measure) first, then by the earliest due time.
 
-    Without ``include_done`` only the sites not yet patrolled in their current period (待巡查).
+    Without ``include_done`` only the sites that still owe something: a patrol in their current period
+    (待巡查) or a due 控制措施检查 (a site patrolled this period whose measures are due stays in the plan).
     """
     now = now or utcnow()
     plan = load_plan()
@@ -201,10 +285,12 @@ def patrol_plan(site_filter: ColumnElement[bool], *, now: dt.datetime | None = N
             .where(Inspection.site_id == Site.id, _counting(plan)).scalar_subquery())
     rows = db.session.execute(select(Site, last).where(site_filter, Site.active.is_(True))
                               .options(selectinload(Site.grid))).all()  # grid_name in the answer
-    statuses = [patrol_status(site, when, now, plan, zone) for site, when in rows]
+    measures = _measures_due(site_filter, now) if rows else {}
+    statuses = [replace(patrol_status(site, when, now, plan, zone), measure_checks=measures.get(site.id))
+                for site, when in rows]
     if not include_done:
-        statuses = [s for s in statuses if not s.patrolled_this_period]
-    return sorted(statuses, key=lambda s: (not s.overdue, s.due_at, s.site.name, s.site.id))
+        statuses = [s for s in statuses if s.owes_anything]
+    return sorted(statuses, key=lambda s: (not s.any_overdue, s.next_due_at, s.site.name, s.site.id))
 
 
 # --- coverage for the supervisor console -----------------------------------------------------

@@ -40,7 +40,7 @@ def validate_command(directory: Path | None, reference: Path | None) -> None:
 def sync_command(directory: Path | None) -> None:
     """Load the templates, give every active site its category's risk points, recompute levels (all or nothing)."""
     from hazardloop.cli import sync_all_or_nothing
-    from hazardloop.risk.services import sync_catalogs
+    from hazardloop.risk.catalog import sync_catalogs
 
     sync_all_or_nothing(lambda: sync_catalogs(directory), RiskFormatError)
 
@@ -49,7 +49,7 @@ def sync_command(directory: Path | None) -> None:
 def recompute_command() -> None:
     """Recompute every site's level by the current config/risk.yaml (each change recorded)."""
     from hazardloop.cli import require_current_schema
-    from hazardloop.risk.services import recompute_all
+    from hazardloop.risk.levels import recompute_all
 
     require_current_schema()
     changed = recompute_all()

@@ -8,7 +8,7 @@ from hazardloop.extensions import db, rq
 @rq.job
 def recompute_risk_levels() -> int:
     """Recompute every site's level (each change recorded in the audit chain)."""
-    from hazardloop.risk.services import recompute_all
+    from hazardloop.risk.levels import recompute_all
 
     changed = recompute_all()
     db.session.commit()

@@ -4,9 +4,9 @@ checks are due.
 A measure is checked by an inspection of its site that answers every checklist item linked to the measure
 (the enterprise's 企业自查 for the tiers 企业/车间/班组/岗位, a grid worker's or inspector's patrol for 街道/区);
 nothing else is stored: the last such inspection is the measure's last check, and a 不符合 answer is a hazard
-through the normal loop (``inspections.services.submit_inspection``). Periods are calendar periods of
-``inspections.patrols`` (local midnight, Asia/Shanghai); the configuration is ``measure_checks`` in
-config/risk.yaml.
+through the normal loop (``inspections.services.submit_inspection``). Periods and the due-date rule are those
+of the patrol plan (``inspections.patrols.period_due``: calendar periods from local midnight, Asia/Shanghai), which
+also folds the 街道/区 checks into its rows; the configuration is ``measure_checks`` in config/risk.yaml.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import selectinload
@@ -27,7 +26,7 @@ from hazardloop.extensions import db
 from hazardloop.hazards.models import Hazard
 from hazardloop.hazards.states import HazardStatus
 from hazardloop.inspections.models import Inspection, InspectionMode
-from hazardloop.inspections.patrols import PERIOD_LABELS, Period, next_period_start, period_start
+from hazardloop.inspections.patrols import PERIOD_LABELS, Period, PeriodDue, period_due, period_start
 from hazardloop.risk import rules as R
 from hazardloop.risk.models import RiskPoint
 from hazardloop.sites.models import Site
@@ -75,30 +74,6 @@ def measure_rules(rules: R.Rules | None = None) -> MeasureRules:
 
 
 @dataclass(frozen=True)
-class Due:
-    last_checked_at: dt.datetime | None
-    due_at: dt.datetime  # the end of the period in which the next check is required
-    overdue: bool  # a whole period passed without a check
-    checked_this_period: bool
-    period_ends_at: dt.datetime
-
-
-def due(period: Period, last_checked_at: dt.datetime | None, since: dt.datetime, now: dt.datetime,
-        zone: ZoneInfo) -> Due:
-    """When the next check of a measure is due: the end of the period after its last check; never checked, the
-    end of the period in which it began to count (``since``, the risk point's creation)."""
-    if last_checked_at is None:
-        due_at = next_period_start(period, period_start(period, min(since, now), zone))
-    else:
-        checked_in = period_start(period, min(last_checked_at, now), zone)
-        due_at = next_period_start(period, next_period_start(period, checked_in))
-    this_period = period_start(period, now, zone)
-    return Due(last_checked_at, due_at.astimezone(dt.UTC), now >= due_at,
-               last_checked_at is not None and last_checked_at >= this_period,
-               next_period_start(period, this_period).astimezone(dt.UTC))
-
-
-@dataclass(frozen=True)
 class MeasureCheck:
     """One control measure of one risk point and where it stands in its check period."""
 
@@ -108,7 +83,7 @@ class MeasureCheck:
     measure: Mapping[str, Any]
     checker: str
     period: Period
-    status: Due
+    status: PeriodDue
     checklist_id: str | None  # the checklist holding the measure's items (the inspection to start)
     open_hazards: list[dict[str, Any]]
 
@@ -122,7 +97,7 @@ class MeasureCheck:
 
     @property
     def last_checked_at(self) -> dt.datetime | None:
-        return self.status.last_checked_at
+        return self.status.last_at
 
     @property
     def due_at(self) -> dt.datetime:
@@ -134,7 +109,7 @@ class MeasureCheck:
 
     @property
     def checked_this_period(self) -> bool:
-        return self.status.checked_this_period
+        return self.status.done_this_period
 
     @property
     def period_ends_at(self) -> dt.datetime:
@@ -237,8 +212,8 @@ def measure_checks(site_filter: ColumnElement[bool], *, checker: str | None = No
             last = next((finished for mode, finished, answered in inspections.get(site.id, [])
                          if mode in modes and items <= answered), None)
             since = max(point.created_at, window) if last is None else point.created_at
-            status = due(period, last, since, now, zone)
-            if status.checked_this_period and not include_done:
+            status = period_due(period, last, since, now, zone)
+            if status.done_this_period and not include_done:
                 continue
             codes = list(measure.get("check_items") or [])
             out.append(MeasureCheck(

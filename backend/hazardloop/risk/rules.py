@@ -256,7 +256,9 @@ def region_level(rules: Rules, sites: Iterable[SiteSummary]) -> Level:
         return Level(RiskLevel.BLUE, ("辖区内无在册场所",))
     level = max((s.level for s in sites), key=ORDER.index)
     top = [s for s in sites if s.level == level]
-    reasons = [f"{top[0].name}（{top[0].summary}）" + (f" 等 {len(top)} 家" if len(top) > 1 else "")]
+    # A site whose level was never computed (no summary yet) still says its colour.
+    why = top[0].summary or COLOUR[level]
+    reasons = [f"{top[0].name}（{why}）" + (f" 等 {len(top)} 家" if len(top) > 1 else "")]
     high = sum(1 for s in sites if s.level in (RiskLevel.RED, RiskLevel.ORANGE))
     if high >= rules.region_min_sites and high / len(sites) >= rules.region_share and level != RiskLevel.RED:
         level = step_up(level, 1)

@@ -6,6 +6,7 @@ import marshmallow as ma
 from marshmallow import validate as V
 
 from hazardloop.apitools import LocalDateTime
+from hazardloop.console.schemas import ScopeArgsSchema
 from hazardloop.sites.schemas import SiteSchema
 from hazardloop.taxonomy import RiskLevel
 
@@ -175,7 +176,9 @@ class MeasureDueSchema(ma.Schema):
     overdue = ma.fields.Integer()
 
 
-class OverviewArgsSchema(ma.Schema):
+class OverviewArgsSchema(ScopeArgsSchema):
+    """The console overview's own filters (region_id, department_id) and the period of changes."""
+
     days = ma.fields.Integer(load_default=30, validate=V.Range(min=1, max=366),
                              metadata={"description": "统计最近多少天的等级变化"})
 

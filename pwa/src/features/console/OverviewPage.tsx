@@ -184,7 +184,7 @@ export function OverviewPage(props: { query: URLSearchParams }) {
         {(scope.region_id || scope.department_id) && <a href="/console" class="btn small">返回我的全部范围</a>}
       </div>
       <LoadState loaded={loaded}>{(d) => <OverviewBody data={d} scope={scope} />}</LoadState>
-      <RiskLevelsCard regionId={scope.region_id} />
+      <RiskLevelsCard regionId={scope.region_id} departmentId={scope.department_id} />
       <ReportFigures />
     </div>
   );

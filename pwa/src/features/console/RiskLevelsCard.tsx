@@ -1,10 +1,12 @@
 /**
  * 总览's 风险等级 card: the sites of my scope counted by level (红橙黄蓝) and the sites whose level changed in the
- * last period (from the audit chain's risk_level_changed / risk_levels_changed events). Loads on its own after
- * the overview's numbers, so it never holds them up.
+ * last period (from the audit chain's risk_level_changed / risk_levels_changed events), narrowed by the overview's
+ * region and department filters like the other cards. Loads on its own after the overview's numbers, so it never
+ * holds them up.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { apiPath, request } from '../../api/http';
+import { queryString } from './api';
 import { Banner, formatTime } from '../../ui/components';
 import type { RiskLevel } from './api';
 import { RISK_COLOURS, RISK_LABELS } from './logic';
@@ -28,7 +30,7 @@ function Level(props: { level: RiskLevel | null }) {
   return <span><i class="swatch" style={{ background: RISK_COLOURS[props.level] }} />{RISK_LABELS[props.level]}</span>;
 }
 
-export function RiskLevelsCard(props: { regionId?: string | null }) {
+export function RiskLevelsCard(props: { regionId?: string | null; departmentId?: string | null }) {
   const [days, setDays] = useState(30);
   const [data, setData] = useState<RiskOverview | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -38,12 +40,13 @@ export function RiskLevelsCard(props: { regionId?: string | null }) {
     setError(null);
     // After the first paint: the overview's own figures go first.
     const timer = setTimeout(() => {
-      request<RiskOverview>('GET', apiPath(`/risk/overview?days=${days}`), { expectJson: true })
+      const query = queryString({ days: String(days), region_id: props.regionId, department_id: props.departmentId });
+      request<RiskOverview>('GET', apiPath(`/risk/overview${query}`), { expectJson: true })
         .then((r) => live && setData(r.data as RiskOverview))
         .catch(() => live && setError('风险等级暂时无法加载。'));
     }, 0);
     return () => { live = false; clearTimeout(timer); };
-  }, [days, props.regionId]);
+  }, [days, props.regionId, props.departmentId]);
 
   const mapHref = `/console/map${props.regionId ? `?region_id=${props.regionId}` : ''}`;
   return (
@@ -61,7 +64,7 @@ export function RiskLevelsCard(props: { regionId?: string | null }) {
               <b>{data.counts[l] ?? 0}</b>
             </a>))}
         </div>
-        <p data-testid="risk-changes-summary">近 {data.days} 天等级变化：升级 <b>{data.raised}</b> 家，降级 <b>{data.lowered}</b> 家
+        <p data-testid="risk-changes-summary" data-total={data.total}>近 {data.days} 天等级变化：升级 <b>{data.raised}</b> 家，降级 <b>{data.lowered}</b> 家
           <span class="muted">（自 {formatTime(data.since)} 起，共 {data.total} 家在册场所）</span></p>
         {data.changes.length > 0 && (
           <table class="table" data-testid="risk-changes">

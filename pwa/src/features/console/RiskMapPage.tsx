@@ -1,7 +1,8 @@
 /**
  * 风险地图 (四色图 红橙黄蓝): grids drawn from their GeoJSON polygons and sites as points, with no tile server.
  * When the server names a tile layer (tiles in China are GCJ-02), the data is requested in GCJ-02 and the
- * tiles are laid under the chart in the same Web Mercator projection.
+ * tiles are laid under the chart in the same Web Mercator projection. The street or community chosen in 分区域
+ * (or the page's region) shows its own level with the reasons and its 风险分级管控清单 as XLSX.
  */
 import { ScatterChart } from 'echarts/charts';
 import { GeoComponent } from 'echarts/components';
@@ -12,6 +13,7 @@ import { Chart, echarts } from './charts';
 import { DENSITY_COLOURS, RISK_COLOURS, RISK_LABELS, densityBins, tileLayout, type Tile } from './logic';
 import { gridCollection, riskMapOption, type MapMode } from './options';
 import { LoadState, useLoad } from './ui';
+import { riskApi } from '../risk/api';
 import '../risk/risk.css';
 
 echarts.use([GeoComponent, ScatterChart]);
@@ -64,6 +66,37 @@ function SiteLevels(props: { sites: RiskFeature[] }) {
           </tr>))}</tbody>
       </table>
       {rows.length > 200 && <p class="muted">仅列出前 200 家，请按等级筛选或缩小区域。</p>}
+    </section>
+  );
+}
+
+/** 区域风险等级: the chosen street's or community's level, why, and its 风险分级管控清单 to download. */
+function RegionRiskPanel(props: { regionId: string | null }) {
+  const { regionId } = props;
+  const loaded = useLoad(() => (regionId ? riskApi.region(regionId) : Promise.resolve(null)), [regionId]);
+  if (!regionId) {
+    return (
+      <section class="panel" data-testid="region-risk" data-region="">
+        <p class="muted">在「分区域」中选择街道或社区，查看其风险等级及依据，并下载风险分级管控清单。</p>
+      </section>
+    );
+  }
+  return (
+    <section class="panel" data-testid="region-risk" data-region={regionId}>
+      <LoadState loaded={loaded}>{(region) => region && <>
+        <header class="panel-head">
+          <h2>{region.name} 风险等级</h2>
+          <div class="panel-actions">
+            <a class="btn small" href={riskApi.regionInventoryUrl(region.region_id)} download
+              data-testid="region-inventory">下载风险分级管控清单（XLSX）</a>
+          </div>
+        </header>
+        <p data-testid="region-level" data-level={region.level}>
+          <i class="swatch" style={{ background: RISK_COLOURS[region.level] }} /><b>{RISK_LABELS[region.level]}</b>
+          <span class="muted">（按辖区内在册场所的等级汇总：最高者定级，橙色及以上占比高时上调一级）</span>
+        </p>
+        <ul data-testid="region-reasons">{region.reasons.map((r) => <li key={r}>{r}</li>)}</ul>
+      </>}</LoadState>
     </section>
   );
 }
@@ -126,7 +159,7 @@ function FilterBar(props: { sites: RiskFeature[]; filters: Filters; onChange: (f
   );
 }
 
-function MapView(props: { map: RiskMap & { mapName: string } }) {
+function MapView(props: { map: RiskMap & { mapName: string }; regionId: string | null }) {
   const { map } = props;
   const [mode, setMode] = useState<MapMode>('risk');
   const [tiles, setTiles] = useState<Tile[]>([]);
@@ -171,6 +204,7 @@ function MapView(props: { map: RiskMap & { mapName: string } }) {
         </span>
       </div>
       <FilterBar sites={allSites} filters={filters} onChange={setFilters} showPoints={showPoints} onPoints={setShowPoints} />
+      <RegionRiskPanel regionId={filters.community || filters.street || props.regionId} />
       <div class="map-stage" data-testid="riskmap" data-points={showPoints ? 'on' : 'off'} data-mode={mode} data-tiles={map.tiles ? 'on' : 'off'}>
         {map.tiles && <TileLayer tiles={tiles} attribution={map.tiles.attribution} />}
         <Chart option={option} height="min(72vh, 46rem)" testid="chart-riskmap" label="四色风险地图" onReady={layoutTiles} />
@@ -197,7 +231,7 @@ export function RiskMapPage(props: { query: URLSearchParams }) {
   return (
     <div data-testid="riskmap-page">
       <div class="page-head"><h1>风险地图</h1><span class="muted">四色分级：红 · 橙 · 黄 · 蓝</span></div>
-      <LoadState loaded={loaded}>{(map) => <MapView key={map.mapName} map={map} />}</LoadState>
+      <LoadState loaded={loaded}>{(map) => <MapView key={map.mapName} map={map} regionId={regionId} />}</LoadState>
     </div>
   );
 }

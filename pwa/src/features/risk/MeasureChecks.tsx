@@ -1,6 +1,6 @@
 /**
- * 今日任务's 控制措施检查: the control measures I must check this period (the enterprise: its 企业/车间/班组/岗位
- * measures by 自查; a grid worker: the 街道/区 measures of the grids' sites), overdue first. 「开始检查」 opens the
+ * The enterprise home's 控制措施检查: the 企业/车间/班组/岗位 measures it must check this period by its 自查, overdue
+ * first (a grid worker's 街道/区 measures come in the patrol plan's rows on 今日任务 instead). 「开始检查」 opens the
  * inspection of the checklist holding the measure's items; answering them is the check (a 不符合 is a hazard).
  */
 import { useEffect, useState } from 'preact/hooks';

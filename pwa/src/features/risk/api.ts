@@ -88,6 +88,15 @@ export interface SiteRisk {
   points: RiskPoint[];
 }
 
+/** A grid's, community's or street's level by the rule of config/risk.yaml (GET /risk/regions/{id}). */
+export interface RegionRisk {
+  region_id: number;
+  name: string;
+  level: RiskLevel;
+  reasons: string[];
+  summary: string;
+}
+
 export interface ScaleEntry { value: number; label: string }
 export interface Band { level: RiskLevel; min?: number; above?: number; label: string }
 export interface RiskRules {
@@ -123,6 +132,9 @@ async function send<T>(method: string, path: string, json: unknown): Promise<T> 
 
 export const riskApi = {
   rules: () => get<RiskRules>('/risk/rules'),
+  region: (regionId: string | number) => get<RegionRisk>(`/risk/regions/${regionId}`),
+  /** 风险分级管控清单 of every site of the region I may see (a download, not a fetch). */
+  regionInventoryUrl: (regionId: string | number) => apiPath(`/risk/regions/${regionId}/inventory.xlsx`),
   site: (siteId: number) => get<SiteRisk>(`/risk/sites/${siteId}`),
   assess: (pointId: number, input: AssessInput) => send<SiteRisk>('POST', `/risk/points/${pointId}/assessments`, input),
   addPoint: (siteId: number, body: { name: string; kind: string; hazard_source: string; accident_types: string[];

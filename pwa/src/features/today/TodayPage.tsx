@@ -1,7 +1,10 @@
-/** 今日任务: 待复查 hazards of my grids, my open hazards against their deadlines, drafts, unsent work and 待巡查 sites. */
+/**
+ * 今日任务: 待复查 hazards of my grids, my open hazards against their deadlines, drafts, unsent work and 待巡查 sites
+ * (the patrol plan, each row also carrying the site's due 控制措施检查 of the 街道/区 tiers).
+ */
 import { useEffect, useState } from 'preact/hooks';
 import { PATROLS_KEY, refreshPatrols } from '../../api/data';
-import type { Hazard, PatrolPlan, Site } from '../../api/types';
+import type { Hazard, PatrolPlan, PatrolStatus } from '../../api/types';
 import { hazardsChanged, outboxStore, sessionStore } from '../../app-state';
 import { getCached } from '../../db/cache';
 import { listDrafts } from '../../db/drafts';
@@ -14,7 +17,6 @@ import { HazardRow } from '../hazards/HazardListPage';
 import { cachedHazards } from '../hazards/data';
 import { appRole, gridIds, todayLists } from '../hazards/logic';
 import { startInspection } from '../inspection/start';
-import { MeasureChecks } from '../risk/MeasureChecks';
 import { ScanButton } from '../scan/ScanButton';
 import { cachedSites, checklistsForSite, offlineDataStore } from '../sites/data';
 import { EnterpriseHome } from './EnterpriseHome';
@@ -66,7 +68,6 @@ function OfficialToday() {
       <ScanButton />
 
       <PatrolSection drafts={drafts} outbox={items} refreshedAt={offline.completedAt} />
-      <MeasureChecks mode="routine" />
 
       <h2>待复查 {lists ? `（${lists.toVerify.length}）` : ''}</h2>
       {!lists ? <p>正在加载…</p> : lists.toVerify.length === 0 ? <p class="muted">本网格没有等待复查的隐患。</p> : (
@@ -102,7 +103,10 @@ const LOCAL_WORK: Record<Exclude<LocalWork, null>, string> = {
   draft: '有未完成的检查', unsent: '已检查，待发送', sent: '已检查，已发送',
 };
 
-/** 待巡查: the cached patrol plan (overdue first), revalidated when reachable; a row starts the patrol. */
+/**
+ * 待巡查: the cached patrol plan (overdue first), revalidated when reachable, with the sites' due control measure
+ * checks in the same rows; a row starts the inspection of its site.
+ */
 function PatrolSection(props: { drafts: Draft[]; outbox: OutboxItem[]; refreshedAt: string | null }) {
   const [entry, setEntry] = useState<CacheEntry<PatrolPlan> | null | undefined>(undefined);
   const [all, setAll] = useState(false);
@@ -121,17 +125,24 @@ function PatrolSection(props: { drafts: Draft[]; outbox: OutboxItem[]; refreshed
     };
   }, [props.refreshedAt]);
 
-  /** One checklist applies: straight into the form; several: the site page lets the user choose. */
-  async function begin(site: Site) {
+  /**
+   * One checklist applies: straight into the form; several: the site page lets the user choose — unless the site
+   * owes only measure checks whose items are all in one checklist, which then opens.
+   */
+  async function begin(status: PatrolStatus, patrolDue: boolean) {
+    const { site } = status;
     setError(null);
     setBusy(site.id);
     try {
       const { items } = await checklistsForSite(site);
-      if (items.length !== 1) {
+      const measureLists = status.measure_checks?.checklist_ids ?? [];
+      const chosen = items.length === 1 ? items[0]
+        : !patrolDue && measureLists.length === 1 ? items.find((c) => c.id === measureLists[0]) : undefined;
+      if (!chosen) {
         navigate(`/sites/${site.id}`);
         return;
       }
-      const draft = await startInspection(site, items[0], { mode: 'routine' });
+      const draft = await startInspection(site, chosen, { mode: 'routine' });
       navigate(`/drafts/${draft.id}`);
     } catch (e) {
       setError((e as Error).message);
@@ -154,23 +165,27 @@ function PatrolSection(props: { drafts: Draft[]; outbox: OutboxItem[]; refreshed
             本期已巡查 {count.done} / {count.total} · 巡查计划更新于 {ago(entry.fetchedAt)}
           </p>
           {error && <Banner kind="error">{error}</Banner>}
-          {rows.length === 0 ? <p class="muted">本期所有场所均已巡查。</p> : (
+          {rows.length === 0 ? <p class="muted">本期所有场所均已巡查，控制措施均已检查。</p> : (
             <ul class="list" data-testid="patrols-due">
               {shown.map((r) => (
                 <li key={r.status.site.id} data-testid="patrol-due" data-site={r.status.site.id}
-                  data-overdue={r.overdue ? 'true' : 'false'}>
+                  data-overdue={r.overdue ? 'true' : 'false'} data-patrol={r.patrolDue ? 'due' : 'done'}
+                  data-measures={r.status.measure_checks?.count ?? 0}>
                   <div class="row" style="display:flex;gap:.5rem;align-items:center">
                     <a href={`/sites/${r.status.site.id}`} style="flex:1;text-decoration:none;color:inherit">
                       <b>{r.status.site.name}</b>
                       {r.overdue && <> <span class="badge level-major">逾期</span></>}
                       <br /><small>{r.status.site.grid_name ? `${r.status.site.grid_name} · ` : ''}
-                        {r.status.period_label}巡查 · {r.last}</small>
-                      <br /><span class={`deadline${r.overdue ? ' urgent' : ''}`}>{r.due}</span>
+                        {r.status.period_label}巡查 · {r.patrolDue ? r.last : '本期已巡查'}</small>
+                      {r.patrolDue && <><br /><span class={`deadline${r.patrolOverdue ? ' urgent' : ''}`}>
+                        巡查：{r.due}</span></>}
+                      {r.measures && <><br /><small data-testid="patrol-measures">{r.measures.reason}</small>
+                        <br /><span class={`deadline${r.measures.overdue ? ' urgent' : ''}`}>措施检查：{r.measures.due}</span></>}
                       {r.local && <small> · {LOCAL_WORK[r.local]}</small>}
                     </a>
                     <button type="button" class="btn small" data-testid="start-patrol" disabled={busy !== null}
-                      onClick={() => void begin(r.status.site)}>
-                      {busy === r.status.site.id ? '正在打开…' : '开始巡查'}
+                      onClick={() => void begin(r.status, r.patrolDue)}>
+                      {busy === r.status.site.id ? '正在打开…' : r.patrolDue ? '开始巡查' : '开始检查'}
                     </button>
                   </div>
                 </li>

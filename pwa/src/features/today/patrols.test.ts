@@ -99,6 +99,27 @@ describe('patrol rows', () => {
     ]);
   });
 
+  it('keeps a patrolled site whose control measure checks are due, in the one list by the earliest due time', () => {
+    const measures = (dueAt: string, overdue: boolean) => ({
+      count: 2, overdue, due_at: dueAt, names: ['疏散通道、安全出口保持畅通', '按标准配置灭火器并保持完好有效'],
+      checklist_ids: ['fire-small-shop'], reason: '管控措施检查到期：疏散通道、安全出口保持畅通；按标准配置灭火器并保持完好有效',
+    });
+    const measureOnly = status(6, '只差措施检查', { patrolled_this_period: true, patrol_due: false,
+      last_patrolled_at: '2026-11-02T10:00:00+08:00', due_at: '2027-01-01T00:00:00+08:00',
+      measure_checks: measures('2026-11-23T00:00:00+08:00', false) });
+    const overdueMeasures = status(7, '措施检查逾期', { patrolled_this_period: true, patrol_due: false,
+      last_patrolled_at: '2026-11-02T10:00:00+08:00', due_at: '2027-01-01T00:00:00+08:00',
+      measure_checks: measures('2026-10-01T00:00:00+08:00', true) });
+    const rows = patrolRows(plan(october, done, measureOnly, overdueMeasures), FETCHED, [], [], NOW);
+    expect(rows.map((r) => [r.status.site.name, r.patrolDue, r.overdue, r.measures?.due ?? null])).toEqual([
+      ['措施检查逾期', false, true, '已逾期 50 天'],
+      ['只差措施检查', false, false, '11月22日前'], // its measures are due before October's patrol
+      ['十月巡过', true, false, null],
+    ]);
+    expect(rows[1].measures?.reason).toMatch(/^管控措施检查到期：/);
+    expect(patrolledCount(plan(october, done, measureOnly, overdueMeasures), NOW)).toEqual({ done: 3, total: 4 });
+  });
+
   it('has nothing to show without a cached plan', () => {
     expect(patrolRows(undefined, null, [], [], NOW)).toEqual([]);
     expect(patrolledCount(undefined, NOW)).toEqual({ done: 0, total: 0 });

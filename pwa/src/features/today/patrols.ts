@@ -1,4 +1,7 @@
-/** 待巡查 rows for 今日任务, pure: the cached plan re-judged on the device clock, and work done on this phone. */
+/**
+ * 待巡查 rows for 今日任务, pure: the cached plan re-judged on the device clock, and work done on this phone. A row is
+ * a site owing its periodic patrol, a due 控制措施检查 (管控层级 街道/区), or both, in one list.
+ */
 import type { PatrolPlan, PatrolStatus } from '../../api/types';
 import type { Draft, OutboxItem } from '../../db/types';
 
@@ -7,9 +10,15 @@ export type LocalWork = 'draft' | 'unsent' | 'sent' | null;
 
 export interface PatrolRow {
   status: PatrolStatus;
+  /** The periodic patrol is owed (re-judged now), and overdue. */
+  patrolDue: boolean;
+  patrolOverdue: boolean;
+  /** The patrol or a measure check is overdue. */
   overdue: boolean;
   due: string;
   last: string;
+  /** The due measure checks: the server's reason and their own due text. */
+  measures: { reason: string; due: string; overdue: boolean } | null;
   local: LocalWork;
 }
 
@@ -43,23 +52,43 @@ export function needsPatrol(status: PatrolStatus, now: number): boolean {
   return !status.patrolled_this_period || new Date(status.period_ends_at).getTime() <= now;
 }
 
+/** The earliest instant the row owes something: its patrol (when owed) and its measure checks. */
+function nextDue(row: PatrolRow): number {
+  const times = row.patrolDue || !row.status.measure_checks ? [new Date(row.status.due_at).getTime()] : [];
+  if (row.status.measure_checks) times.push(new Date(row.status.measure_checks.due_at).getTime());
+  return Math.min(...times);
+}
+
 /**
- * 待巡查 from the cached plan: overdue first (most overdue at the top), then by due time, ties in the server's order;
- * sites inspected on this phone since the plan was fetched go to the end, since the next refresh will drop them.
+ * 待巡查 from the cached plan: overdue first, then by the earliest due time (the patrol's or a measure check's), ties
+ * in the server's order; sites inspected on this phone since the plan was fetched go to the end, since the next
+ * refresh will drop them.
  */
 export function patrolRows(plan: PatrolPlan | undefined, fetchedAt: string | null, drafts: Draft[],
   outbox: OutboxItem[], now: number): PatrolRow[] {
   const order = new Map((plan?.items ?? []).map((s, i) => [s, i]));
-  const rows = (plan?.items ?? []).filter((s) => needsPatrol(s, now)).map((status): PatrolRow => ({
-    status,
-    overdue: status.overdue || new Date(status.due_at).getTime() <= now,
-    due: dueText(status.due_at, now),
-    last: status.last_patrolled_at ? `上次巡查 ${monthDay(new Date(status.last_patrolled_at))}` : '从未巡查',
-    local: localWork(status.site.id, fetchedAt, drafts, outbox),
-  }));
+  const rows = (plan?.items ?? []).filter((s) => needsPatrol(s, now) || s.measure_checks).map((status): PatrolRow => {
+    const patrolDue = needsPatrol(status, now);
+    const checks = status.measure_checks;
+    const measures = checks ? {
+      reason: checks.reason, due: dueText(checks.due_at, now),
+      overdue: checks.overdue || new Date(checks.due_at).getTime() <= now,
+    } : null;
+    const patrolOverdue = patrolDue && (status.overdue || new Date(status.due_at).getTime() <= now);
+    return {
+      status,
+      patrolDue,
+      patrolOverdue,
+      overdue: patrolOverdue || Boolean(measures?.overdue),
+      due: dueText(status.due_at, now),
+      last: status.last_patrolled_at ? `上次巡查 ${monthDay(new Date(status.last_patrolled_at))}` : '从未巡查',
+      measures,
+      local: localWork(status.site.id, fetchedAt, drafts, outbox),
+    };
+  });
   const done = (r: PatrolRow) => (r.local === 'sent' || r.local === 'unsent' ? 1 : 0);
   return rows.sort((a, b) => done(a) - done(b) || Number(b.overdue) - Number(a.overdue)
-    || new Date(a.status.due_at).getTime() - new Date(b.status.due_at).getTime()
+    || nextDue(a) - nextDue(b)
     // Ties keep the server's order (by name, then id): a grid worker sees the list the supervisor sees.
     || order.get(a.status)! - order.get(b.status)!);
 }
