@@ -13,6 +13,7 @@ from flask_sqlalchemy import SQLAlchemy
 from hazardloop.cluster import ClusterRQ
 from hazardloop.database import Base
 from hazardloop.errors import PROBLEM_CONTENT_TYPE, ProblemResponsesPlugin, ProblemSchema
+from hazardloop.replica import RoutingSession
 
 
 class HazardApi(Api):
@@ -50,7 +51,8 @@ def _decimal_as_string(converter: Any, field: ma.fields.Field, ret: dict[str, An
     return {"type": "string", "format": "decimal"}
 
 
-db = SQLAlchemy(model_class=Base)
+# Reads of views marked @reads_replica may go to the hot standby (replica.py); all else to DATABASE_URL.
+db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
 migrate = Migrate()
 api = HazardApi()
 rq = ClusterRQ()  # its cron scheduler claims each tick once across the nodes (cluster.py)

@@ -113,16 +113,20 @@ def test_two_worker_nodes_run_each_periodic_tick_once(app, tmp_path):
     for name in ("node-a", "node-b"):  # two machines: each its own storage folder, only Redis and PG shared
         node_env = {**env, "STORAGE_DIR": str(tmp_path / name), "HAZARDLOOP_INSTANCE_PATH": str(tmp_path / name)}
         nodes.append(start_node(name, node_env, tmp_path / f"{name}.log"))
-    logs = "\n".join(f"--- {n}\n" + (tmp_path / f"{n}.log").read_text()[-2000:] for n in ("node-a", "node-b"))
+
+    def logs() -> str:
+        return "\n".join(f"--- {n}\n" + (tmp_path / f"{n}.log").read_text()[-2000:] for n in ("node-a", "node-b"))
+
     try:
-        deadline = time.monotonic() + 60
+        # A worker node's start (app, RQ, its cron child) takes ~5 s on an idle machine and ~60 s at load 15.
+        deadline = time.monotonic() + 150
         while len(CronScheduler.all(conn)) < 2 and time.monotonic() < deadline:
-            assert all(node.poll() is None for node in nodes), logs
+            assert all(node.poll() is None for node in nodes), logs()
             time.sleep(0.2)
-        assert len(CronScheduler.all(conn)) == 2, "the two nodes' cron schedulers did not both start"
+        assert len(CronScheduler.all(conn)) == 2, f"the two nodes' cron schedulers did not both start\n{logs()}"
         both_up = dt.datetime.now(dt.UTC)
         while dt.datetime.now(dt.UTC) < both_up + dt.timedelta(seconds=OBSERVE_S):
-            assert all(node.poll() is None for node in nodes), logs
+            assert all(node.poll() is None for node in nodes), logs()
             time.sleep(0.5)
     finally:
         for node in nodes:

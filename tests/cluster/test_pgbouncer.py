@@ -24,8 +24,8 @@ from sqlalchemy.exc import OperationalError
 
 from hazardloop.config import engine_options
 from tests.conftest import ApiClient, free_port, make_test_config
-from tests.security.test_body_ids import gps_photo, hazard_body
 from tests.support.cli import HAZARDLOOP
+from tests.support.photos import gps_photo, hazard_body
 
 PGBOUNCER = shutil.which("pgbouncer") or ("/usr/sbin/pgbouncer" if Path("/usr/sbin/pgbouncer").exists() else None)
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 import io
 import os
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,10 +19,10 @@ from sqlalchemy import select
 
 from hazardloop.evidence.services import original_key
 from hazardloop.evidence.storage import build_storage
-from tests.conftest import free_port
-from tests.evidence.imagefiles import jpeg
-from tests.imports.test_site_import import shop, site_count, xlsx
 from tests.support.cli import HAZARDLOOP
+from tests.support.imagefiles import jpeg
+from tests.support.s3 import moto_s3_server
+from tests.support.site_files import shop, site_count, xlsx
 
 BUCKET = "city-evidence"
 
@@ -32,26 +30,8 @@ BUCKET = "city-evidence"
 @pytest.fixture(scope="module")
 def s3_server() -> Iterator[str]:
     """moto's S3 server as its own process on a loopback port."""
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    import boto3
-    import botocore.exceptions
-
-    client = boto3.client("s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id="test",
-                          aws_secret_access_key="test")
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            client.create_bucket(Bucket=BUCKET)
-            break
-        except botocore.exceptions.EndpointConnectionError:
-            assert server.poll() is None and time.monotonic() < deadline, "moto's S3 server did not start"
-            time.sleep(0.1)
-    yield url
-    server.terminate()
-    server.wait(10)
+    with moto_s3_server(BUCKET) as url:
+        yield url
 
 
 def s3_settings(url: str) -> dict[str, str]:

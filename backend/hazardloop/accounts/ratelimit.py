@@ -19,7 +19,9 @@ from dataclasses import dataclass
 
 import redis
 from flask import Flask, current_app
-from limits import RateLimitItem, parse, storage, strategies
+from limits import RateLimitItem, parse, strategies
+
+from hazardloop.redis_connection import connect, rate_limit_storage
 
 log = logging.getLogger(__name__)
 
@@ -88,12 +90,12 @@ class LoginThrottle:
 
 
 def init_app(app: Flask) -> None:
-    uri = app.config["RATELIMIT_STORAGE_URI"]
-    store = storage.storage_from_string(uri, socket_connect_timeout=1, socket_timeout=1)
+    # Built where every Redis client is (a Sentinel-watched Redis is followed through a failover).
+    store = rate_limit_storage(app.config, socket_connect_timeout=1, socket_timeout=1)
     app.extensions["login_throttle"] = LoginThrottle(
         limiter=strategies.MovingWindowRateLimiter(store),
         per_address=parse(app.config["LOGIN_LIMIT_PER_ADDRESS"]),
-        redis=redis.Redis.from_url(uri, socket_connect_timeout=1, socket_timeout=1),
+        redis=connect(app.config, socket_connect_timeout=1, socket_timeout=1),
         prefix=app.config["RATELIMIT_KEY_PREFIX"],
         free_failures=app.config["LOGIN_FREE_FAILURES"],
         backoff_base_s=app.config["LOGIN_BACKOFF_BASE_S"],

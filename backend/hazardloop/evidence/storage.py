@@ -39,6 +39,9 @@ class Storage(Protocol):
     def delete(self, key: str) -> None:
         """Remove ``key`` if present."""
 
+    def open(self, key: str) -> tuple[Iterator[bytes], int]:
+        """The bytes under ``key`` as chunks read while they are sent, and their size; raises FileNotFoundError."""
+
 
 class LocalStorage:
     """Files under one directory; written to a temporary file, fsynced, then renamed into place."""
@@ -94,12 +97,26 @@ class LocalStorage:
     def get(self, key: str) -> bytes:
         return self.path(key).read_bytes()
 
+    def open(self, key: str) -> tuple[Iterator[bytes], int]:
+        f = self.path(key).open("rb")
+        return _chunks_of(f), os.fstat(f.fileno()).st_size
+
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
 
     def delete(self, key: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             self.path(key).unlink()
+
+
+CHUNK_BYTES = 64 * 1024
+
+
+def _chunks_of(f: IO[bytes]) -> Iterator[bytes]:
+    """The file's bytes in chunks; closed when read to the end or when the response is closed early."""
+    with f:
+        while chunk := f.read(CHUNK_BYTES):
+            yield chunk
 
 
 def _fsync_dir(path: Path) -> None:
@@ -126,9 +143,16 @@ class S3Storage:
                 import boto3
             except ImportError as exc:  # an optional dependency
                 raise StorageError("S3 存储需要 boto3：pip install 'hazardloop[s3]'") from exc
+            from botocore.config import Config
+
+            # SigV4 everywhere (MinIO and the newer regions accept nothing else, presigned addresses included);
+            # a private endpoint (MinIO) is addressed by path: its bucket names are not DNS names.
+            config = Config(signature_version="s3v4",
+                            s3={"addressing_style": "path"} if endpoint_url else None)
             client = boto3.client(
                 "s3", endpoint_url=endpoint_url or None, region_name=region or None,
                 aws_access_key_id=access_key_id or None, aws_secret_access_key=secret_access_key or None,
+                config=config,
             )
         self.client = client
         self.bucket = bucket
@@ -146,8 +170,20 @@ class S3Storage:
                                ContentType=content_type, ContentMD5=md5)
 
     def put_file(self, key: str, path: str, content_type: str) -> None:
+        """One PUT (a file is at most PHOTO_MAX_BYTES) streamed from the spooled file, never read whole into memory."""
+        import base64
+        import hashlib
+
         try:
-            self.put(key, Path(path).read_bytes(), content_type)  # at most PHOTO_MAX_BYTES: one PUT
+            md5 = hashlib.md5(usedforsecurity=False)
+            with open(path, "rb") as f:
+                while chunk := f.read(CHUNK_BYTES):
+                    md5.update(chunk)
+                size = f.tell()
+                f.seek(0)
+                self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=f, ContentLength=size,
+                                       ContentType=content_type,
+                                       ContentMD5=base64.b64encode(md5.digest()).decode())
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path)
@@ -161,6 +197,32 @@ class S3Storage:
         except self.client.exceptions.NoSuchKey as exc:
             raise FileNotFoundError(key) from exc
         return response["Body"].read()  # type: ignore[no-any-return]
+
+    def open(self, key: str) -> tuple[Iterator[bytes], int]:
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=self._key(key))
+        except self.client.exceptions.NoSuchKey as exc:
+            raise FileNotFoundError(key) from exc
+        body = response["Body"]
+
+        def chunks() -> Iterator[bytes]:
+            try:
+                yield from body.iter_chunks(CHUNK_BYTES)
+            finally:
+                body.close()
+
+        return chunks(), int(response["ContentLength"])
+
+    def signed_url(self, key: str, ttl_s: int, *, content_type: str, download_name: str | None = None) -> str:
+        """A GET address of ``key`` valid for ``ttl_s`` seconds (SigV4 presigned), the answer's headers fixed by it.
+
+        The bucket stays private: only a holder of this address, for this object and this long, can read it.
+        """
+        params: dict[str, Any] = {"Bucket": self.bucket, "Key": self._key(key), "ResponseContentType": content_type,
+                                  "ResponseCacheControl": f"private, max-age={ttl_s}"}
+        if download_name:
+            params["ResponseContentDisposition"] = f'attachment; filename="{download_name}"'
+        return str(self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=ttl_s))
 
     def exists(self, key: str) -> bool:
         from botocore.exceptions import ClientError

@@ -23,12 +23,16 @@ from flask import Flask
 from rq import Queue, SimpleWorker, Worker
 from rq.executions import Execution
 from rq.job import Job
+from rq.utils import now as rq_now
 from rq.worker import WorkerStatus
 
 import hazardloop
 from hazardloop.extensions import db
 
 log = logging.getLogger(__name__)
+
+# Seconds after which a worker whose RQ scheduler died starts it again (RestartsItsScheduler).
+SCHEDULER_RESTART_S = 5
 
 
 class AppContextJobs:
@@ -41,7 +45,37 @@ class AppContextJobs:
             return super().perform_job(job, queue, execution)  # type: ignore[misc, no-any-return]
 
 
-class ForkingAppWorker(AppContextJobs, Worker):
+class RestartsItsScheduler:
+    """Start RQ's scheduler again soon after it died (mixed into RQ's worker classes).
+
+    The scheduler (it queues delayed jobs: photo holds, retries) is a child process that exits when it
+    loses Redis, as in a Sentinel failover; RQ starts it again only at its 10-minute maintenance, so
+    delayed jobs would wait that long. Here a dead one is restarted at the worker's next loop after
+    SCHEDULER_RESTART_S (the worker loops at least at every job, and the relay is one every 10 s). Once
+    per dead process: if another worker's scheduler took the lock meanwhile, RQ's own schedule applies.
+    """
+
+    scheduler: Any
+    last_cleaned_at: Any
+    _restart_tried_for: Any = None
+
+    @property
+    def should_run_maintenance_tasks(self) -> bool:
+        process = self.scheduler._process if self.scheduler is not None else None
+        if (process is not None and not process.is_alive() and process is not self._restart_tried_for
+                and self.last_cleaned_at is not None
+                and (rq_now() - self.last_cleaned_at).total_seconds() > SCHEDULER_RESTART_S):
+            return True
+        return super().should_run_maintenance_tasks  # type: ignore[misc, no-any-return]
+
+    def run_maintenance_tasks(self) -> None:
+        super().run_maintenance_tasks()  # type: ignore[misc]
+        # Reached only with Redis answering: a scheduler still dead now lost the lock to another worker's.
+        process = self.scheduler._process if self.scheduler is not None else None
+        self._restart_tried_for = process if process is not None and not process.is_alive() else None
+
+
+class ForkingAppWorker(RestartsItsScheduler, AppContextJobs, Worker):
     """RQ's forking worker: a killed or crashing job takes only its work-horse down."""
 
     def __init__(self, queues: Sequence[Queue], *, app: Flask, **kwargs: Any) -> None:
@@ -68,7 +102,7 @@ class ForkingAppWorker(AppContextJobs, Worker):
         self.set_state(WorkerStatus.IDLE)
 
 
-class InProcessAppWorker(AppContextJobs, SimpleWorker):
+class InProcessAppWorker(RestartsItsScheduler, AppContextJobs, SimpleWorker):
     """Jobs in the worker's own process (no fork): for platforms without fork, or debugging a job."""
 
     def __init__(self, queues: Sequence[Queue], *, app: Flask, **kwargs: Any) -> None:
