@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     from hazardloop import create_app
     from hazardloop.demo.seed import seed_demo
     from hazardloop.extensions import db
-    from tests.system.fuzzing import DEMO_PASSWORD, FUZZ_ROLES, FuzzReport, fuzz, log_in
+    from tests.support.fuzzing import DEMO_PASSWORD, FUZZ_ROLES, FuzzReport, fuzz, log_in
 
     modes = list(GenerationMode) if args.mode == "both" else [GenerationMode(args.mode)]
 

@@ -6,6 +6,7 @@ migrations once per database and run; each test then starts from empty tables.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import os
 import shutil
@@ -17,6 +18,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import psycopg
@@ -424,3 +426,132 @@ def cli_env(app: Flask) -> dict[str, str]:
         "PASSWORD_HASH_MEMORY_KIB": "1024",
         "PASSWORD_HASH_TIME_COST": "1",
     }
+
+
+# --- the people around one shop and hazards assigned with set deadlines (escalation, notifications, circulars …) ---
+
+@pytest.fixture
+def parties(district: District, make_site: Any, make_user: Any) -> SimpleNamespace:
+    """A shop in grid A1 and everyone the ladder may tell about it."""
+    shop = make_site(district.grid_a1)
+    return SimpleNamespace(
+        district=district, shop=shop,
+        owner=make_user("enterprise_user", site=shop),
+        worker=make_user("grid_worker", region=district.grid_a1),
+        street=make_user("supervisor", region=district.street_a),
+        office=make_user("supervisor", region=district.district),
+        fire=make_user("inspector", region=district.district, department=district.fire_dept),
+        elsewhere=make_user("supervisor", region=district.street_b),
+    )
+
+
+@pytest.fixture
+def assigned(parties: SimpleNamespace) -> Any:
+    """assigned(deadline, level="general") → a hazard of the shop assigned (交办) with that deadline."""
+
+    def make(deadline: dt.datetime, level: str = "general") -> Any:
+        from tests.support.deadlines import assign_hazard
+
+        return assign_hazard(parties, deadline=deadline, level=level)
+
+    return make
+
+
+@pytest.fixture
+def week_of_hazards(db: Any, parties: SimpleNamespace, make_site: Any, district: District) -> dict[str, int]:
+    """Street A: found this week — one due and closed on time, one overdue, one 重大 — and one found last week;
+    street B: one found this week (outside the scope)."""
+    from hazardloop.hazards.services import create_hazard
+    from hazardloop.hazards.states import HazardLevel, HazardSource
+    from hazardloop.taxonomy import Role
+    from tests.support.deadlines import assign_hazard, end_of, local
+
+    closed = assign_hazard(parties, deadline=end_of("2026-11-27"))
+    closed.status, closed.closed_at = "closed", local("2026-11-23 11:00")
+    late = assign_hazard(parties, deadline=end_of("2026-11-20"))
+    major = assign_hazard(parties, deadline=end_of("2026-12-20"), level="major")
+    old = assign_hazard(parties, deadline=end_of("2026-11-19"))
+    for hazard, found in ((closed, "2026-11-23 09:00"), (late, "2026-11-23 09:30"), (major, "2026-11-23 10:00"),
+                          (old, "2026-11-16 10:00")):
+        hazard.found_at = local(found)
+    other = make_site(district.grid_b1)
+    create_hazard(site=other, source=HazardSource.GRID_PATROL, description="电动车违规充电",
+                  level=HazardLevel.GENERAL, domain="fire", actor=parties.worker, actor_role=Role.GRID_WORKER,
+                  found_at=local("2026-11-23 09:00"))
+    db.session.commit()
+    return {"closed": closed.id, "late": late.id, "major": major.id, "old": old.id}
+
+
+@pytest.fixture
+def world(district: Any, make_site: Any, make_user: Any, make_photo: Any) -> Any:
+    """Seven hazards in every state the console counts (``tests/support/world.py`` names them)."""
+    from tests.support.world import build_world
+
+    return build_world(district, make_site, make_user, make_photo)
+
+
+# --- a private Redis, and the app with its jobs there (the outbox and ladder fault tests) -----------------------
+
+@pytest.fixture
+def private_redis() -> Iterator[PrivateRedis]:
+    """A Redis server of this test's own, to stop and start (the shared test Redis stays up)."""
+    server = PrivateRedis()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fault_app(app: Flask, private_redis: PrivateRedis, tmp_path: Path) -> Iterator[Flask]:
+    """The same database, with jobs on the private Redis (rate limits stay on the shared test Redis)."""
+    from hazardloop import create_app
+
+    config = make_test_config(app.config["SQLALCHEMY_DATABASE_URI"], private_redis.url, tmp_path)
+    config.update(RATELIMIT_STORAGE_URI=app.config["RATELIMIT_STORAGE_URI"], OUTBOX_RETRY_INTERVALS=[0, 0])
+    faulty = create_app(config)
+    with faulty.app_context():
+        yield faulty
+        from hazardloop.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
+
+
+# --- SMS providers: a local stand-in speaking their HTTP APIs (notifications, 群众举报 replies) ------------------
+
+@pytest.fixture
+def stand_in() -> Iterator[Any]:
+    """A local HTTP server answering like 阿里云's or 腾讯云's SMS API and keeping what it received."""
+    from tests.support.sms import serve_stand_in
+
+    with serve_stand_in() as state:
+        yield state
+
+
+@pytest.fixture
+def provider(app: Flask, stand_in: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """provider("tencent" | "aliyun") → the stand-in, with the app sending SMS through it."""
+    from tests.support.sms import use_provider
+
+    return lambda name: use_provider(app, stand_in, monkeypatch, name)
+
+
+# --- the authenticated fuzz (tests/system, tests/selfchecks) ------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def fuzz_demo(_session_app: Flask) -> Iterator[tuple[Flask, dict[str, Any]]]:
+    """The demo district seeded once for this module, and a logged-in session for each fuzzing role."""
+    from hazardloop.demo.seed import seed_demo
+    from hazardloop.extensions import db
+    from tests.support.fuzzing import DEMO_PASSWORD, FUZZ_ROLES, log_in
+
+    app = _session_app
+    _empty_tables(app)
+    reset_redis(redis.Redis.from_url(app.config["REDIS_URL"]))
+    with app.app_context():
+        seed_demo(password=DEMO_PASSWORD)
+        db.session.commit()
+        identities = {role: log_in(app, role) for role in FUZZ_ROLES}
+        db.session.remove()
+    yield app, identities
+    _empty_tables(app)

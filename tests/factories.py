@@ -152,3 +152,122 @@ class _Firing:
             self("approve_extension")
         elif state != "requested":
             raise ValueError(f"extension is 'requested' or 'approved', not {state!r}")
+
+
+class LiveData:
+    """The live server's own database, opened with the backend's services to lay out what a browser journey starts
+    from — regions, 部门, people, 场所 and 隐患 moved by the real transitions — before its pages change anything.
+
+    ``with LiveData(live_server) as data:`` builds an app on the server's environment; leaving the block commits
+    and closes its connections, so the server (another process) sees the rows.
+    """
+
+    def __init__(self, live_server: Any) -> None:
+        self.live_server = live_server
+        self.now = utcnow()
+
+    def __enter__(self) -> LiveData:
+        import os
+        from unittest import mock
+
+        from hazardloop import create_app
+
+        with mock.patch.dict(os.environ, self.live_server.env):
+            app = create_app({"SCHEMA_CHECK": False})
+        self._context = app.app_context()
+        self._context.push()
+        return self
+
+    def __exit__(self, error: type[BaseException] | None, *_: Any) -> None:
+        from hazardloop.extensions import db
+
+        if error is None:
+            db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+        self._context.pop()
+
+    def region(self, name: str, level: str, parent: Any = None, **fields: Any) -> Any:
+        """A 区/街道/社区/网格 under ``parent`` (``fields``: code, boundary)."""
+        from hazardloop.extensions import db
+        from hazardloop.regions.services import create_region
+
+        region = create_region(name=name, level=level, parent=parent, **fields)
+        db.session.flush()
+        return region
+
+    def demo_district(self) -> Any:
+        """The seeded demo district (the first district)."""
+        from sqlalchemy import select
+
+        from hazardloop.extensions import db
+        from hazardloop.regions.models import Region
+
+        district = db.session.scalar(select(Region).where(Region.level == "district").order_by(Region.id))
+        assert district is not None, "the live server's database holds no district"
+        return district
+
+    def department(self, region: Any, code: str, name: str, domains: list[str]) -> Any:
+        from hazardloop.extensions import db
+        from hazardloop.regions.services import create_department
+
+        department = create_department(region=region, code=code, name=name, domains=domains)
+        db.session.flush()
+        return department
+
+    def person(self, mobile: str, name: str, role: Role, *, password: str, region: Any = None, site: Any = None,
+               department: Any = None) -> Any:
+        """An account with one role in ``region`` (or for ``site``, in ``department``), logging in with ``password``."""
+        from hazardloop.accounts.services import GrantSpec, create_user
+
+        grant = GrantSpec(role, region_id=region.id if region else None, site_id=site.id if site else None,
+                          department_id=department.id if department else None)
+        return create_user(mobile=mobile, display_name=name, password=password, grants=[grant])
+
+    def site(self, name: str, grid: Any, address: str, **fields: Any) -> Any:
+        """A 场所 in ``grid`` (a 小餐饮 under 消防 and 九小场所 unless ``fields`` say otherwise)."""
+        from hazardloop.extensions import db
+        from hazardloop.sites.services import create_site
+
+        site = create_site({"name": name, "address": address, "grid_id": grid.id, "category": "small_restaurant",
+                            "domains": ["fire", "nine_small"], **fields}, actor=None)
+        db.session.flush()
+        return site
+
+    def photo(self, uploader: Any, colour: tuple[int, int, int]) -> Any:
+        """A small real JPEG of one colour, uploaded by ``uploader``."""
+        import io
+
+        from PIL import Image
+
+        from hazardloop.evidence.services import receive_photo
+        from hazardloop.extensions import db
+
+        buffer = io.BytesIO()
+        Image.new("RGB", (64, 48), colour).save(buffer, "JPEG", quality=90)
+        photo, _ = receive_photo(buffer.getvalue(), uploader=uploader)
+        db.session.flush()
+        return photo
+
+    def hazard(self, site: Any, description: str, *, finder: Any, level: str = "general", days_ago: float = 0,
+               assign_to: Any = None, deadline_in_days: float | None = None) -> Any:
+        """A 隐患 the grid worker ``finder`` found ``days_ago``; with ``assign_to`` also 交办 to that department, its
+        deadline then moved to ``deadline_in_days`` from now (negative: overdue), as the clock would."""
+        from hazardloop.extensions import db
+        from hazardloop.hazards.services import create_hazard
+
+        hazard = create_hazard(site=site, source=HazardSource.GRID_PATROL, description=description,
+                               level=HazardLevel(level), domain="fire", actor=finder, actor_role=Role.GRID_WORKER,
+                               found_at=self.now - dt.timedelta(days=days_ago))
+        if assign_to is not None:
+            self.step(hazard, "assign", by=finder, department_id=assign_to.id)
+            assert deadline_in_days is not None, "an assigned hazard has a deadline"
+            hazard.deadline_at = self.now + dt.timedelta(days=deadline_in_days)
+        db.session.commit()
+        return hazard
+
+    def step(self, hazard: Any, action: str, *, by: Any, **payload: Any) -> None:
+        """One transition of the workflow table, fired by ``by``."""
+        from hazardloop.hazards.services import transition
+
+        transition(hazard, action, actor=by, payload=payload)

@@ -31,11 +31,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api.init_app(app)
     rq.init_app(app)
 
-    from hazardloop import errors, inputs, security
+    from hazardloop import errors, inputs, replica, security
     from hazardloop.accounts import auth, ratelimit
 
     security.init_app(app)
     errors.register_error_handlers(app)
+    replica.init_app(app)  # before auth: the session lookup of a marked read may be served by the standby
     auth.init_app(app)
     ratelimit.init_app(app)
     inputs.init_app(app)  # before the blueprints: it installs the bounded <int:…> converter

@@ -238,9 +238,10 @@ def register(app: Flask) -> None:
     from hazardloop.hazards.commands import audit_cli
     from hazardloop.outbox.commands import jobs_cli
     from hazardloop.risk.commands import risks_cli
+    from hazardloop.system.commands import backup_cli
 
     for command in (seed_demo_command, create_user_command, run_command, worker_command, checklists_cli,
-                    photos_cli, audit_cli, jobs_cli, risks_cli):
+                    photos_cli, audit_cli, jobs_cli, risks_cli, backup_cli):
         app.cli.add_command(command)
 
 

@@ -7,6 +7,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from hazardloop.redis_connection import redis_settings
+
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
@@ -51,15 +53,25 @@ def engine_options(database_url: str, options: dict[str, Any] | None = None,
     return options
 
 
-def from_environment(instance_path: Path) -> dict[str, Any]:
-    """Build the configuration mapping from environment variables."""
-    instance_path.mkdir(parents=True, exist_ok=True)
-    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'hazardloop.db'}"
+def sqlalchemy_url(database_url: str) -> str:
+    """A ``postgres://`` or ``postgresql://`` URL in SQLAlchemy's form for psycopg 3; others unchanged."""
     if database_url.startswith("postgres://"):
         database_url = "postgresql://" + database_url.removeprefix("postgres://")
     if database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
-    redis_url = os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
+    return database_url
+
+
+def from_environment(instance_path: Path) -> dict[str, Any]:
+    """Build the configuration mapping from environment variables."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    database_url = sqlalchemy_url(os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'hazardloop.db'}")
+    replica_url = sqlalchemy_url(os.environ.get("DATABASE_REPLICA_URL") or "") or None
+    if replica_url and not replica_url.startswith("postgresql"):
+        raise ValueError("DATABASE_REPLICA_URL 只能是 PostgreSQL 热备库（postgresql://…）的地址")
+    # REDIS_SENTINELS + REDIS_SENTINEL_MASTER: every Redis client follows a Sentinel failover (redis_connection.py).
+    redis = redis_settings(os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL, os.environ.get("REDIS_SENTINELS"),
+                           os.environ.get("REDIS_SENTINEL_MASTER") or None)
     pool_mode = (os.environ.get("DATABASE_POOL_MODE") or "session").strip().lower()
     if pool_mode not in ("session", "transaction"):
         raise ValueError(f"DATABASE_POOL_MODE 只能是 session 或 transaction，而不是 {pool_mode!r}")
@@ -68,7 +80,12 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": database_url,
         # "transaction" when DATABASE_URL is a PgBouncer in transaction mode (engine_options).
         "DATABASE_POOL_MODE": pool_mode,
-        "REDIS_URL": redis_url,
+        # A hot standby of DATABASE_URL for the reads of views marked @reads_replica (replica.py), used while
+        # its lag is at most REPLICA_MAX_LAG_S seconds (measured at most once per REPLICA_LAG_CHECK_S).
+        "DATABASE_REPLICA_URL": replica_url,
+        "REPLICA_MAX_LAG_S": float(os.environ.get("REPLICA_MAX_LAG_S") or 5),
+        "REPLICA_LAG_CHECK_S": float(os.environ.get("REPLICA_LAG_CHECK_S") or 1),
+        **redis,  # REDIS_URL, REDIS_SENTINELS, REDIS_SENTINEL_MASTER, RQ_CONNECTION(_CLASS), RATELIMIT_STORAGE_URI
         "STORAGE_DIR": os.environ.get("STORAGE_DIR") or str(instance_path / "storage"),
         "TIMEZONE": os.environ.get("TIMEZONE") or "Asia/Shanghai",
         # Largest request body; photo uploads have their own, smaller limit.
@@ -109,6 +126,9 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "S3_REGION": os.environ.get("S3_REGION") or None,
         "S3_ACCESS_KEY_ID": os.environ.get("S3_ACCESS_KEY_ID") or None,
         "S3_SECRET_ACCESS_KEY": os.environ.get("S3_SECRET_ACCESS_KEY") or None,
+        # With S3: 0 streams photo files through the app; N > 0 redirects an authorized request to a presigned
+        # address of the object valid N seconds (evidence/delivery.py). The bucket itself is never public.
+        "PHOTO_SIGNED_URL_TTL_S": int(os.environ.get("PHOTO_SIGNED_URL_TTL_S") or 0),
         # Sessions: offline phones keep working for 30 days; each use slides the expiry.
         "SESSION_LIFETIME_DAYS": int(os.environ.get("SESSION_LIFETIME_DAYS") or 30),
         # Secure unless the server is explicitly run on plain http for local use (`./dev up`, the browser tests).
@@ -125,7 +145,6 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "LOGIN_BACKOFF_BASE_S": int(os.environ.get("LOGIN_BACKOFF_BASE_S") or 30),
         "LOGIN_BACKOFF_MAX_S": int(os.environ.get("LOGIN_BACKOFF_MAX_S") or 900),
         "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS") or "30 per 15 minutes",
-        "RATELIMIT_STORAGE_URI": redis_url,
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX") or "hazardloop",
         "RATELIMIT_HEADERS_ENABLED": True,
         # argon2id cost; RFC 9106's second recommended option (64 MiB, 3 passes).
@@ -169,7 +188,6 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "PUBLIC_REPORT_LIMIT_PER_DEVICE": os.environ.get("PUBLIC_REPORT_LIMIT_PER_DEVICE") or "5 per hour",
         "PUBLIC_REPORT_MAX_BYTES": int(os.environ.get("PUBLIC_REPORT_MAX_BYTES") or 30 * 1024 * 1024),
         "REPORT_TRIAGE_WORKING_DAYS": int(os.environ.get("REPORT_TRIAGE_WORKING_DAYS") or 1),
-        "RQ_CONNECTION": redis_url,
         "RQ_QUEUES": ["default"],
         "RQ_ASYNC": True,
         "API_TITLE": "hazardloop API",

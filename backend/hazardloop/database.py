@@ -95,3 +95,29 @@ class DomainTags:
 def path_string(length: int = 255) -> String:
     """A string compared byte-wise, so prefix ranges on it can use a plain B-tree index."""
     return String(length).with_variant(String(length, collation="C"), "postgresql")  # type: ignore[return-value]
+
+
+def add_first_write(row: object) -> None:
+    """Insert ``row`` as the request's first write; a unique key already taken (a concurrent copy of the same
+    client UUID, a second report of the month) raises IntegrityError and leaves the session usable.
+
+    On PostgreSQL a SAVEPOINT keeps the request's transaction alive after the conflict. On SQLite, pysqlite
+    opens its transaction only before a DML statement, so a SAVEPOINT as the first write would be a
+    transaction of its own whose RELEASE commits the row before what the request writes after it (its event,
+    its hazards): the INSERT opens the request's one transaction instead, and a conflict rolls it back —
+    callers write nothing before it.
+    """
+    from sqlalchemy.exc import IntegrityError
+
+    from hazardloop.extensions import db
+
+    if db.session.get_bind().dialect.name != "sqlite":
+        with db.session.begin_nested():
+            db.session.add(row)
+        return
+    db.session.add(row)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise

@@ -46,11 +46,17 @@ def tile_source(template: str | None) -> str | None:
     return f"{parts.scheme}://{'.'.join(labels)}{':' + port if port else ''}"
 
 
-def content_security_policy(tile_url_template: str | None, script_hashes: tuple[str, ...] = ()) -> str:
-    """The policy for pages: everything from this origin; images also from data:/blob: and the tile server."""
+def content_security_policy(tile_url_template: str | None, script_hashes: tuple[str, ...] = (),
+                            photo_origin: str | None = None) -> str:
+    """The policy for pages: everything from this origin; images also from data:/blob: and the tile server.
+
+    ``photo_origin``: the object store that signed photo addresses point to (PHOTO_SIGNED_URL_TTL_S), from
+    which pages show images and the service worker fetches them.
+    """
     images = ["'self'", "data:", "blob:"]
     if tiles := tile_source(tile_url_template):
         images.append(tiles)
+    images += [photo_origin] if photo_origin else []
     scripts = ["'self'", *(f"'sha256-{h}'" for h in script_hashes)]
     # 'unsafe-inline' styles: ECharts' tooltips and the documents' <style> need them; scripts stay strict.
     directives = {
@@ -59,7 +65,7 @@ def content_security_policy(tile_url_template: str | None, script_hashes: tuple[
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": images,
         "font-src": ["'self'", "data:"],
-        "connect-src": ["'self'"],
+        "connect-src": ["'self'", *([photo_origin] if photo_origin else [])],
         "media-src": ["'self'", "blob:"],
         "worker-src": ["'self'"],
         "manifest-src": ["'self'"],
@@ -108,7 +114,10 @@ def init_app(app: Flask) -> None:
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0,  # type: ignore[method-assign]
                                 x_prefix=0)
-    page_policy = content_security_policy(app.config.get("TILE_URL_TEMPLATE"))
+    from hazardloop.evidence.delivery import signed_url_origin
+
+    photo_origin = signed_url_origin(app.config)
+    page_policy = content_security_policy(app.config.get("TILE_URL_TEMPLATE"), photo_origin=photo_origin)
     docs_path = f"{app.config.get('OPENAPI_URL_PREFIX', '/api').rstrip('/')}{app.config.get('OPENAPI_SWAGGER_UI_PATH')}"
 
     @app.after_request
@@ -118,8 +127,9 @@ def init_app(app: Flask) -> None:
             headers["Content-Security-Policy"] = DATA_POLICY
         elif request.path == docs_path and response.mimetype == "text/html":
             headers["Content-Security-Policy"] = content_security_policy(
-                app.config.get("TILE_URL_TEMPLATE"), _inline_script_hashes(response))
-        else:
+                app.config.get("TILE_URL_TEMPLATE"), _inline_script_hashes(response), photo_origin)
+        elif "Content-Security-Policy" not in headers:
+            # A route's own stricter policy stays (an original photo is answered with ``sandbox``).
             headers["Content-Security-Policy"] = page_policy
         headers["X-Frame-Options"] = "DENY"
         headers["X-Content-Type-Options"] = "nosniff"

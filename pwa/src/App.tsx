@@ -7,6 +7,7 @@ import { AccountPage, LogoutButton, PasswordForm } from './features/account/Acco
 import { HazardListPage } from './features/hazards/HazardListPage';
 import { HazardPage } from './features/hazards/HazardPage';
 import { InspectionPage } from './features/inspection/InspectionPage';
+import { InspectionRecordPage } from './features/inspection/InspectionRecordPage';
 import { LoginPage } from './features/login/LoginPage';
 import { LazyPublicApp } from './features/public/LazyPublicApp';
 import { isPublicOnlyPath, isPublicPath } from './features/public/paths';
@@ -53,6 +54,9 @@ function route(path: string, query: URLSearchParams, enterprise: boolean): Scree
     return { title: '风险分级管控', back: `/sites/${p.id}`, body: <RiskPage key={p.id} siteId={Number(p.id)} /> };
   }
   if ((p = match('/s/:token', path))) return { title: '扫码', body: <QrPage token={p.token} /> };
+  if ((p = match('/inspections/:id', path))) {
+    return { title: '检查记录', body: <InspectionRecordPage key={p.id} id={Number(p.id)} /> };
+  }
   if ((p = match('/drafts/:id', path))) return { title: '检查', back: '/', body: <InspectionPage key={p.id} id={p.id} /> };
   if (path === '/hazards') return { title: '隐患', body: <HazardListPage filter={query.get('filter')} /> };
   if ((p = match('/hazards/:id', path))) {

@@ -8,6 +8,7 @@ import { deleteMeta, getMeta, setMeta, type StoredSession } from './db/meta';
 import { listItems } from './outbox/outbox';
 import { SyncLoop, type SyncStatus } from './outbox/sync';
 import { createStore } from './store';
+import { mergedLanding, replaceMergedSite } from './features/sites/merged';
 import type { OutboxItem } from './db/types';
 
 export const sessionStore = createStore<StoredSession | null>(null);
@@ -16,6 +17,8 @@ export const authExpiredStore = createStore(false);
 export const outboxStore = createStore<OutboxItem[]>([]);
 /** Bumped when a cached hazard changed (a workflow step was accepted), so open screens re-read it. */
 export const hazardsChanged = createStore(0);
+/** Bumped when the offline copy of my sites changed (a merged site replaced), so open screens re-read it. */
+export const sitesChanged = createStore(0);
 
 let refreshQueued = false;
 /** Re-read the outbox for the screens (coalesced: many progress events, one read). */
@@ -35,6 +38,9 @@ export const syncLoop = new SyncLoop({
     if (item.kind === 'transition' && item.state === 'sent' && item.response?.id) {
       void storeHazard(item.response as unknown as HazardDetail).then(() => hazardsChanged.set(Date.now()));
     }
+    // Recorded on the surviving site of a merge (合并重复场所): the phone's copy of the merged site is replaced.
+    const landing = item.state === 'sent' ? mergedLanding(item) : null;
+    if (landing) void replaceMergedSite(landing).then(() => sitesChanged.set(Date.now()));
     refreshOutbox();
   },
 });

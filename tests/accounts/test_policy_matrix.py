@@ -26,7 +26,7 @@ from hazardloop.public.models import PublicReport
 from hazardloop.regions.models import Department, Region
 from hazardloop.sites.models import Site
 from tests.conftest import ApiClient, _empty_tables, build_district, new_site, new_user, reset_redis
-from tests.evidence.imagefiles import jpeg
+from tests.support.imagefiles import jpeg
 
 ROLES = ["grid_worker", "inspector", "supervisor", "enterprise_user", "admin"]
 T, F = True, False

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import assert_problem
-from tests.console.conftest import world  # noqa: F401
 from tests.support.exports import read_xlsx
 
 
@@ -28,7 +27,7 @@ def escalate_to_the_top(client, hazard_id):
 
 
 @pytest.fixture
-def candidate(world, login):  # noqa: F811
+def candidate(world, login):
     """H1 (shop A1) escalated to the top rung: a 黑名单候选 for shop A1, as listed to the district office."""
     office = login(world.people.office)
     escalate_to_the_top(office, world.h1.id)
@@ -58,7 +57,7 @@ def ok(response):
     return response.get_json()
 
 
-def test_a_top_rung_case_becomes_a_candidate_with_enterprise_facts_only(world, candidate):  # noqa: F811
+def test_a_top_rung_case_becomes_a_candidate_with_enterprise_facts_only(world, candidate):
     assert candidate["status"] == "candidate" and candidate["site"]["id"] == world.shop_a1.id
     assert candidate["enterprise_name"] == world.shop_a1.name
     assert world.h1.number in candidate["reason"] and "逾期" in candidate["reason"]
@@ -67,7 +66,7 @@ def test_a_top_rung_case_becomes_a_candidate_with_enterprise_facts_only(world, c
     assert candidate["published_at"] is None and candidate["removable_after"] is None
 
 
-def test_the_scheduled_job_takes_candidates_in_before_anyone_looks(world, login, db):  # noqa: F811
+def test_the_scheduled_job_takes_candidates_in_before_anyone_looks(world, login, db):
     from hazardloop.blacklist.jobs import collect_blacklist_candidates
     from hazardloop.blacklist.models import BlacklistEntry
 
@@ -78,7 +77,7 @@ def test_the_scheduled_job_takes_candidates_in_before_anyone_looks(world, login,
     assert [(e.site_id, e.status) for e in entries] == [(world.shop_a1.id, "candidate")]
 
 
-def test_the_whole_process_is_recorded_step_by_step(world, candidate, login, db):  # noqa: F811
+def test_the_whole_process_is_recorded_step_by_step(world, candidate, login, db):
     from hazardloop.hazards.events import verify_chains
     from hazardloop.hazards.models import AuditEvent
 
@@ -111,7 +110,7 @@ def test_the_whole_process_is_recorded_step_by_step(world, candidate, login, db)
     assert verify_chains()[1] is None
 
 
-def test_removal_after_the_clean_period(world, candidate, login, db):  # noqa: F811
+def test_removal_after_the_clean_period(world, candidate, login, db):
     office = login(world.people.office)
     entry_id = candidate["id"]
     for name, note in (("collect", None), ("review", "同意"), ("approve", None), ("publish", None)):
@@ -123,7 +122,7 @@ def test_removal_after_the_clean_period(world, candidate, login, db):  # noqa: F
     assert removed["status"] == "removed" and removed["removed_at"]
 
 
-def test_a_new_candidate_after_publication_restarts_the_clean_period(world, candidate, login, db):  # noqa: F811
+def test_a_new_candidate_after_publication_restarts_the_clean_period(world, candidate, login, db):
     from hazardloop.database import utcnow
 
     office = login(world.people.office)
@@ -141,7 +140,7 @@ def test_a_new_candidate_after_publication_restarts_the_clean_period(world, cand
     assert removable > utcnow() + dt.timedelta(days=364)
 
 
-def test_an_upheld_objection_removes_at_once(world, candidate, login):  # noqa: F811
+def test_an_upheld_objection_removes_at_once(world, candidate, login):
     office = login(world.people.office)
     entry_id = candidate["id"]
     for name, note in (("collect", None), ("review", "同意"), ("approve", None), ("publish", None),
@@ -155,7 +154,7 @@ def test_an_upheld_objection_removes_at_once(world, candidate, login):  # noqa: 
     ([], "publish"), ([], "remove"), ([], "object"), (["collect"], "approve"),
     (["collect", ("review", "同意")], "collect"), (["collect", ("review", "同意"), "approve"], "dismiss"),
 ])
-def test_invalid_steps_are_409_naming_the_state_and_the_allowed_steps(world, candidate, login, status_steps,  # noqa: F811
+def test_invalid_steps_are_409_naming_the_state_and_the_allowed_steps(world, candidate, login, status_steps,
                                                                       invalid):
     office = login(world.people.office)
     for s in status_steps:
@@ -165,7 +164,7 @@ def test_invalid_steps_are_409_naming_the_state_and_the_allowed_steps(world, can
     assert body["current_status"] and isinstance(body["allowed_steps"], list)
 
 
-def test_dismissal_ends_the_entry_and_a_later_case_opens_a_new_one(world, candidate, login):  # noqa: F811
+def test_dismissal_ends_the_entry_and_a_later_case_opens_a_new_one(world, candidate, login):
     office = login(world.people.office)
     assert ok(step(office, candidate["id"], "dismiss", "已整改完毕，不予列入"))["status"] == "dismissed"
     escalate_to_the_top(office, world.h2.id)
@@ -173,14 +172,14 @@ def test_dismissal_ends_the_entry_and_a_later_case_opens_a_new_one(world, candid
     assert statuses == ["candidate", "dismissed"]
 
 
-def test_resending_a_step_with_its_client_event_id_is_a_no_op(world, candidate, login):  # noqa: F811
+def test_resending_a_step_with_its_client_event_id_is_a_no_op(world, candidate, login):
     office = login(world.people.office)
     first = ok(step(office, candidate["id"], "collect", client_event_id="blk-0001-collect"))
     again = ok(step(office, candidate["id"], "collect", client_event_id="blk-0001-collect"))
     assert first["status"] == again["status"] == "collected" and len(again["steps"]) == 1
 
 
-def test_scope_and_roles(world, candidate, login):  # noqa: F811
+def test_scope_and_roles(world, candidate, login):
     entry_id = candidate["id"]
     assert_problem(login(world.people.street_b).get(f"/api/v1/blacklist/{entry_id}"), 404, "not_found")
     assert_problem(step(login(world.people.street_b), entry_id, "collect"), 404, "not_found")
@@ -193,14 +192,14 @@ def test_scope_and_roles(world, candidate, login):  # noqa: F811
     assert_problem(login(world.people.office).get("/api/v1/blacklist/999999"), 404, "not_found")
 
 
-def test_bad_input_is_a_problem(world, candidate, login):  # noqa: F811
+def test_bad_input_is_a_problem(world, candidate, login):
     office = login(world.people.office)
     assert_problem(step(office, candidate["id"], "burn"), 422, "validation_failed")
     assert_problem(office.get("/api/v1/blacklist?status=famous"), 422, "validation_failed")
     assert_problem(office.get("/api/v1/blacklist?cursor=%%%"), 422, "validation_failed")
 
 
-def test_paging_and_the_status_filter(world, candidate, login):  # noqa: F811
+def test_paging_and_the_status_filter(world, candidate, login):
     office = login(world.people.office)
     escalate_to_the_top(office, world.h6.id)  # the building site: a second enterprise
     first = ok(office.get("/api/v1/blacklist?limit=1"))
@@ -211,7 +210,7 @@ def test_paging_and_the_status_filter(world, candidate, login):  # noqa: F811
     assert [e["id"] for e in ok(office.get("/api/v1/blacklist?status=collected"))["items"]] == [candidate["id"]]
 
 
-def test_blacklist_xlsx(world, candidate, login):  # noqa: F811
+def test_blacklist_xlsx(world, candidate, login):
     [rows] = read_xlsx(login(world.people.office), "/api/v1/blacklist.xlsx").values()
     assert rows[0] == ("编号", "单位名称", "统一社会信用代码", "状态", "列入事由", "列为候选时间", "公布时间",
                        "最早可移出时间", "移出时间")

@@ -1,5 +1,5 @@
-"""Fixtures of the 通报 tests: the people around one shop, a week of hazards in street A, and factories
-that hand-build hazards, inspections and 挂牌督办 records at given local times."""
+"""Fixtures of the 通报 tests: factories that hand-build hazards, inspections and 挂牌督办 records at given local
+times (the people around one shop and a week of hazards in street A are the root conftest's)."""
 
 from __future__ import annotations
 
@@ -9,32 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.escalation.conftest import parties  # noqa: F401
-from tests.support.deadlines import assign_hazard, end_of, local
-
-
-@pytest.fixture
-def week_of_hazards(db, parties, make_site, district):  # noqa: F811 — parties is the fixture imported above
-    """Street A: found this week — one due and closed on time, one overdue, one 重大 — and one found last week;
-    street B: one found this week (outside the scope)."""
-    from hazardloop.hazards.services import create_hazard
-    from hazardloop.hazards.states import HazardLevel, HazardSource
-    from hazardloop.taxonomy import Role
-
-    closed = assign_hazard(parties, deadline=end_of("2026-11-27"))
-    closed.status, closed.closed_at = "closed", local("2026-11-23 11:00")
-    late = assign_hazard(parties, deadline=end_of("2026-11-20"))
-    major = assign_hazard(parties, deadline=end_of("2026-12-20"), level="major")
-    old = assign_hazard(parties, deadline=end_of("2026-11-19"))
-    for hazard, found in ((closed, "2026-11-23 09:00"), (late, "2026-11-23 09:30"), (major, "2026-11-23 10:00"),
-                          (old, "2026-11-16 10:00")):
-        hazard.found_at = local(found)
-    other = make_site(district.grid_b1)
-    create_hazard(site=other, source=HazardSource.GRID_PATROL, description="电动车违规充电",
-                  level=HazardLevel.GENERAL, domain="fire", actor=parties.worker, actor_role=Role.GRID_WORKER,
-                  found_at=local("2026-11-23 09:00"))
-    db.session.commit()
-    return {"closed": closed.id, "late": late.id, "major": major.id, "old": old.id}
+from tests.support.deadlines import end_of, local
 
 
 @pytest.fixture
@@ -49,7 +24,7 @@ def hazard_list():
 
 
 @pytest.fixture
-def make_inspection(db, checklists, parties):  # noqa: F811
+def make_inspection(db, checklists, parties):
     """make_inspection(site, "2026-11-23 09:00") → an inspection of ``site`` started then (Beijing time)."""
     from sqlalchemy import select
 
@@ -72,7 +47,7 @@ def make_inspection(db, checklists, parties):  # noqa: F811
 
 
 @pytest.fixture
-def make_finding(db, parties):  # noqa: F811
+def make_finding(db, parties):
     """make_finding(site, found="…", deadline="…", closed="…", status=…, level=…, inspection=…) → a hazard as given.
 
     Times are Beijing time; ``deadline`` is a day (its end, 23:59:59). The hazard is found (with its
@@ -102,7 +77,7 @@ def make_finding(db, parties):  # noqa: F811
 
 
 @pytest.fixture
-def record_event(db, parties):  # noqa: F811
+def record_event(db, parties):
     """record_event(hazard, "list_supervision", "2026-11-25 10:00", inspection=None): an event at that time."""
     from hazardloop.hazards.events import append_event
 

@@ -7,7 +7,6 @@ import threading
 from pathlib import Path
 
 import pytest
-import redis
 from PIL import Image
 from sqlalchemy import select
 
@@ -15,29 +14,12 @@ from hazardloop.evidence import services
 from hazardloop.evidence.models import Photo
 from hazardloop.evidence.services import CaptureRecord, original_key
 from hazardloop.evidence.storage import storage
-from hazardloop.outbox.models import OutboxMessage
 from hazardloop.outbox.services import max_attempts, run_message
 from tests.conftest import assert_problem
-from tests.evidence import imagefiles as f
+from tests.support import imagefiles as f
 from tests.support.cli import run_cli
+from tests.support.photos import derived_files, photo_jobs, queued_job_ids
 from tests.support.uploads import upload
-
-
-def derived_files(app, photo_id: str) -> list[Path]:
-    """The photo's derivative files (the storage directory outlives a test)."""
-    return sorted(p for p in Path(app.config["STORAGE_DIR"], "derived", photo_id[:2], photo_id).rglob("*")
-                  if p.is_file())
-
-
-def photo_jobs(db) -> list[OutboxMessage]:
-    db.session.expire_all()
-    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "photo.derivatives")
-                                   .order_by(OutboxMessage.id)))
-
-
-def queued_job_ids(app) -> list[str]:
-    conn = redis.Redis.from_url(app.config["RQ_CONNECTION"])
-    return [i.decode() for i in conn.lrange("rq:queue:default", 0, -1)]
 
 
 def file_identities(app, photo_id: str) -> dict[Path, tuple[int, int]]:

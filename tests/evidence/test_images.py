@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from hazardloop.evidence import images
-from tests.evidence import imagefiles as f
+from tests.support import imagefiles as f
 
 ZONE = ZoneInfo("Asia/Shanghai")
 LIMIT = 50_000_000

@@ -11,8 +11,8 @@ from hazardloop.evidence import services
 from hazardloop.evidence.models import Photo
 from hazardloop.evidence.services import CaptureRecord
 from hazardloop.outbox.services import run_message
-from tests.evidence import imagefiles as f
-from tests.evidence.test_derivative_jobs import derived_files, photo_jobs, queued_job_ids
+from tests.support import imagefiles as f
+from tests.support.photos import derived_files, photo_jobs, queued_job_ids
 from tests.support.uploads import upload
 
 # Colours no other test uses: the storage directory outlives a test, and equal bytes are the same photo.

@@ -14,7 +14,7 @@ from hazardloop.evidence import services
 from hazardloop.evidence.models import Photo, PhotoUpload
 from hazardloop.evidence.services import CaptureRecord
 from tests.conftest import assert_problem
-from tests.evidence import imagefiles as f
+from tests.support import imagefiles as f
 from tests.support.uploads import upload
 
 

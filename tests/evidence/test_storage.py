@@ -71,17 +71,6 @@ def test_storage_is_chosen_by_configuration(tmp_path):
         build_storage({"PHOTO_STORAGE": "ftp", "STORAGE_DIR": tmp_path})
 
 
-@pytest.fixture(scope="module")
-def s3_endpoint():
-    """moto's S3 fake as a real HTTP server: boto3 signs and sends real requests to it."""
-    import moto.server as server_module
-    server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 def test_s3_backend_against_an_s3_server(s3_endpoint):
     import boto3
 

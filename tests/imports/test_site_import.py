@@ -8,39 +8,11 @@ from typing import Any
 from urllib.parse import unquote
 
 import pytest
-from openpyxl import Workbook, load_workbook
-from sqlalchemy import func, select
+from openpyxl import load_workbook
+from sqlalchemy import select
 
-from hazardloop.sites.credit_code import make_credit_code
 from tests.conftest import assert_problem
-
-HEADER = ["场所名称*", "统一社会信用代码", "地址*", "所属网格*", "场所类别*", "监管领域", "经度", "纬度", "联系人",
-          "联系电话", "备注"]
-
-
-def code(n: int) -> str:
-    """A valid 统一社会信用代码 (GB 32100), different for each n."""
-    return make_credit_code("91330105", f"{n:08d}")
-
-
-def xlsx(rows: list[list[Any]], *, header: list[str] | None = None, merge: str | None = None) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.append(header or HEADER)
-    for row in rows:
-        sheet.append(row)
-    if merge:
-        sheet.merge_cells(merge)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def shop(n: int, grid: str = "A1网格", **over: Any) -> list[Any]:
-    values = {"name": f"导入便利店{n}", "code": code(n), "address": f"导入路{n}号", "grid": grid, "category": "小商店",
-              "domains": "", "lng": 120.15, "lat": 30.28, "contact": "王店主", "mobile": "13800138000", "notes": ""}
-    values.update(over)
-    return list(values.values())
+from tests.support.site_files import HEADER, code, shop, site_count, xlsx
 
 
 @pytest.fixture
@@ -86,12 +58,6 @@ def download(client: Any, path: str) -> tuple[Any, bytes]:
     data = response.data
     response.close()
     return response, data
-
-
-def site_count(db: Any) -> int:
-    from hazardloop.sites.models import Site
-
-    return int(db.session.scalar(select(func.count()).select_from(Site)))
 
 
 def test_the_template_downloads_with_its_chinese_name_and_lists_the_allowed_values(importer: Any) -> None:
@@ -211,25 +177,28 @@ def test_wrong_uploads_are_refused_at_once(importer: Any) -> None:
 
 def test_an_import_stopped_mid_way_resumes_without_doubling(importer: Any, app: Any, db: Any,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    """A worker killed after its first batch committed: the next run applies only the rest."""
+    """A worker killed in its second batch, after the first one committed: the next run applies only the rest."""
     from hazardloop.imports import services
 
     monkeypatch.setitem(app.config, "IMPORT_BATCH_ROWS", 2)
     job = importer.upload(xlsx([shop(n) for n in range(1, 6)]))
-    real = services._apply_batch
+    real = services._write_sites
+    batches: list[int] = []
 
-    def dies_after_first_batch(*args: Any, **kwargs: Any) -> None:
-        real(*args, **kwargs)
-        raise SystemExit("worker killed")
+    def dies_in_second_batch(*args: Any, **kwargs: Any) -> Any:
+        batches.append(len(batches))
+        if len(batches) > 1:
+            raise SystemExit("worker killed")
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_apply_batch", dies_after_first_batch)
+    monkeypatch.setattr(services, "_write_sites", dies_in_second_batch)
     confirmed = importer.client.post(f"/api/v1/imports/{job['id']}/confirm")
     assert confirmed.status_code == 202, (job, confirmed.get_json())
     with pytest.raises(SystemExit):
         importer.run_jobs()
     db.session.rollback()
     assert site_count(db) == 2
-    monkeypatch.setattr(services, "_apply_batch", real)
+    monkeypatch.setattr(services, "_write_sites", real)
     importer.run_jobs()  # the relay hands the still-pending message to a worker again
     done = importer.client.get(f"/api/v1/imports/{job['id']}").get_json()
     assert done["status"] == "done" and done["applied"]["created"] == 5 and site_count(db) == 5

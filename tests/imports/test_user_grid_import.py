@@ -109,7 +109,8 @@ def test_users_import_lists_mistakes_then_invites_each_new_user_by_sms(app, db, 
     again = upload(client, run, "users", xlsx(USER_HEADER, rows))
     assert again["planned"] == {**again["planned"], "created": 0, "updated": 0, "unchanged": 4}
     assert confirm(client, run, again)["applied"]["unchanged"] == 4
-    events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.kind == "users_imported")))
+    events = list(db.session.scalars(
+        select(AuditEvent).where(AuditEvent.kind == "users_imported").order_by(AuditEvent.id)))
     assert len(events) == 2 and events[0].actor_id == admin.id and events[0].payload["created"] == 4
 
 

@@ -121,3 +121,19 @@ def test_finished_before_started_is_refused(checklists, shop, worker, login):
     client = login(worker)
     body = inspection(shop, [{"item_code": "X", "result": "符合"}], finished_at="2026-11-20T08:00:00+08:00")
     assert assert_problem(client.post("/api/v1/inspections", json=body), 422)["errors"][0]["field"] == "finished_at"
+
+
+def test_the_record_names_who_how_and_which_checklist_and_its_hazard_points_back(checklists, shop, worker, login,
+                                                                                 make_photo):
+    """检查记录 as the record page shows it: words, not codes; the hazard it found links to it (来自检查)."""
+    client = login(worker)
+    first, _ = items(client)
+    created = client.post("/api/v1/inspections", json=inspection(shop, [failed(first, make_photo(worker))])).get_json()
+    record = client.get(f"/api/v1/inspections/{created['id']}").get_json()
+    assert record["inspector_name"] == worker.display_name and record["inspector_role_label"] == "网格员"
+    assert record["mode_label"] == "日常巡查" and record["checklist_title"]
+    listed = client.get(f"/api/v1/inspections?site={shop.id}").get_json()["items"]
+    assert [(i["id"], i["mode_label"], i["checklist_title"]) for i in listed] == [
+        (record["id"], "日常巡查", record["checklist_title"])]
+    hazard = client.get(f"/api/v1/hazards/{record['hazards'][0]['id']}").get_json()
+    assert hazard["inspection_id"] == record["id"]

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from email.header import decode_header, make_header
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -18,48 +15,7 @@ from hazardloop.notifications.channels import FakeSmsGateway
 from hazardloop.notifications.models import Delivery, WebhookSubscription
 from hazardloop.notifications.services import deliver_notification, notify, set_preference
 from hazardloop.notifications.webhooks import deliver_webhook, rotate_secret, sign, verify
-from tests.conftest import assert_problem
-
-
-class Recorder(BaseHTTPRequestHandler):
-    received: ClassVar[list[dict]] = []
-    answer: ClassVar[dict] = {"errcode": 0, "errmsg": "ok"}
-
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.received.append({"path": self.path, "headers": dict(self.headers), "body": body})
-        raw = json.dumps(self.answer).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def http_server(app, monkeypatch):
-    """A real HTTP server on a free local port that records every POST (allowed as a robot relay origin)."""
-    Recorder.received = []
-    Recorder.answer = {"errcode": 0, "errmsg": "ok"}
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    origin = f"http://127.0.0.1:{server.server_address[1]}"
-    monkeypatch.setitem(app.config, "ROBOT_HOSTS", [*app.config["ROBOT_HOSTS"], origin])
-    yield origin, Recorder
-    server.shutdown()
-    server.server_close()
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.conftest import assert_problem, free_port
 
 
 @pytest.fixture

@@ -4,19 +4,10 @@ the device; an unreachable push service never blocks the transition."""
 
 from __future__ import annotations
 
-import base64
-import json
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import http_ece
 import pytest
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from sqlalchemy import func, select
 
 from hazardloop.notifications.channels import FakeSmsGateway
@@ -25,83 +16,15 @@ from hazardloop.outbox.models import OutboxMessage
 from hazardloop.outbox.services import run_message
 from tests.conftest import assert_problem
 from tests.support.deadlines import assign_hazard
-
-
-def b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def verified_claims(token: str, key: ec.EllipticCurvePublicKey) -> dict[str, Any]:
-    """An ES256 JWT's claims after checking its signature (raw r‖s, RFC 7518 §3.4); raises if it is forged."""
-    header, claims, signature = token.split(".")
-    raw = unb64(signature)
-    der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
-    key.verify(der, f"{header}.{claims}".encode(), ec.ECDSA(hashes.SHA256()))
-    assert json.loads(unb64(header))["alg"] == "ES256"
-    return json.loads(unb64(claims))
-
-
-@dataclass
-class PushService:
-    """A browser's push service: keeps the decrypted messages; ``status`` is what it answers."""
-
-    url: str = ""
-    status: int = 201
-    received: list[dict[str, Any]] = field(default_factory=list)
-    private_key: ec.EllipticCurvePrivateKey = field(default_factory=lambda: ec.generate_private_key(ec.SECP256R1()))
-    auth: bytes = b"0123456789abcdef"
-
-    def keys(self) -> dict[str, str]:
-        public = self.private_key.public_key().public_bytes(serialization.Encoding.X962,
-                                                            serialization.PublicFormat.UncompressedPoint)
-        return {"p256dh": b64(public), "auth": b64(self.auth)}
+from tests.support.outbox import run_outbox
+from tests.support.push import PushService, serve_push_service, unb64
 
 
 @pytest.fixture
 def push_service(app, tmp_path, monkeypatch) -> Iterator[PushService]:
     monkeypatch.setitem(app.config, "VAPID_PRIVATE_KEY_FILE", str(tmp_path / "vapid_private.pem"))
-    state = PushService()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            scheme, _, params = self.headers["Authorization"].partition(" ")
-            fields = dict(p.strip().split("=", 1) for p in params.split(","))
-            vapid_key = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), unb64(fields["k"]))
-            claims = verified_claims(fields["t"], vapid_key)
-            plain = http_ece.decrypt(body, private_key=state.private_key, auth_secret=state.auth, version="aes128gcm")
-            state.received.append({"scheme": scheme, "claims": claims, "ttl": self.headers["TTL"],
-                                   "encoding": self.headers["Content-Encoding"], "payload": json.loads(plain)})
-            self.send_response(state.status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
-
-
-def run_outbox(db, but: str = "") -> None:
-    """What the worker does with every pending message (``but`` one kind, left waiting)."""
-    for _ in range(5):
-        pending = db.session.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "pending",
-                                                                    OutboxMessage.kind != but)
-                                     .order_by(OutboxMessage.id)).all()
-        if not pending:
-            return
-        for message_id in pending:
-            run_message(message_id)
+    with serve_push_service() as state:
+        yield state
 
 
 def subscribe(client, service: PushService, path: str = "/push/abc") -> dict[str, Any]:
@@ -126,8 +49,8 @@ def test_an_assignment_reaches_the_enterprise_by_inbox_push_and_sms_exactly_once
         == ["华为 Mate 60 · 浏览器"]
 
     hazard = assign_hazard(parties, deadline=dt.datetime.now(dt.UTC) + dt.timedelta(days=7))
-    run_outbox(db)
-    run_outbox(db)  # a second worker pass changes nothing
+    run_outbox()
+    run_outbox()  # a second worker pass changes nothing
 
     [notice] = db.session.scalars(select(Notification).where(Notification.user_id == parties.owner.id)).all()
     assert notice.kind == "hazard.assign"
@@ -147,7 +70,7 @@ def test_a_subscription_the_push_service_forgot_is_removed(db, parties, login, p
     push_service.status = status
     notify([parties.owner.id], kind="hazard.assign", title="隐患已交办", body="", hazard_id=None, dedupe_key="t")
     db.session.commit()
-    run_outbox(db)
+    run_outbox()
     assert len(push_service.received) == 1
     assert db.session.scalar(select(func.count()).select_from(PushSubscription)) == 0
     statuses = db.session.scalars(select(OutboxMessage.status).where(OutboxMessage.kind == "push.deliver")).all()
@@ -207,11 +130,11 @@ def push_rows(street) -> list[dict[str, Any]]:
 def test_a_pushed_notice_is_listed_as_sent_with_the_push_service_named(app, db, parties, login, push_service,
                                                                       monkeypatch):
     hazard, street = assigned_with_push(app, db, parties, login, push_service, monkeypatch)
-    run_outbox(db, but="push.deliver")  # the notices are written; their push not sent yet
+    run_outbox(but="push.deliver")  # the notices are written; their push not sent yet
     [queued] = push_rows(street)
     assert (queued["status_label"], queued["channel_label"]) == ("待发送", "浏览器推送")
-    run_outbox(db)
-    run_outbox(db)
+    run_outbox()
+    run_outbox()
     [row] = push_rows(street)
     assert len(push_service.received) == 1
     assert (row["status"], row["status_label"], row["reason"]) == ("sent", "已发送", None)
@@ -222,7 +145,7 @@ def test_a_pushed_notice_is_listed_as_sent_with_the_push_service_named(app, db, 
 def test_a_push_refusal_is_listed_in_words_and_a_retry_sends_it(app, db, parties, login, push_service, monkeypatch):
     _, street = assigned_with_push(app, db, parties, login, push_service, monkeypatch)
     push_service.status = 403  # e.g. the VAPID key was replaced since the phone subscribed
-    run_outbox(db)
+    run_outbox()
     [row] = push_rows(street)
     assert (row["status"], row["status_label"]) == ("refused", "被拒绝")
     assert row["reason"] == "推送服务不认可本站的 VAPID 身份（密钥已更换或配置有误，请该用户在设备上重新开启推送）"
@@ -232,7 +155,7 @@ def test_a_push_refusal_is_listed_in_words_and_a_retry_sends_it(app, db, parties
 
     push_service.status = 201
     assert street.post(f"/api/v1/notifications/deliveries/{row['id']}/retry").status_code == 200
-    run_outbox(db)
+    run_outbox()
     [row] = push_rows(street)
     assert row["status_label"] == "已发送" and len(push_service.received) == 2
 
@@ -241,7 +164,7 @@ def test_a_push_refusal_is_listed_in_words_and_a_retry_sends_it(app, db, parties
 def test_a_forgotten_subscription_is_listed_as_removed(app, db, parties, login, push_service, monkeypatch, status):
     _, street = assigned_with_push(app, db, parties, login, push_service, monkeypatch)
     push_service.status = status
-    run_outbox(db)
+    run_outbox()
     [row] = push_rows(street)
     assert (row["status"], row["status_label"], row["can_retry"]) == ("gone", "订阅已失效，已移除", False)
     assert db.session.scalar(select(func.count()).select_from(PushSubscription)) == 0
@@ -262,7 +185,7 @@ def test_an_unreachable_push_service_is_listed_as_pending_then_refused_after_the
 
     hazard = assign_hazard(parties, deadline=dt.datetime.now(dt.UTC) + dt.timedelta(days=7))
     assert db.session.get(Hazard, hazard.id).status == "assigned"  # the transition went through regardless
-    run_outbox(db, but="push.deliver")
+    run_outbox(but="push.deliver")
     street = login(parties.street)
     [message] = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "push.deliver")).all()
     from hazardloop.outbox.services import max_attempts

@@ -4,87 +4,12 @@ out as the provider's approved template, to a local stand-in that speaks each pr
 from __future__ import annotations
 
 import json
-import threading
-import urllib.parse
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
 from hazardloop.notifications import sms
-
-KEY_ID, SECRET = "AKIDhazardloopTEST", "not-a-real-secret"
-OK = {"tencent": {"Response": {"SendStatusSet": [{"Code": "Ok", "SerialNo": "2019:12345", "Message": "send success"}],
-                               "RequestId": "r1"}},
-      "aliyun": {"Code": "OK", "Message": "OK", "BizId": "900619746936498440^0", "RequestId": "r2"}}
-
-
-@dataclass
-class Received:
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-    @property
-    def query(self) -> dict[str, str]:
-        return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query, keep_blank_values=True))
-
-
-@dataclass
-class StandIn:
-    """A local HTTP server answering like the provider's SMS API and keeping what it received."""
-
-    url: str
-    received: list[Received] = field(default_factory=list)
-    answer: tuple[int, dict[str, Any]] | None = None
-
-
-@pytest.fixture
-def stand_in() -> Iterator[StandIn]:
-    state = StandIn(url="")
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            # Header names are case-insensitive (urllib sends "X-tc-action"): kept in lower case.
-            state.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
-            tencent = "x-tc-action" in {k.lower() for k in self.headers}
-            status, answer = state.answer or (200, OK["tencent" if tencent else "aliyun"])
-            data = json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
-
-
-def _check_tencent(request: Received) -> None:
-    """The stand-in's check: the Authorization header is the TC3 signature of what arrived."""
-    expected = sms.tencent_sign(host=request.headers["host"], body=request.body,
-                                timestamp=int(request.headers["x-tc-timestamp"]), key_id=KEY_ID, secret=SECRET,
-                                content_type=request.headers["content-type"])
-    assert request.headers["authorization"] == expected
-
-
-def _check_aliyun(request: Received) -> None:
-    authorization = request.headers["authorization"]
-    signed = authorization.split("SignedHeaders=")[1].split(",")[0].split(";")
-    expected = sms.aliyun_sign(method="POST", query=request.query, headers={n: request.headers[n] for n in signed},
-                               body=request.body, key_id=KEY_ID, secret=SECRET)
-    assert authorization == expected
+from tests.support.sms import KEY_ID, SECRET, StandIn, check_aliyun, check_tencent
 
 
 def test_our_tencent_signature_equals_the_official_sdks(stand_in: StandIn) -> None:
@@ -100,7 +25,7 @@ def test_our_tencent_signature_equals_the_official_sdks(stand_in: StandIn) -> No
     request.TemplateId, request.TemplateParamSet = "123456", ["YH2026000123", "12月10日"]
     client.SendSms(request)
     [received] = stand_in.received
-    _check_tencent(received)
+    check_tencent(received)
 
 
 def test_our_aliyun_signature_equals_the_official_sdks(stand_in: StandIn) -> None:
@@ -114,19 +39,9 @@ def test_our_aliyun_signature_equals_the_official_sdks(stand_in: StandIn) -> Non
                                           template_code="SMS_123456", template_param='{"number":"YH1 号 ~*"}'))
     [received] = stand_in.received
     assert received.headers["authorization"].startswith("ACS3-HMAC-SHA256 ")
-    _check_aliyun(received)
+    check_aliyun(received)
 
 
-@pytest.fixture
-def provider(app: Any, stand_in: StandIn, monkeypatch: pytest.MonkeyPatch) -> Any:
-    def use(name: str) -> StandIn:
-        for key, value in {"SMS_GATEWAY": name, "SMS_ENDPOINT": stand_in.url, "SMS_ACCESS_KEY_ID": KEY_ID,
-                           "SMS_ACCESS_KEY_SECRET": SECRET, "SMS_SIGN_NAME": "拱墅安委办",
-                           "SMS_TENCENT_APP_ID": "1400000000"}.items():
-            monkeypatch.setitem(app.config, key, value)
-        return stand_in
-
-    return use
 
 
 def test_an_assignment_goes_out_as_the_tencent_template_signed(provider: Any) -> None:
@@ -135,7 +50,7 @@ def test_an_assignment_goes_out_as_the_tencent_template_signed(provider: Any) ->
                                    values={"number": "YH2026000123", "deadline": "12月10日"}, key="hazardloop-n7")
     assert serial == "2019:12345"
     [received] = stand_in.received
-    _check_tencent(received)
+    check_tencent(received)
     sent = json.loads(received.body)
     assert sent["PhoneNumberSet"] == ["+8613800138000"] and sent["SignName"] == "拱墅安委办"
     assert sent["TemplateId"] == "ASSIGN_TO_BE_ISSUED" and sent["TemplateParamSet"] == ["YH2026000123", "12月10日"]
@@ -149,7 +64,7 @@ def test_a_notice_without_its_own_template_goes_out_as_aliyuns_general_one_signe
     assert sms.send_template_sms("13800138000", kind="hazard.verify_fail", values={"title": long_title},
                                  key="hazardloop-n8") == "900619746936498440^0"
     [received] = stand_in.received
-    _check_aliyun(received)
+    check_aliyun(received)
     query = received.query
     assert (query["PhoneNumbers"], query["SignName"], query["TemplateCode"]) == (
         "13800138000", "拱墅安委办", "SMS_NOTICE_TO_BE_ISSUED")
@@ -203,7 +118,7 @@ def test_an_assignment_reaches_the_enterprise_by_sms_once(db: Any, provider: Any
         deliver_notification(notice.id, "sms", "13900000001")
         db.session.commit()
     [received] = stand_in.received
-    _check_tencent(received)
+    check_tencent(received)
     local = hazard.deadline_at.astimezone(dt.timezone(dt.timedelta(hours=8)))
     assert json.loads(received.body)["TemplateParamSet"] == [hazard.number, f"{local.month}月{local.day}日"]
     assert db.session.scalar(select(func.count()).select_from(Delivery)) == 1

@@ -12,11 +12,9 @@ from sqlalchemy import select, text
 
 from hazardloop.notifications import deliveries
 from hazardloop.notifications.models import Delivery
-from tests.notifications import test_sms_rules as rules
-from tests.notifications.test_sms_rules import run_outbox, tell, texts
 from tests.support.deadlines import local
-
-clock, enterprise_sms = rules.clock, rules.enterprise_sms  # the same hand-set clock and SMS-preferring enterprise
+from tests.support.outbox import run_outbox
+from tests.support.sms import tell, texts
 
 pytestmark = pytest.mark.postgresql_only  # SQLite serialises writers: the race cannot happen there
 

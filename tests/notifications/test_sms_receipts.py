@@ -14,14 +14,13 @@ from sqlalchemy import select
 from hazardloop.notifications.models import Delivery
 from hazardloop.notifications.services import deliver_notification, notify
 from tests.conftest import assert_problem
-from tests.notifications.test_sms_providers import provider, stand_in  # noqa: F401
 
 TOKEN = "r3ceipt-t0ken-for-tests"
 MOBILE = "13900000001"
 
 
 @pytest.fixture
-def sent(db, app, parties, provider, monkeypatch):  # noqa: F811
+def sent(db, app, parties, provider, monkeypatch):
     """``sent(name)``: a notice's SMS sent through that provider's stand-in; its delivery row."""
     monkeypatch.setitem(app.config, "SMS_RECEIPT_TOKEN", TOKEN)
 

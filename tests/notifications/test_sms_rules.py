@@ -8,82 +8,21 @@ digest. Everything goes through the outbox handlers as the worker runs them; the
 from __future__ import annotations
 
 import textwrap
-from types import SimpleNamespace
-from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from hazardloop.extensions import db as _db
 from hazardloop.notifications import deliveries
-from hazardloop.notifications.channels import DeliveryFailed, FakeSmsGateway
+from hazardloop.notifications.channels import DeliveryFailed
 from hazardloop.notifications.models import Delivery
-from hazardloop.notifications.services import notify, set_preference
+from hazardloop.notifications.services import set_preference
 from hazardloop.outbox.models import OutboxMessage
 from hazardloop.outbox.services import run_message
 from tests.conftest import assert_problem
 from tests.support.deadlines import local
-
-MOBILE = "13900000001"
-RULES = """
-providers:
-  aliyun:
-    notice: {template: "SMS_1", params: [title]}
-delivery:
-  timezone: Asia/Shanghai
-  quiet_hours: {start: "21:30", end: "07:30"}
-  urgent:
-    - {kind: "escalation.*", level: major}
-  rate_limit: {per_hour: 3, per_day: 5}
-  fold: true
-fake_refusals:
-  "13900000099": isv.BUSINESS_LIMIT_CONTROL
-  "13900000098": isv.MOBILE_NUMBER_ILLEGAL
-"""
-
-
-@pytest.fixture
-def clock(app, monkeypatch, tmp_path):
-    """The rules on, from their own file, and the delivery code's clock set by hand (``clock.now``)."""
-    path = tmp_path / "sms.yaml"
-    path.write_text(textwrap.dedent(RULES), encoding="utf-8")
-    monkeypatch.setitem(app.config, "SMS_TEMPLATES", str(path))
-    monkeypatch.setitem(app.config, "SMS_DELIVERY_RULES", True)
-    monkeypatch.setitem(app.config, "SMS_GATEWAY", "fake")
-    FakeSmsGateway.sent = []
-    state = SimpleNamespace(now=local("2026-12-08 10:00"))
-    monkeypatch.setattr(deliveries, "utcnow", lambda: state.now)
-    return state
-
-
-def run_outbox() -> None:
-    """What the worker does with every pending message (handlers may queue more)."""
-    for _ in range(5):
-        pending = _db.session.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "pending")
-                                      .order_by(OutboxMessage.id)).all()
-        if not pending:
-            return
-        for message_id in pending:
-            run_message(message_id)
-
-
-def texts(mobile: str = MOBILE) -> list[str]:
-    return [m["text"] for m in FakeSmsGateway.sent if m["mobile"] == mobile]
-
-
-def tell(parties: Any, title: str, *, kind: str = "hazard.assign", hazard_id: int | None = None) -> Delivery:
-    """A notice for the enterprise, whose SMS preference is MOBILE; its SMS delivery row."""
-    [notice] = notify([parties.owner.id], kind=kind, title=title, body="请按期整改", hazard_id=hazard_id,
-                      dedupe_key=f"test:{title}")
-    _db.session.commit()
-    return _db.session.scalar(select(Delivery).where(Delivery.notification_id == notice.id))
-
-
-@pytest.fixture
-def enterprise_sms(db, parties):
-    set_preference(parties.owner, channel="sms", address=MOBILE)
-    db.session.commit()
-    return parties
+from tests.support.outbox import run_outbox
+from tests.support.sms import MOBILE, RULES, tell, texts
 
 
 def test_a_notice_in_quiet_hours_waits_and_goes_once_when_they_end(clock, enterprise_sms):

@@ -5,25 +5,10 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select
-
 from hazardloop.notifications.webhooks import verify
-from hazardloop.outbox.models import OutboxMessage
-from hazardloop.outbox.services import run_message
 from tests.conftest import assert_problem
 from tests.support.deadlines import assign_hazard, end_of
-
-
-def run_outbox(db) -> None:
-    """Run every pending outbox message, and those they queue, as the worker would."""
-    while True:
-        db.session.expire_all()
-        pending = db.session.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "pending")
-                                     .order_by(OutboxMessage.id)).all()
-        if not pending:
-            return
-        for message_id in pending:
-            run_message(message_id)
+from tests.support.outbox import run_outbox
 
 
 def received(recorder, path: str) -> list[dict]:
@@ -54,7 +39,7 @@ def test_subscribers_get_the_events_they_chose_signed_with_their_secret(db, part
     assert all("secret" not in s for s in listed)
 
     hazard = assign_hazard(parties, deadline=end_of("2026-12-08"))
-    run_outbox(db)
+    run_outbox()
     [event] = received(recorder, "/city")
     assert event["json"]["type"] == "hazard.transitioned" and event["json"]["hazard_id"] == hazard.id
     assert event["json"]["action"] == "assign"
@@ -70,14 +55,14 @@ def test_a_disabled_subscriber_gets_nothing_until_enabled_again(db, parties, mak
     disabled = admin.patch(f"/api/v1/webhooks/{city['id']}", json={"active": False})
     assert disabled.status_code == 200 and disabled.get_json()["disabled_at"]
     assign_hazard(parties, deadline=end_of("2026-12-08"))
-    run_outbox(db)
+    run_outbox()
     assert received(recorder, "/city") == []
     assert_problem(admin.post(f"/api/v1/webhooks/{city['id']}/ping"), 409, "subscriber_disabled")
     enabled = admin.patch(f"/api/v1/webhooks/{city['id']}", json={"active": True, "url": f"{base}/city2"})
     assert enabled.get_json()["active"] is True and enabled.get_json()["disabled_at"] is None
     ping = admin.post(f"/api/v1/webhooks/{city['id']}/ping")
     assert ping.status_code == 202, ping.get_json()
-    run_outbox(db)
+    run_outbox()
     [event] = received(recorder, "/city2")
     assert event["json"] == {"type": "ping", "subscription_id": city["id"]} and signed_by(event, city["secret"])
 
@@ -96,7 +81,7 @@ def test_a_rotated_secret_signs_from_then_on_and_the_old_one_still_verifies(db, 
         "scope_kind": "street", "region_id": parties.district.street_a.id, "period_kind": "week",
         "start": "2026-11-25"}).get_json()
     assert supervisor.post(f"/api/v1/circulars/{draft['id']}/publish").status_code == 200
-    run_outbox(db)
+    run_outbox()
     [event] = received(recorder, "/office")
     assert event["json"]["type"] == "circular.published" and event["json"]["circular_id"] == draft["id"]
     assert sorted(event["json"]["hazard_ids"]) == sorted(draft["hazard_ids"])

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import assert_problem
-from tests.escalation.conftest import parties  # noqa: F401
 from tests.support.concurrency import run_at_once
 from tests.support.deadlines import assign_hazard, end_of, sweep
 
@@ -20,7 +19,7 @@ def listing(days: int = 30) -> dict[str, str]:
 
 
 @pytest.fixture
-def proposed(parties, login):  # noqa: F811
+def proposed(parties, login):
     """A 重大 hazard past its deadline: the sweep fires every rung up to the top, which proposes 挂牌督办."""
     hazard = assign_hazard(parties, deadline=end_of("2026-11-30"), level="major")
     result = sweep("2026-12-02 10:00")
@@ -34,7 +33,7 @@ def timeline(client, hazard_id):
     return client.get(f"/api/v1/hazards/{hazard_id}").get_json()["timeline"]
 
 
-def test_a_supervisor_in_scope_accepts_and_the_hazard_is_listed_through_the_workflow(proposed, parties, login):  # noqa: F811
+def test_a_supervisor_in_scope_accepts_and_the_hazard_is_listed_through_the_workflow(proposed, parties, login):
     hazard, item, street, _ = proposed
     assert item["status"] == "proposed" and item["status_label"] == "待决定" and item["can_accept"] is True
     assert item["hazard"]["id"] == hazard.id and item["hazard"]["level_label"] == "重大"
@@ -101,7 +100,7 @@ def test_two_officials_deciding_at_once_have_one_effect_and_the_second_gets_a_cl
     assert len(kinds) == 1
 
 
-def test_the_accept_button_follows_the_workflows_own_rule(parties, login):  # noqa: F811
+def test_the_accept_button_follows_the_workflows_own_rule(parties, login):
     """A 一般 hazard 10 working days overdue is also proposed; whether it can be listed is the workflow's call."""
     hazard = assign_hazard(parties, deadline=end_of("2026-11-13"))
     assert (hazard.id, "supervision_proposal") in sweep("2026-12-02 10:00").cases

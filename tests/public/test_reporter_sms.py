@@ -9,12 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from hazardloop.notifications.channels import FakeSmsGateway
-from hazardloop.outbox.models import OutboxMessage
-from hazardloop.outbox.services import run_message
 from hazardloop.public.models import PublicReport, ReportFeedback
 from tests.conftest import assert_problem
-from tests.notifications.test_sms_providers import _check_tencent, provider, stand_in  # noqa: F401
+from tests.support.outbox import run_outbox
 from tests.support.public_reports import fire, progress, queue, submitted
+from tests.support.sms import check_tencent
 
 PHONE = "13812345678"
 
@@ -22,17 +21,6 @@ PHONE = "13812345678"
 @pytest.fixture(autouse=True)
 def _fake_sms():
     FakeSmsGateway.sent = []
-
-
-def run_outbox(db) -> None:
-    """What the worker does: every pending message, until none is left (handlers may queue more)."""
-    for _ in range(5):
-        pending = db.session.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "pending")
-                                     .order_by(OutboxMessage.id)).all()
-        if not pending:
-            return
-        for message_id in pending:
-            run_message(message_id)
 
 
 def texts_to(mobile: str) -> list[str]:
@@ -55,13 +43,13 @@ def close(staff, make_photo, hazard_id: int) -> None:
 def test_acceptance_and_closing_reach_a_consenting_reporter_once_each(visitor, shop, staff, make_photo, db):
     code = submitted(visitor, site_token=shop.qr_token, phone=PHONE, sms_consent=True)
     hazard_id = accept(staff["supervisor"])
-    run_outbox(db)
-    run_outbox(db)  # a second worker pass sends nothing again
+    run_outbox()
+    run_outbox()  # a second worker pass sends nothing again
     [accepted] = texts_to(PHONE)
     assert "已受理立案" in accepted and f"/r/{code}" in accepted
 
     close(staff, make_photo, hazard_id)
-    run_outbox(db)
+    run_outbox()
     assert len(texts_to(PHONE)) == 2
     assert "已整改销号，问题解决了吗？" in texts_to(PHONE)[1] and f"/r/{code}" in texts_to(PHONE)[1]
 
@@ -70,7 +58,7 @@ def test_a_rejection_tells_the_reason(visitor, shop, staff, db):
     code = submitted(visitor, site_token=shop.qr_token, phone=PHONE, sms_consent=True)
     report_id = queue(staff["supervisor"])["items"][0]["id"]
     staff["supervisor"].post(f"/api/v1/reports/{report_id}/reject", json={"reason": "经核实，气瓶已按规定固定存放"})
-    run_outbox(db)
+    run_outbox()
     [text] = texts_to(PHONE)
     assert "不予立案" in text and "理由：经核实，气瓶已按规定固定存放" in text and code in text
 
@@ -78,7 +66,7 @@ def test_a_rejection_tells_the_reason(visitor, shop, staff, db):
 def test_no_sms_without_consent(visitor, shop, staff, db):
     submitted(visitor, site_token=shop.qr_token, phone=PHONE)
     accept(staff["supervisor"])
-    run_outbox(db)
+    run_outbox()
     assert texts_to(PHONE) == []
 
 
@@ -87,13 +75,13 @@ def test_a_phone_outside_the_mainland_format_is_refused(visitor, shop):
     assert body["errors"][0]["field"] == "phone"
 
 
-def test_the_reporters_sms_goes_out_as_the_providers_signed_template(visitor, shop, staff, db, provider):  # noqa: F811
+def test_the_reporters_sms_goes_out_as_the_providers_signed_template(visitor, shop, staff, db, provider):
     sms_stand_in = provider("tencent")
     code = submitted(visitor, site_token=shop.qr_token, phone=PHONE, sms_consent=True)
     accept(staff["supervisor"])
-    run_outbox(db)
+    run_outbox()
     [received] = sms_stand_in.received
-    _check_tencent(received)
+    check_tencent(received)
     sent = json.loads(received.body)
     assert sent["PhoneNumberSet"] == [f"+86{PHONE}"] and sent["TemplateId"] == "REPORT_ACCEPTED_TO_BE_ISSUED"
     assert sent["TemplateParamSet"] == [code]
@@ -105,7 +93,7 @@ def test_not_solved_reopens_triage_with_the_answer_attached(visitor, shop, staff
                    409, "feedback_not_open")
     hazard_id = accept(staff["supervisor"])
     close(staff, make_photo, hazard_id)
-    run_outbox(db)
+    run_outbox()
     assert progress(visitor, code)["feedback_asked"] is True
 
     answered = visitor.client.post(f"/api/v1/public/reports/{code}/feedback",
@@ -123,7 +111,7 @@ def test_not_solved_reopens_triage_with_the_answer_attached(visitor, shop, staff
     assert [(f["solved"], f["note"]) for f in reopened["feedback"]] == [(False, "气瓶又放回灶台旁了")]
 
     accept(staff["supervisor"])  # triaged again: a new round, so a new acceptance SMS
-    run_outbox(db)
+    run_outbox()
     assert [("已受理立案" in t) for t in texts_to(PHONE)] == [True, False, True]
 
 

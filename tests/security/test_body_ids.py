@@ -12,30 +12,16 @@ import pytest
 from sqlalchemy import func, select
 
 from hazardloop.evidence.models import Photo, PhotoLink
-from hazardloop.evidence.services import receive_photo, set_published, watermark_lines
+from hazardloop.evidence.services import set_published, watermark_lines
 from hazardloop.hazards.models import Hazard
 from hazardloop.hazards.schemas import GovernancePlanSchema
 from hazardloop.hazards.states import GOVERNANCE_PLAN_PARTS
 from hazardloop.inspections.models import Inspection
 from tests.conftest import assert_problem
-from tests.evidence import imagefiles as f
 from tests.support.inspections import failed, inspection, items
+from tests.support.photos import gps_photo, hazard_body
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
-
-
-def gps_photo(db: Any, user: Any, *, lat: float = 30.3002, lng: float = 120.1503, shade: int = 0) -> Photo:
-    """A real JPEG whose EXIF carries the phone's time and GPS position, uploaded by ``user``."""
-    exif = f.exif_block(taken=dt.datetime(2026, 11, 20, 9, 10 + shade), lat=lat, lng=lng)
-    photo, _ = receive_photo(f.jpeg(color=(90, 140, 60 + shade), exif=exif), uploader=user)
-    db.session.commit()
-    return photo
-
-
-def hazard_body(site: Any, photo_ids: list[str], **extra: Any) -> dict[str, Any]:
-    return {"client_uuid": str(uuid.uuid4()), "site_id": site.id, "description": "疏散通道被杂物堵塞",
-            "domain": "fire", "level": "一般", "photo_ids": photo_ids,
-            "found_at": "2026-11-20T09:30:00+08:00", **extra}
 
 
 def links_of(db: Any, photo_id: str) -> list[tuple[str, int, str]]:

@@ -28,7 +28,7 @@ from hazardloop.inspections.models import Inspection
 from hazardloop.public.models import PublicReport, ReportStatus
 from hazardloop.sites.models import Site
 from hazardloop.taxonomy import Role
-from tests.evidence import imagefiles as f
+from tests.support import imagefiles as f
 
 ID_FIELD = re.compile(r"_ids?$")
 NOT_OBJECT_REFERENCES = {"client_uuid", "client_event_id", "checklist_id", "replaces_client_uuid"}

@@ -7,14 +7,13 @@ from typing import Any
 
 import pytest
 
-from tests.system.fuzzing import fuzz
-from tests.system.test_fuzz import demo  # noqa: F401  (the seeded district and a session per role)
+from tests.support.fuzzing import fuzz
 
 pytestmark = pytest.mark.postgresql_only
 
 
-def test_self_check_endpoints_never_answer_a_server_error(demo: Any) -> None:  # noqa: F811
-    app, identities = demo
+def test_self_check_endpoints_never_answer_a_server_error(fuzz_demo: Any) -> None:
+    app, identities = fuzz_demo
     report = fuzz(app, identities.values(), examples=15, negative_examples=15, seed=2026, only=r"/self-checks")
     print(report.summary())
     assert report.cases >= 60, report.summary()

@@ -136,3 +136,46 @@ def test_an_application_approved_into_a_grid_creates_the_site(district, make_use
     assert done.status_code == 200, done.get_json()
     site = db.session.scalar(select(Site).where(Site.name == "新开张五金店"))
     assert site.grid_id == district.grid_a1.id and site.contact_mobile == "13655557777"
+
+
+def test_the_applicant_reads_the_refusal_with_its_receipt_and_applies_again_without_a_new_code(
+        district, make_user, api, login, sms):
+    api.post("/api/v1/enterprise-registration/codes", json={"purpose": "apply", "mobile": "13655558888"})
+    form = {"name": "新开张粮油店", "address": "幸福路 13 号", "street_id": str(district.street_a.id),
+            "contact_name": "孙老板", "mobile": "13655558888", "code": last_code(sms, "13655558888"),
+            "licence_photo": (io.BytesIO(_jpeg()), "licence.jpg")}
+    receipt = api.client.post("/api/v1/enterprise-registration/applications", data=form,
+                              content_type="multipart/form-data").get_json()["receipt"]
+    status = api.get(f"/api/v1/enterprise-registration/applications/{receipt}").get_json()
+    assert (status["status"], status["status_label"], status["mobile"]) == ("pending", "待审核", "136****8888")
+    assert status["region_name"] == "A街道" and status["has_licence_photo"] is True
+    first_id = status["id"]
+    # Another id, or the same id with another token, is not found (the receipt cannot be guessed from the id).
+    assert_problem(api.get(f"/api/v1/enterprise-registration/applications/{first_id}-{'0' * 24}"), 404,
+                   "application_not_found")
+    fields = {"name": "新开张粮油店", "address": "幸福路 13 号", "street_id": str(district.street_a.id),
+              "contact_name": "孙老板"}
+    assert_problem(api.client.post(f"/api/v1/enterprise-registration/applications/{receipt}/reapply",
+                                   data=fields, content_type="multipart/form-data"), 409, "not_refused")
+
+    desk = login(make_user("supervisor", region=district.street_a))
+    desk.post(f"/api/v1/enterprise-applications/{first_id}/refuse", json={"reason": "营业执照已过期，请上传新证照片"})
+    status = api.get(f"/api/v1/enterprise-registration/applications/{receipt}").get_json()
+    assert (status["status_label"], status["refusal_reason"]) == ("未通过", "营业执照已过期，请上传新证照片")
+
+    codes_before = len(texts(sms, "13655558888"))
+    again = api.client.post(f"/api/v1/enterprise-registration/applications/{receipt}/reapply",
+                            data={**fields, "licence_photo": (io.BytesIO(_jpeg()), "new.jpg")},
+                            content_type="multipart/form-data")
+    assert again.status_code == 201, again.get_json()
+    second = again.get_json()
+    assert second["id"] != first_id and second["status"] == "pending" and second["receipt"] != receipt
+    assert len(texts(sms, "13655558888")) == codes_before  # no new SMS code needed
+    twice = api.client.post(f"/api/v1/enterprise-registration/applications/{receipt}/reapply", data=fields,
+                            content_type="multipart/form-data")
+    assert twice.get_json()["id"] == second["id"]  # a double tap answers the pending re-application
+    row = next(a for a in desk.get("/api/v1/enterprise-applications").get_json() if a["id"] == second["id"])
+    assert row["mobile"] == "13655558888" and row["mobile_verified"] is True and row["licence_photo_id"]
+    done = desk.post(f"/api/v1/enterprise-applications/{second['id']}/approve", json={"grid_id": district.grid_a1.id})
+    assert done.status_code == 200, done.get_json()
+    assert "初始密码" in texts(sms, "13655558888")[-1]

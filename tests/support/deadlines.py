@@ -14,6 +14,11 @@ def local(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
 
 
+def local_today() -> dt.date:
+    """Today in Beijing time: what the app's forms and periods call today (UTC's date differs 16:00–24:00 UTC)."""
+    return dt.datetime.now(SHANGHAI).date()
+
+
 def end_of(day: str) -> dt.datetime:
     return local(f"{day} 23:59:59")
 

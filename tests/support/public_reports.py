@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from tests.evidence.imagefiles import exif_block, jpeg
+from tests.support.imagefiles import exif_block, jpeg
 
 GPS_PHOTO_AT = (30.35, 120.15)
 

@@ -9,15 +9,11 @@ the long run. PostgreSQL only: it is where out-of-range integers and NUL in text
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import redis
-from flask import Flask
 
-from tests.conftest import _empty_tables, reset_redis
-from tests.system.fuzzing import DEMO_PASSWORD, FUZZ_ROLES, Identity, fuzz, log_in
+from tests.support.fuzzing import fuzz
 
 pytestmark = pytest.mark.postgresql_only
 
@@ -26,26 +22,8 @@ pytestmark = pytest.mark.postgresql_only
 EXAMPLES, NEGATIVE_EXAMPLES = 2, 2
 
 
-@pytest.fixture(scope="module")
-def demo(_session_app: Flask) -> Iterator[tuple[Flask, dict[str, Identity]]]:
-    """The demo district seeded once for this module, and a logged-in session for each fuzzing role."""
-    from hazardloop.demo.seed import seed_demo
-    from hazardloop.extensions import db
-
-    app = _session_app
-    _empty_tables(app)
-    reset_redis(redis.Redis.from_url(app.config["REDIS_URL"]))
-    with app.app_context():
-        seed_demo(password=DEMO_PASSWORD)
-        db.session.commit()
-        identities = {role: log_in(app, role) for role in FUZZ_ROLES}
-        db.session.remove()
-    yield app, identities
-    _empty_tables(app)
-
-
-def test_no_generated_request_gets_a_server_error_or_an_undocumented_answer(demo: Any) -> None:
-    app, identities = demo
+def test_no_generated_request_gets_a_server_error_or_an_undocumented_answer(fuzz_demo: Any) -> None:
+    app, identities = fuzz_demo
     report = fuzz(app, identities.values(), examples=EXAMPLES, negative_examples=NEGATIVE_EXAMPLES, seed=2026)
     print(report.summary())
     # The fuzz reached the API as logged-in users, not only its 401 answer.

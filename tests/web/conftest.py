@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -252,6 +253,19 @@ def phone_and_desk(browser: Any, risk_server: LiveServer) -> Iterator[dict[str, 
     desk.close()
 
 
+def pick_region(scope: Any, testid: str, name: str, path: str | None = None) -> None:
+    """Choose a region in the console's 区域选择 (``RegionPicker``) as a person does: type its name, click the match
+    (the one showing ``path`` 街道 / 社区 / 网格 when names repeat)."""
+    from playwright.sync_api import expect
+
+    picker = scope.get_by_test_id(testid)
+    field = picker.get_by_role("combobox")
+    field.click()
+    field.fill(name)
+    picker.get_by_role("option").filter(has_text=path or name).first.click()
+    expect(field).to_have_value(re.compile(re.escape(path or name) + "$"))
+
+
 def log_in(context: Any, who: tuple[str, str], next_path: str = "/") -> Any:
     """A new page of ``context`` logged in as ``who`` (mobile, password), then at ``next_path``."""
     page = context.new_page()
@@ -277,3 +291,127 @@ def admin_desk(browser: Any, live_server: LiveServer, timeout_ms: int) -> tuple[
     page.get_by_role("button", name="登录").click()
     expect(page.get_by_role("navigation", name="主导航")).to_be_visible()
     return context, page
+
+# --- the 区安委办 supervisor's desk and the citizens' phones (群众举报 journeys) ---------------------------------
+
+TRIAGE_TIMEOUT_MS = 20_000
+SUPERVISOR = ("13800000002", "Demo@2026")  # 区安委办: every grid in scope
+
+
+class Reader:
+    """The supervisor's session on the API, for reading results only (never to change state)."""
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
+
+    def get(self, path: str) -> Any:
+        response = self.context.request.get(path)
+        assert response.ok, f"{path}: {response.status} {response.text()}"
+        return response.json()
+
+
+def supervisor_desk(browser: Any, live_server: LiveServer, viewport: dict[str, int], **options: Any) -> Any:
+    """A page of a new context logged in through the login page as the 区安委办 supervisor, on the console."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(base_url=live_server.url, viewport=viewport, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai", **options)
+    context.set_default_timeout(TRIAGE_TIMEOUT_MS)
+    page = context.new_page()
+    page.goto("/login?next=/console")
+    page.fill("#mobile", SUPERVISOR[0])
+    page.fill("#password", SUPERVISOR[1])
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_test_id("console")).to_be_visible()
+    return page
+
+
+def citizen_phone(browser: Any, live_server: LiveServer) -> Any:
+    """A new 390×844 touch phone context in Beijing time (a citizen's, no login)."""
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844},
+                                  device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai")
+    context.set_default_timeout(TRIAGE_TIMEOUT_MS)
+    return context
+
+
+def open_report(desk: Any, description: str) -> None:
+    """From the console's 举报 tab (待分拣), open the report with this text."""
+    from playwright.sync_api import expect
+
+    desk.get_by_role("navigation", name="监管台导航").get_by_role("link", name=re.compile("^举报")).click()
+    expect(desk.get_by_test_id("reports")).to_be_visible()
+    desk.get_by_test_id("status-received").click()
+    row = desk.get_by_test_id("report-row").filter(has_text=description)
+    expect(row).to_have_count(1)
+    row.click()
+    expect(desk.get_by_test_id("report-description")).to_have_text(description)
+    expect(desk.get_by_test_id("report-status")).to_have_text("待分拣")
+
+
+def queued_report(reader: Reader, description: str) -> dict[str, Any]:
+    """The one 群众举报 with this text, as the API lists it."""
+    items = reader.get("/api/v1/reports?per_page=100")["items"]
+    found = [r for r in items if r["description"] == description]
+    assert len(found) == 1, [r["description"] for r in items]
+    return found[0]
+
+
+def wait_for_api(reader: Reader, path: str, check: Any, timeout: float = 20) -> Any:
+    """Poll ``path`` until its answer passes ``check`` (work done in the background: the outbox, the worker)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        body = reader.get(path)
+        if check(body):
+            return body
+        assert time.monotonic() < deadline, body
+        time.sleep(0.3)
+
+
+@pytest.fixture(scope="module")
+def triage_desk(browser: Any, live_server: LiveServer) -> Iterator[Any]:
+    """The 区安委办 supervisor at a desk (1280×800), logged in through the login page, on the console."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TRIAGE_TIMEOUT_MS)
+    page = supervisor_desk(browser, live_server, {"width": 1280, "height": 800})
+    yield page
+    page.context.close()
+
+
+@pytest.fixture(scope="module")
+def triage_reader(triage_desk: Any) -> Reader:
+    """The supervisor's session on the API, to read what the pages did."""
+    return Reader(triage_desk.context)
+
+
+# --- the grid worker's phone (field journeys) ----------------------------------------------------------------
+
+PHONE = {"width": 390, "height": 844}
+
+
+def log_in_offline_ready(context: Any, who: tuple[str, str]) -> Any:
+    """A new page of ``context`` logged in as ``who`` from the home page, once the app is ready offline."""
+    from playwright.sync_api import expect
+
+    page = context.new_page()
+    page.goto("/")
+    page.fill("#mobile", who[0])
+    page.fill("#password", who[1])
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_test_id("offline-ready")).to_be_visible(timeout=60_000)
+    return page
+
+
+def patrol_site(api: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A site of the grid worker (from the end of the list: other journeys take the first) with a QR code whose
+    first checklist opens with a compliance item."""
+    for site in reversed(api.get("/api/v1/sites?per_page=500").json()["items"]):
+        detail = api.get(f"/api/v1/sites/{site['id']}").json()
+        for summary in api.get(f"/api/v1/checklists?site={site['id']}").json()[:1]:
+            version = api.get(f"/api/v1/checklists/{summary['id']}/versions/{summary['version']}").json()
+            sections = version["content"]["sections"]
+            if detail.get("qr_token") and sections[0]["items"][0]["answer"]["type"] == "compliance" \
+                    and len(sections) >= 2 and site["name"] != "杭州嘉诚纺织有限公司":
+                return detail, {**summary, "content": version["content"]}
+    pytest.fail("演示数据中没有可用于巡查的场所。")

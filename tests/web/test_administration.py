@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
-from tests.web.conftest import LiveServer, admin_desk, assert_no_csp_violations
+from tests.web.conftest import LiveServer, admin_desk, assert_no_csp_violations, axe_problems, pick_region
 
 DEMO_WORKER = "13800001001"
 TIMEOUT_MS = 30_000
@@ -71,7 +71,7 @@ def test_an_administrator_creates_a_grid_worker_who_sets_his_password_on_the_pho
     form.get_by_test_id("new-mobile").fill(NEW_WORKER)
     form.get_by_test_id("new-name").fill("测试网格员")
     form.get_by_test_id("grant-role").select_option("grid_worker")
-    form.get_by_test_id("grant-region").select_option(label=_label(grid, by_id))
+    pick_region(form, "grant-region", grid["name"], _label(grid, by_id))
     form.get_by_test_id("new-grant-submit").click()
     expect(page.get_by_test_id("temporary-password")).to_have_text(re.compile(r"^[A-Za-z0-9]{10}$"))
     page.screenshot(path=str(artifacts / "admin-1-user-created.png"), full_page=True)
@@ -254,13 +254,39 @@ def test_a_street_supervisor_creates_a_grid_worker_only_for_the_grids_of_his_str
     form = page.get_by_test_id("create-user")
     expect(form.get_by_role("heading", name="新建网格员")).to_be_visible()
     expect(form.get_by_test_id("grant-role").locator("option")).to_have_count(1)
-    expect(form.get_by_test_id("grant-region").locator("option")).to_have_count(len(grids) + 1)
+    # 区域选择: the street's grids only, each with its path; found by typing, chosen with the keyboard.
+    picker = form.get_by_test_id("grant-region")
+    field = picker.get_by_role("combobox")
+    field.focus()
+    expect(picker.get_by_role("option")).to_have_count(min(len(grids), 50))
+    assert axe_problems(page, "用户管理（区域选择展开）") == []
+    page.screenshot(path=str(artifacts / "admin-8-region-picker-open.png"), full_page=True)
     form.get_by_test_id("new-mobile").fill("13912300201")
     form.get_by_test_id("new-name").fill("街道新网格员")
-    form.get_by_test_id("grant-region").select_option(label=_label(grids[-1], by_id))
+    field.fill(grids[-1]["name"])
+    expect(picker.get_by_role("option").first).to_contain_text(_label(grids[-1], by_id))
+    field.press("ArrowDown")
+    field.press("ArrowUp")
+    field.press("Enter")
+    expect(field).to_have_value(_label(grids[-1], by_id))
+    expect(picker.get_by_role("listbox")).to_be_hidden()
     form.get_by_test_id("new-grant-submit").click()
     expect(page.get_by_test_id("temporary-password")).to_be_visible()
     page.screenshot(path=str(artifacts / "admin-9-supervisor-creates-worker.png"), full_page=True)
+
+    # 场所管理 → 新增场所: the grid is found by typing part of its path.
+    page.goto("/console/sites")
+    page.get_by_test_id("create-site-open").click()
+    create = page.get_by_test_id("create-site")
+    create.locator("#cs-name").fill("街道新登记的茶叶店")
+    create.locator("#cs-address").fill("米市巷 101 号")
+    create.locator("#cs-category").select_option(label="小商店")
+    pick_region(create, "cs-grid", grids[0]["name"], _label(grids[0], by_id))
+    create.get_by_test_id("create-site-submit").click()
+    expect(page.get_by_test_id("site-admin")).to_contain_text(grids[0]["name"])
+    page.screenshot(path=str(artifacts / "admin-10-site-created-in-grid.png"), full_page=True)
+    created = page.context.request.get("/api/v1/sites?q=街道新登记的茶叶店").json()["items"]
+    assert [s["grid_id"] for s in created] == [grids[0]["id"]]
 
     nav.get_by_role("link", name="区域网格").click()
     community = next(r for r in regions if r["level"] == "community")

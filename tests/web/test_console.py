@@ -26,19 +26,19 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
 
+from tests.factories import LiveData
+from tests.support.deadlines import local_today
 from tests.web.conftest import LiveServer, assert_no_csp_violations, wait_for_js
 
 TIMEOUT_MS = 20_000
@@ -84,125 +84,83 @@ def _square(x: float, y: float, size: float = 0.01) -> dict[str, Any]:
     return {"type": "Polygon", "coordinates": [[[x, y], [x + size, y], [x + size, y + size], [x, y + size], [x, y]]]}
 
 
-def _jpeg(colour: tuple[int, int, int]) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 48), colour).save(buffer, "JPEG", quality=90)
-    return buffer.getvalue()
+@pytest.fixture(scope="module")
+def seeded(live_server: LiveServer) -> Seeded:
+    """The test's own district — 东湖 and 西湖 streets, three grids, four 场所 — with a month of patrols, 隐患 in
+    every state the console counts, and the daily figures its trend charts read, in the live server's database."""
+    from hazardloop.blacklist.services import sync_candidates
+    from hazardloop.checklists.services import applicable_versions
+    from hazardloop.console.snapshots import snapshot_metrics
+    from hazardloop.escalation.services import sweep_deadlines
+    from hazardloop.extensions import db
+    from hazardloop.inspections.services import submit_inspection
+    from hazardloop.taxonomy import Role
 
-
-def _seed(live_server: LiveServer) -> Seeded:
-    """The test's own district, built with the backend's services in the live server's database."""
-    with mock.patch.dict(os.environ, live_server.env):
-        from hazardloop import create_app
-
-        app = create_app({"SCHEMA_CHECK": False})
-    with app.app_context():
-        from hazardloop.accounts.services import GrantSpec, create_user
-        from hazardloop.blacklist.services import sync_candidates
-        from hazardloop.checklists.services import applicable_versions
-        from hazardloop.console.snapshots import snapshot_metrics
-        from hazardloop.database import utcnow
-        from hazardloop.escalation.services import sweep_deadlines
-        from hazardloop.evidence.services import receive_photo
-        from hazardloop.extensions import db
-        from hazardloop.hazards.services import create_hazard, transition
-        from hazardloop.hazards.states import HazardLevel, HazardSource
-        from hazardloop.inspections.services import submit_inspection
-        from hazardloop.regions.services import create_department, create_region
-        from hazardloop.sites.services import create_site
-        from hazardloop.taxonomy import Role
-
-        district = create_region(name="监管台测试区", level="district", code="339901")
-        east = create_region(name="东湖街道", level="street", parent=district)
-        west = create_region(name="西湖街道", level="street", parent=district)
-        east_c = create_region(name="东湖社区", level="community", parent=east)
-        west_c = create_region(name="西湖社区", level="community", parent=west)
-        grids = {
-            "e1": create_region(name="东湖一网格", level="grid", parent=east_c, boundary=_square(120.10, 30.30)),
-            "e2": create_region(name="东湖二网格", level="grid", parent=east_c, boundary=_square(120.11, 30.30)),
-            "w1": create_region(name="西湖一网格", level="grid", parent=west_c, boundary=_square(120.10, 30.31)),
-        }
-        fire = create_department(region=district, code="fire339901", name="测试区消防救援大队",
-                                 domains=["fire", "nine_small"])
-        db.session.flush()
-
-        def user(mobile: str, name: str, role: Role, **scope: int) -> Any:
-            return create_user(mobile=mobile, display_name=name, password=PASSWORD, grants=[GrantSpec(role, **scope)])
-
-        supervisor = create_user(mobile=SUPERVISOR[0], display_name="区安委办张科长", password=SUPERVISOR[1],
-                                 grants=[GrantSpec(Role.SUPERVISOR, region_id=district.id)])
-        workers = {k: user(f"1376666010{i}", f"网格员{g.name[:3]}", Role.GRID_WORKER, region_id=g.id)
-                   for i, (k, g) in enumerate(grids.items())}
+    with LiveData(live_server) as data:
+        district = data.region("监管台测试区", "district", code="339901")
+        east = data.region("东湖街道", "street", district)
+        west = data.region("西湖街道", "street", district)
+        east_c, west_c = data.region("东湖社区", "community", east), data.region("西湖社区", "community", west)
+        grids = {"e1": data.region("东湖一网格", "grid", east_c, boundary=_square(120.10, 30.30)),
+                 "e2": data.region("东湖二网格", "grid", east_c, boundary=_square(120.11, 30.30)),
+                 "w1": data.region("西湖一网格", "grid", west_c, boundary=_square(120.10, 30.31))}
+        fire = data.department(district, "fire339901", "测试区消防救援大队", ["fire", "nine_small"])
+        supervisor = data.person(SUPERVISOR[0], "区安委办张科长", Role.SUPERVISOR, password=SUPERVISOR[1],
+                                 region=district)
+        workers = {k: data.person(f"1376666010{i}", f"网格员{g.name[:3]}", Role.GRID_WORKER, password=PASSWORD,
+                                  region=g) for i, (k, g) in enumerate(grids.items())}
         sites: dict[str, Any] = {}
         owners: dict[str, Any] = {}
-        spots = [("e1", "红星饭店", "red", 120.103, 30.303), ("e1", "东湖便利店", "blue", 120.107, 30.306),
-                 ("e2", "东湖电动车棚", "orange", 120.114, 30.304), ("w1", "西湖小旅馆", "yellow", 120.104, 30.314)]
-        for i, (grid, name, risk, lng, lat) in enumerate(spots):
-            site = create_site({"name": name, "address": f"测试路{i + 1}号", "grid_id": grids[grid].id,
-                                "category": "small_restaurant", "domains": ["fire", "nine_small"],
-                                "risk_level": risk, "lng": lng, "lat": lat}, actor=None)
-            db.session.flush()
-            sites[name] = site
-            owners[name] = user(f"1376666020{i}", f"{name}负责人", Role.ENTERPRISE_USER, site_id=site.id)
+        finder: dict[str, Any] = {}
+        for i, (grid, name, risk, lng, lat) in enumerate([
+                ("e1", "红星饭店", "red", 120.103, 30.303), ("e1", "东湖便利店", "blue", 120.107, 30.306),
+                ("e2", "东湖电动车棚", "orange", 120.114, 30.304), ("w1", "西湖小旅馆", "yellow", 120.104, 30.314)]):
+            sites[name] = data.site(name, grids[grid], f"测试路{i + 1}号", risk_level=risk, lng=lng, lat=lat)
+            owners[name] = data.person(f"1376666020{i}", f"{name}负责人", Role.ENTERPRISE_USER, password=PASSWORD,
+                                       site=sites[name])
+            finder[name] = workers[grid]
         db.session.commit()
-
-        now = utcnow()
+        now = data.now
         # 巡查: the grid worker of 东湖一网格 patrols one of its two sites this month.
-        restaurant = sites["红星饭店"]
-        version = applicable_versions(restaurant)[0]
+        version = applicable_versions(sites["红星饭店"])[0]
         item = next(i for s in version.content["sections"] for i in s["items"] if i["answer"]["type"] == "compliance")
-        submit_inspection({"client_uuid": uuid.uuid4(), "site_id": restaurant.id, "checklist_id": version.checklist_id,
-                           "checklist_version": version.version, "mode": "routine",
-                           "started_at": now - dt.timedelta(minutes=30), "finished_at": now - dt.timedelta(minutes=5),
+        submit_inspection({"client_uuid": uuid.uuid4(), "site_id": sites["红星饭店"].id,
+                           "checklist_id": version.checklist_id, "checklist_version": version.version,
+                           "mode": "routine", "started_at": now - dt.timedelta(minutes=30),
+                           "finished_at": now - dt.timedelta(minutes=5),
                            "answers": [{"item_code": item["code"], "result": "符合"}]}, actor=workers["e1"])
         db.session.commit()
-        grid_of = {"红星饭店": "e1", "东湖便利店": "e1", "东湖电动车棚": "e2", "西湖小旅馆": "w1"}
 
-        def hazard(site: str, description: str, *, level: str = "general", days_ago: int = 12,
-                   deadline_in_days: float | None = None) -> Any:
-            worker = workers[grid_of[site]]
-            h = create_hazard(site=sites[site], source=HazardSource.GRID_PATROL, description=description,
-                              level=HazardLevel(level), domain="fire", actor=worker, actor_role=Role.GRID_WORKER,
-                              found_at=now - dt.timedelta(days=days_ago))
-            if deadline_in_days is not None:
-                transition(h, "assign", actor=worker, payload={"department_id": fire.id})
-                h.deadline_at = now + dt.timedelta(days=deadline_in_days)
-            db.session.commit()
-            return h
+        def hazard(site: str, description: str, *, days_ago: int = 12, deadline_in_days: float | None = None,
+                   level: str = "general") -> Any:
+            return data.hazard(sites[site], description, finder=finder[site], level=level, days_ago=days_ago,
+                               assign_to=fire if deadline_in_days is not None else None,
+                               deadline_in_days=deadline_in_days)
 
         today = now.astimezone(ZoneInfo("Asia/Shanghai")).date()
-        made = {
-            "overdue": hazard("红星饭店", "厨房燃气管道未设置泄漏报警装置", deadline_in_days=-9),
-            "major": hazard("东湖电动车棚", "电动自行车在楼道内集中充电", level="major", deadline_in_days=-4),
-        }
+        made = {"overdue": hazard("红星饭店", "厨房燃气管道未设置泄漏报警装置", deadline_in_days=-9),
+                "major": hazard("东湖电动车棚", "电动自行车在楼道内集中充电", level="major", deadline_in_days=-4)}
         # The daily metrics snapshots the trend charts read, taken as the district's history unfolds.
         snapshot_metrics(today - dt.timedelta(days=36))
         db.session.commit()
-        made |= {
-            "extension": hazard("西湖小旅馆", "疏散指示标志损坏", deadline_in_days=-2),
-            "due_soon": hazard("东湖便利店", "灭火器压力不足", deadline_in_days=3),
-            "found": hazard("东湖便利店", "货物堵塞安全出口", days_ago=1),
-            "closed": hazard("西湖小旅馆", "配电箱前堆放可燃物", deadline_in_days=5),
-        }
+        made |= {"extension": hazard("西湖小旅馆", "疏散指示标志损坏", deadline_in_days=-2),
+                 "due_soon": hazard("东湖便利店", "灭火器压力不足", deadline_in_days=3),
+                 "found": hazard("东湖便利店", "货物堵塞安全出口", days_ago=1),
+                 "closed": hazard("西湖小旅馆", "配电箱前堆放可燃物", deadline_in_days=5)}
         # 延期: the enterprise took the order and asks for more time.
-        ext, ext_owner = made["extension"], owners["西湖小旅馆"]
-        transition(ext, "acknowledge", actor=ext_owner)
-        later = (now + dt.timedelta(days=20)).date().isoformat()
-        transition(ext, "request_extension", actor=ext_owner,
-                   payload={"reason": "需等待消防设施供应商上门更换", "requested_deadline": later})
+        inn = owners["西湖小旅馆"]
+        data.step(made["extension"], "acknowledge", by=inn)
+        data.step(made["extension"], "request_extension", by=inn, reason="需等待消防设施供应商上门更换",
+                  requested_deadline=(now + dt.timedelta(days=20)).date().isoformat())
         # 挂牌督办 of the major hazard.
-        transition(made["major"], "list_supervision", actor=supervisor,
-                   payload={"authority": "测试区安全生产委员会办公室", "requirements": "限期完成治理",
-                            "deadline": (now + dt.timedelta(days=30)).date().isoformat()})
-        # 闭环 with before/after photos.
-        closed, owner = made["closed"], owners["西湖小旅馆"]
-        transition(closed, "acknowledge", actor=owner)
-        after, _ = receive_photo(_jpeg((30, 160, 60)), uploader=owner)
-        db.session.flush()
-        transition(closed, "submit_rectification", actor=owner,
-                   payload={"measures": "已清理配电箱前的可燃物并张贴警示", "photo_ids": [after.id]})
+        data.step(made["major"], "list_supervision", by=supervisor, authority="测试区安全生产委员会办公室",
+                  requirements="限期完成治理", deadline=(now + dt.timedelta(days=30)).date().isoformat())
+        # 闭环 with an after photo.
+        data.step(made["closed"], "acknowledge", by=inn)
+        data.step(made["closed"], "submit_rectification", by=inn, measures="已清理配电箱前的可燃物并张贴警示",
+                  photo_ids=[data.photo(inn, (30, 160, 60)).id])
         snapshot_metrics(today - dt.timedelta(days=15))
-        transition(closed, "verify_pass", actor=workers["w1"], payload={"note": "现场复查合格"})
+        data.step(made["closed"], "verify_pass", by=workers["w1"], note="现场复查合格")
         db.session.commit()
         for days_ago in (8, 1, 0):
             snapshot_metrics(today - dt.timedelta(days=days_ago))
@@ -210,17 +168,8 @@ def _seed(live_server: LiveServer) -> Seeded:
         # The escalation ladder runs as the scheduler would; the major overdue hazard opens a 黑名单 candidate.
         sweep_deadlines(now)
         sync_candidates()
-        db.session.commit()
-        seeded = Seeded(district_id=district.id, street_ids={"东湖街道": east.id, "西湖街道": west.id},
-                        hazards={k: h.id for k, h in made.items()})
-        db.session.remove()
-        db.engine.dispose()
-    return seeded
-
-
-@pytest.fixture(scope="module")
-def seeded(live_server: LiveServer) -> Seeded:
-    return _seed(live_server)
+        return Seeded(district_id=district.id, street_ids={"东湖街道": east.id, "西湖街道": west.id},
+                      hazards={k: h.id for k, h in made.items()})
 
 
 @pytest.fixture(scope="module")
@@ -374,7 +323,7 @@ def test_supervisor_reviews_and_publishes_a_circular(desk: Any, seeded: Seeded, 
     from playwright.sync_api import expect
 
     page = desk
-    today = dt.date.today()
+    today = local_today()
     # The weekly job's draft, made here through the same API for a period that holds the seeded hazards.
     draft = page.context.request.post("/api/v1/circulars/drafts", headers=_csrf(page), data={
         "scope_kind": "district", "region_id": seeded.district_id, "period_kind": "custom",

@@ -22,10 +22,19 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import GRID_WORKER, LiveServer, assert_no_csp_violations, axe_problems, wait_for_js
+from tests.support.deadlines import local_today
+from tests.web.conftest import (
+    GRID_WORKER,
+    PHONE,
+    LiveServer,
+    assert_no_csp_violations,
+    axe_problems,
+    log_in_offline_ready,
+    patrol_site,
+    wait_for_js,
+)
 
 OWNER = ("13800002001", "Demo@2026")
-PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 30_000
 
 
@@ -55,41 +64,15 @@ def phone(browser: Any, live_server: LiveServer) -> Iterator[Any]:
     context.close()
 
 
-def _login(context: Any, who: tuple[str, str]) -> Any:
-    from playwright.sync_api import expect
-
-    page = context.new_page()
-    page.goto("/")
-    page.fill("#mobile", who[0])
-    page.fill("#password", who[1])
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_test_id("offline-ready")).to_be_visible(timeout=60_000)
-    return page
-
-
 # --- 1. an offline patrol with 本节不涉及 and a deleted photo -------------------------------------------------
-
-def _patrol_site(api: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A site of the grid worker (from the end of the list: other journeys take the first) with a QR code whose
-    first checklist opens with a compliance item."""
-    for site in reversed(api.get("/api/v1/sites?per_page=500").json()["items"]):
-        detail = api.get(f"/api/v1/sites/{site['id']}").json()
-        for summary in api.get(f"/api/v1/checklists?site={site['id']}").json()[:1]:
-            version = api.get(f"/api/v1/checklists/{summary['id']}/versions/{summary['version']}").json()
-            sections = version["content"]["sections"]
-            if detail.get("qr_token") and sections[0]["items"][0]["answer"]["type"] == "compliance" \
-                    and len(sections) >= 2 and site["name"] != "杭州嘉诚纺织有限公司":
-                return detail, {**summary, "content": version["content"]}
-    pytest.fail("演示数据中没有可用于巡查的场所。")
-
 
 def test_an_offline_patrol_with_not_applicable_sections_and_a_deleted_photo_syncs_once(
         phone: Any, artifacts: Path, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
-    page = _login(phone, GRID_WORKER)
+    page = log_in_offline_ready(phone, GRID_WORKER)
     wait_for_js(page, "navigator.serviceWorker.controller !== null")
-    site, checklist = _patrol_site(phone.request)
+    site, checklist = patrol_site(phone.request)
     first = checklist["content"]["sections"][0]["items"][0]
 
     phone.set_offline(True)
@@ -162,8 +145,8 @@ def _request_extension(page: Any, hazard_id: int, day: dt.date, reason: str) -> 
 def test_refused_steps_are_corrected_and_resent_or_discarded(phone: Any, artifacts: Path) -> None:
     from playwright.sync_api import expect
 
-    page = _login(phone, OWNER)
-    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    page = log_in_offline_ready(phone, OWNER)
+    tomorrow = local_today() + dt.timedelta(days=1)
     fixing = _hazard_id(phone.request, "染整车间灭火器过期")
     dropping = _hazard_id(phone.request, "车间配电箱箱门缺失")
     deadline = phone.request.get(f"/api/v1/hazards/{fixing}").json()["deadline_at"]
@@ -216,7 +199,7 @@ def test_refused_steps_are_corrected_and_resent_or_discarded(phone: Any, artifac
 def test_the_enterprise_sees_its_approved_extension(phone: Any, artifacts: Path) -> None:
     from playwright.sync_api import expect
 
-    page = _login(phone, OWNER)
+    page = log_in_offline_ready(phone, OWNER)
     row = page.get_by_test_id("extensions").locator("li").filter(has_text="烘干机排风管道")
     expect(row.get_by_test_id("extension-state")).to_contain_text("延期申请已批准")
     expect(row.get_by_test_id("extension-state")).to_contain_text("年")
@@ -251,7 +234,7 @@ def test_a_grid_workers_reinspection_of_a_general_hazard_passes(browser: Any, li
                                   has_touch=True, locale="zh-CN", timezone_id="Asia/Shanghai",
                                   permissions=["geolocation"], geolocation=here)
     try:
-        page = _login(context, GRID_WORKER)
+        page = log_in_offline_ready(context, GRID_WORKER)
         page.goto(f"/hazards/{hazard_id}")
         expect(page.get_by_test_id("hazard")).to_have_attribute("data-status", "awaiting_verification")
         # The demo's after-photo is also the after-photo of the site's closed 应急照明 hazard: flagged, named.
@@ -307,8 +290,8 @@ def test_axe_finds_nothing_serious_on_field_enterprise_and_public_pages(phone: A
     from playwright.sync_api import expect
 
     problems: list[str] = []
-    worker = _login(phone, GRID_WORKER)
-    site, checklist = _patrol_site(phone.request)
+    worker = log_in_offline_ready(phone, GRID_WORKER)
+    site, checklist = patrol_site(phone.request)
     for large in (False, True):
         mode = "大字" if large else "常规"
         _large_text(worker, large)
@@ -334,7 +317,7 @@ def test_axe_finds_nothing_serious_on_field_enterprise_and_public_pages(phone: A
     owner_context = browser.new_context(base_url=live_server.url, viewport=PHONE, locale="zh-CN",
                                         timezone_id="Asia/Shanghai")
     try:
-        owner = _login(owner_context, OWNER)
+        owner = log_in_offline_ready(owner_context, OWNER)
         hazard_id = _hazard_id(owner_context.request, "烘干机排风管道")
         for large in (False, True):
             mode = "大字" if large else "常规"

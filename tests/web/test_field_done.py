@@ -25,10 +25,21 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import GRID_WORKER, LiveServer, assert_no_csp_violations
-from tests.web.test_field import PHONE, TIMEOUT_MS, _login, _patrol_site, _shot
+from tests.web.conftest import (
+    GRID_WORKER,
+    PHONE,
+    LiveServer,
+    assert_no_csp_violations,
+    log_in_offline_ready,
+    patrol_site,
+)
 
 ADMIN = ("13800000001", "Demo@2026")
+TIMEOUT_MS = 30_000
+
+
+def _shot(page: Any, artifacts: Path, name: str) -> None:
+    page.screenshot(path=str(artifacts / f"field-{name}.png"), full_page=True)
 
 
 def _phone(browser: Any, live_server: LiveServer) -> Any:
@@ -165,8 +176,8 @@ def test_two_identical_inspections_at_the_same_instant_answer_the_stored_result(
     from playwright.sync_api import Route, expect
 
     context = phones()
-    page = _login(context, GRID_WORKER)
-    site, checklist = _patrol_site(context.request)
+    page = log_in_offline_ready(context, GRID_WORKER)
+    site, checklist = patrol_site(context.request)
     answers: list[tuple[int, bytes, dict[str, str]]] = []
 
     def twice_at_once(route: Route) -> None:

@@ -3,7 +3,6 @@ a tap opens the hazard and the count drops; 全部标为已读 clears it. State 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.push import push_to_service_worker
 from tests.web.conftest import LiveServer, assert_no_csp_violations, wait_for_js
 
 OWNER = ("13800002001", "Demo@2026")
@@ -99,24 +99,15 @@ def test_the_service_worker_shows_a_pushed_notice(phone: Any, artifacts: Path) -
     page.get_by_role("button", name="登录").click()
     expect(page.get_by_test_id("bell")).to_be_visible()
     wait_for_js(page, "navigator.serviceWorker.controller !== null", timeout_ms=60_000)
-    cdp = phone.new_cdp_session(page)
-    registrations: list[dict[str, Any]] = []
-    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
-    cdp.send("ServiceWorker.enable")
-    page.wait_for_timeout(500)
-    origin = page.evaluate("location.origin")
-    [registration] = [r for r in registrations if r["scopeURL"] == origin + "/" and not r["isDeleted"]][:1]
     notice = {"title": "隐患已交办，请按期整改（YH推送测试）", "body": "整改期限：12月10日", "url": "/inbox",
               "tag": "n-test"}
-    cdp.send("ServiceWorker.deliverPushMessage", {"origin": origin, "registrationId": registration["registrationId"],
-                                                   "data": json.dumps(notice, ensure_ascii=False)})
-    shown = None
-    for _ in range(30):  # polled from here: wait_for_function would need 'unsafe-eval', which our CSP refuses
-        shown = page.evaluate("""async () => {
-          const [n] = await (await navigator.serviceWorker.ready).getNotifications({ tag: 'n-test' });
-          return n ? { title: n.title, body: n.body, url: n.data.url } : null;
-        }""")
-        if shown:
-            break
-        page.wait_for_timeout(500)
+    push_to_service_worker(phone, page, notice)
+    wait_for_js(page, """async (tag) => {
+      const found = await (await navigator.serviceWorker.ready).getNotifications({ tag });
+      return found.length === 1;
+    }""", arg=notice["tag"])
+    shown = page.evaluate("""async () => {
+      const [n] = await (await navigator.serviceWorker.ready).getNotifications({ tag: 'n-test' });
+      return { title: n.title, body: n.body, url: n.data.url };
+    }""")
     assert shown == {"title": notice["title"], "body": notice["body"], "url": "/inbox"}

@@ -10,7 +10,6 @@ window to go to the notice's page, and the page shows the hazard. Opening a new 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.push import push_to_service_worker
 from tests.web.conftest import LiveServer, assert_no_csp_violations, wait_for_js
 
 OWNER = ("13800002001", "Demo@2026")
@@ -52,18 +52,7 @@ def _login(page: Any) -> None:
 
 def _show_pushed_notice(phone: Any, page: Any, notice: dict[str, Any]) -> None:
     """Deliver a push message to the app's service worker (DevTools) and wait until it shows the notice."""
-    cdp = phone.new_cdp_session(page)
-    registrations: list[dict[str, Any]] = []
-    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
-    cdp.send("ServiceWorker.enable")
-    origin = page.evaluate("location.origin")
-    for _ in range(20):
-        if [r for r in registrations if r["scopeURL"] == origin + "/" and not r["isDeleted"]]:
-            break
-        page.wait_for_timeout(250)
-    [registration] = [r for r in registrations if r["scopeURL"] == origin + "/" and not r["isDeleted"]][:1]
-    cdp.send("ServiceWorker.deliverPushMessage", {"origin": origin, "registrationId": registration["registrationId"],
-                                                   "data": json.dumps(notice, ensure_ascii=False)})
+    push_to_service_worker(phone, page, notice)
     wait_for_js(page, """async (tag) => {
       const found = await (await navigator.serviceWorker.ready).getNotifications({ tag });
       return found.length === 1;

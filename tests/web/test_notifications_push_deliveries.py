@@ -11,23 +11,17 @@ production. What the browser proves is the staff's side: the 区安委办 superv
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import textwrap
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import http_ece
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ec
 
-from tests.notifications.test_push import PushService, unb64, verified_claims
-from tests.web.conftest import LiveServer, assert_no_csp_violations
-from tests.web.test_triage import Reader, _login_page
+from tests.support.push import PushService, serve_push_service
+from tests.web.conftest import LiveServer, Reader, assert_no_csp_violations, supervisor_desk
 
 TIMEOUT_MS = 20_000
 REASON = "推送服务不认可本站的 VAPID 身份（密钥已更换或配置有误，请该用户在设备上重新开启推送）"
@@ -36,29 +30,8 @@ REASON = "推送服务不认可本站的 VAPID 身份（密钥已更换或配置
 @pytest.fixture(scope="module")
 def refusing_push_service() -> Iterator[PushService]:
     """A push service that verifies and decrypts what it gets, then refuses it (403)."""
-    state = PushService(status=403)
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            fields = dict(p.strip().split("=", 1) for p in self.headers["Authorization"].partition(" ")[2].split(","))
-            key = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), unb64(fields["k"]))
-            claims = verified_claims(fields["t"], key)
-            plain = http_ece.decrypt(body, private_key=state.private_key, auth_secret=state.auth, version="aes128gcm")
-            state.received.append({"claims": claims, "payload": json.loads(plain)})
-            self.send_response(state.status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    with serve_push_service(status=403) as state:
+        yield state
 
 
 SEED = textwrap.dedent("""
@@ -101,7 +74,7 @@ def test_the_desk_reads_a_refused_push_delivery_in_words(browser: Any, live_serv
     [received] = refusing_push_service.received  # it reached the push service, signed and encrypted
     assert received["payload"]["id"] == int(notice_id)
 
-    desk = _login_page(browser, live_server, {"width": 1280, "height": 800})
+    desk = supervisor_desk(browser, live_server, {"width": 1280, "height": 800})
     try:
         desk.get_by_role("navigation", name="监管台导航").get_by_role("link", name="投递记录").click()
         expect(desk.get_by_test_id("deliveries")).to_be_visible()

@@ -19,7 +19,14 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import GRID_WORKER, LiveServer, assert_no_csp_violations, axe_problems, serve_seeded
+from tests.web.conftest import (
+    GRID_WORKER,
+    LiveServer,
+    assert_no_csp_violations,
+    axe_problems,
+    log_in_offline_ready,
+    serve_seeded,
+)
 
 OWNER = ("13800002001", "Demo@2026")  # 杭州嘉诚纺织有限公司
 SECOND_OWNER = ("13800002002", "Demo@2026")
@@ -60,18 +67,6 @@ def _context(browser: Any, live_server: LiveServer, viewport: dict[str, int] = P
                                service_workers="allow")
 
 
-def _login(context: Any, who: tuple[str, str]) -> Any:
-    from playwright.sync_api import expect
-
-    page = context.new_page()
-    page.goto("/")
-    page.fill("#mobile", who[0])
-    page.fill("#password", who[1])
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_test_id("offline-ready")).to_be_visible(timeout=60_000)
-    return page
-
-
 def _pick_photo(page: Any, trigger: Any, path: str) -> None:
     with page.expect_file_chooser() as chooser:
         trigger.click()
@@ -93,7 +88,7 @@ def test_self_inspection_self_rectification_spot_check_monthly_reports_and_the_c
 
     # --- 1. the enterprise's self-inspection: one item fixed on the spot, one 一般 finding ------------------
     owner_context = _context(browser, live_server)
-    page = _login(owner_context, OWNER)
+    page = log_in_offline_ready(owner_context, OWNER)
     api = owner_context.request
     entry = page.get_by_test_id("selfcheck-entry")
     expect(entry).to_have_attribute("data-state", "not_reported")
@@ -163,7 +158,7 @@ def test_self_inspection_self_rectification_spot_check_monthly_reports_and_the_c
     # The grid worker finds the spot check among his 待复查.
     worker_context = _context(browser, live_server)
     try:
-        worker = _login(worker_context, GRID_WORKER)
+        worker = log_in_offline_ready(worker_context, GRID_WORKER)
         to_verify = worker.get_by_test_id("to-verify")
         expect(to_verify).to_contain_text(detail["number"])
         to_verify.get_by_role("link").filter(has_text=detail["number"]).first.scroll_into_view_if_needed()
@@ -202,7 +197,7 @@ def test_self_inspection_self_rectification_spot_check_monthly_reports_and_the_c
     # --- 4. a second enterprise: 「本月未发现隐患」 after a confirmation ----------------------------------------
     second_context = _context(browser, live_server)
     try:
-        second = _login(second_context, SECOND_OWNER)
+        second = log_in_offline_ready(second_context, SECOND_OWNER)
         second.get_by_test_id("selfcheck-entry").click()
         month = second.get_by_test_id("selfcheck-month")
         expect(month.get_by_test_id("selfcheck-submit")).to_have_count(0)
@@ -228,7 +223,7 @@ def test_self_inspection_self_rectification_spot_check_monthly_reports_and_the_c
     # --- 5. the console: the figures per enterprise, with their denominators, and who has not reported ------
     desk_context = _context(browser, live_server, DESK)
     try:
-        desk = _login(desk_context, OFFICE)
+        desk = log_in_offline_ready(desk_context, OFFICE)
         desk.goto("/console")
         desk.get_by_role("navigation", name="监管台导航").get_by_role("link", name="企业自查自报").click()
         table = desk.get_by_test_id("selfcheck-table")

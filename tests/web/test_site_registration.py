@@ -22,7 +22,14 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import GRID_WORKER, LiveServer, assert_no_csp_violations, wait_for_js
+from tests.web.conftest import (
+    GRID_WORKER,
+    LiveServer,
+    assert_no_csp_violations,
+    axe_problems,
+    pick_region,
+    wait_for_js,
+)
 
 SUPERVISOR = ("13800000011", "Demo@2026")
 PHONE = {"width": 390, "height": 844}
@@ -343,4 +350,170 @@ def test_an_enterprise_claims_its_site_with_the_sms_code_and_logs_in_after_appro
         assert_no_csp_violations(page)
     finally:
         enterprise.close()
+    assert_no_csp_violations(desk)
+
+
+# --- 4. a field site merged while an inspection made on it waits offline -----------------------------------------
+
+def test_an_offline_inspection_of_a_field_site_merged_meanwhile_lands_on_the_surviving_site(
+        browser: Any, live_server: LiveServer, reader: Any, worker_reader: Any, desk: Any, artifacts: Path) -> None:
+    from playwright.sync_api import expect
+
+    anchor, _ = _worker_grid_point(reader, worker_reader)
+    here = {"latitude": anchor["lat"] + 0.0003, "longitude": anchor["lng"], "accuracy": 10}  # ~30 m away
+    name = anchor["name"] + "（二号门）"
+    context = _phone(browser, live_server, where=here)
+    try:
+        page = _login(context, GRID_WORKER)
+        wait_for_js(page, "navigator.serviceWorker.controller !== null")
+        # Registered offline, then synced.
+        context.set_offline(True)
+        expect(page.get_by_test_id("net")).to_have_text("离线", timeout=10_000)
+        page.goto("/sites/new")
+        expect(page.get_by_test_id("ns-position")).to_contain_text("当前位置已记录")
+        _fill_new_site(page, name=name, category="小商店", address=anchor["address"], photo=None)
+        page.get_by_test_id("not-duplicate").check()
+        page.get_by_test_id("ns-submit").click()
+        expect(page).to_have_url(re.compile(r"/field-sites/[0-9a-f-]{36}$"))
+        site_uuid = page.url.rsplit("/", 1)[-1]
+        context.set_offline(False)
+        expect(page.get_by_test_id("field-site-state")).to_contain_text("等待街道审核", timeout=45_000)
+        expect(page.get_by_test_id("field-site-open")).to_be_visible()
+
+        # Inspected offline on the site the server now knows.
+        context.set_offline(True)
+        expect(page.get_by_test_id("net")).to_have_text("离线", timeout=10_000)
+        page.get_by_test_id("start-inspection").first.click()
+        expect(page).to_have_url(re.compile(r"/drafts/[0-9a-f-]{36}$"))
+        inspection_uuid = page.url.rsplit("/", 1)[-1]
+        sections = page.get_by_test_id("section")
+        for index in range(sections.count()):
+            sections.nth(index).get_by_test_id("section-na").click()
+        expect(page.get_by_test_id("saved-at")).to_contain_text("已保存")
+        page.get_by_test_id("submit").click()
+        expect(page).to_have_url(re.compile(r"/outbox$"))
+        row = page.locator(f"[data-testid=outbox-item][data-id='{inspection_uuid}']")
+        expect(row).to_have_attribute("data-state", "queued")
+
+        # Meanwhile the supervisor merges the new site into the registered one.
+        provisional = next(s for s in reader.get("/api/v1/sites/pending").json() if s["name"] == name)
+        desk.goto("/console/field-sites")
+        card = desk.get_by_test_id("pending-site").filter(has_text=name)
+        card.locator("li").filter(has_text=anchor["address"]).filter(has_text=anchor["name"]).first \
+            .get_by_test_id("merge-into").click()
+        expect(desk.get_by_test_id("review-message")).to_contain_text("已合并到")
+        _shot(desk, artifacts, "13-merged-before-the-inspection-synced")
+
+        # Back online: the inspection lands on the surviving site and the phone follows it there.
+        context.set_offline(False)
+        expect(row).to_have_attribute("data-state", "sent", timeout=45_000)
+        expect(row.get_by_test_id("outbox-accepted")).to_contain_text(f"该场所已合并，记入「{anchor['name']}」")
+        _shot(page, artifacts, "14-outbox-landed-on-survivor")
+        page.goto(f"/field-sites/{site_uuid}")
+        expect(page.get_by_test_id("field-site-state")).to_contain_text(f"已合并到已登记场所「{anchor['name']}」")
+        page.get_by_test_id("field-site-open").click()
+        expect(page).to_have_url(re.compile(rf"/sites/{anchor['id']}$"))
+        expect(page.get_by_test_id("site-name")).to_have_text(anchor["name"])
+        _shot(page, artifacts, "15-survivor-site-page")
+        assert_no_csp_violations(page)
+    finally:
+        context.close()
+
+    landed = [i for i in reader.get(f"/api/v1/inspections?site={anchor['id']}&per_page=100").json()["items"]
+              if i["client_uuid"] == inspection_uuid]
+    assert len(landed) == 1
+    assert reader.get(f"/api/v1/inspections?site={provisional['id']}&per_page=100").json()["items"] == []
+
+
+# --- 5. an enterprise without a record applies with its licence photo, is refused, applies again ---------------
+
+def test_an_enterprise_applies_with_its_licence_photo_is_refused_with_a_reason_and_approved_on_a_second_try(
+        browser: Any, live_server: LiveServer, reader: Any, desk: Any, artifacts: Path, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    mobile, name, reason = "13987650002", "鑫源粮油商行", "营业执照照片模糊，看不清统一社会信用代码，请重新拍摄"
+    regions = reader.get("/api/v1/regions").json()
+    street = next(r for r in regions if r["level"] == "street")
+    grid = [r for r in regions if r["level"] == "grid" and r["path"].startswith(street["path"])][-1]
+
+    public = _phone(browser, live_server, service_workers="block")
+    try:
+        page = public.new_page()
+        page.goto("/login")
+        page.get_by_test_id("enterprise-register-link").click()
+        page.get_by_role("button", name="上传营业执照申请注册").click()
+        form = page.get_by_test_id("apply-form")
+        expect(form).to_be_visible()
+        page.fill("#ap-name", name)
+        page.fill("#ap-address", "米市巷 66 号")
+        page.select_option("#ap-street", label=street["name"])
+        page.fill("#ap-contact", "钱老板")
+        page.fill("#ap-mobile", mobile)
+        page.get_by_test_id("send-code").click()
+        page.fill("#ap-sms", _sms(live_server, mobile, r"验证码 (\d{6})"))
+        page.set_input_files("#ap-photo", str(_jpeg(tmp_path, "licence-blurred.jpg", (120, 120, 110))))
+        _wait_loaded(page.get_by_test_id("licence-preview"))
+        _shot(page, artifacts, "16-apply-with-licence")
+        form.get_by_role("button", name="提交申请").click()
+        expect(page.get_by_test_id("registration-done")).to_contain_text("等待街道审核")
+        page.get_by_test_id("application-status-link").click()
+        expect(page.get_by_test_id("application-status-label")).to_have_text("待审核")
+        status_url = page.url
+
+        desk.goto("/console/enterprise-applications")
+        card = desk.get_by_test_id("application").filter(has_text=name)
+        expect(card).to_contain_text("新注册申请")
+        _wait_loaded(card.get_by_role("img", name="营业执照照片"))
+        _shot(desk, artifacts, "17-supervisor-sees-licence")
+        card.get_by_role("button", name="不予通过").click()
+        card.get_by_label("不予通过的理由").fill(reason)
+        card.get_by_test_id("refuse-application").click()
+        expect(desk.get_by_test_id("application-message")).to_contain_text("不予通过")
+
+        page.goto(status_url)
+        expect(page.get_by_test_id("application-status-label")).to_have_text("未通过")
+        expect(page.get_by_test_id("refusal-reason")).to_have_text(f"不予通过的理由：{reason}")
+        assert axe_problems(page, "企业注册审核进度（未通过）") == []
+        _shot(page, artifacts, "18-enterprise-sees-refusal")
+        assert reason in _sms(live_server, mobile, r"(未通过：.*)")
+
+        page.get_by_test_id("reapply").click()
+        expect(form.get_by_role("heading", name="修改后重新申请")).to_be_visible()
+        expect(page.locator("#ap-name")).to_have_value(name)
+        page.set_input_files("#ap-photo", str(_jpeg(tmp_path, "licence-sharp.jpg", (30, 90, 160))))
+        _wait_loaded(page.get_by_test_id("licence-preview"))
+        form.get_by_role("button", name="提交申请").click()
+        expect(page.get_by_test_id("registration-done")).to_contain_text("等待街道审核")
+        _shot(page, artifacts, "19-applied-again")
+        assert_no_csp_violations(page)
+    finally:
+        public.close()
+
+    desk.goto("/console/enterprise-applications")
+    card = desk.get_by_test_id("application").filter(has_text=name)
+    expect(card).to_have_count(1)
+    pick_region(card, "application-grid", grid["name"])
+    _shot(desk, artifacts, "20-approve-into-grid")
+    card.get_by_test_id("approve-application").click()
+    expect(desk.get_by_test_id("application-message")).to_contain_text("已通过")
+    password = _sms(live_server, mobile, r"初始密码 (\S+)，")
+
+    enterprise = _phone(browser, live_server)
+    try:
+        page = enterprise.new_page()
+        page.goto("/login")
+        page.fill("#mobile", mobile)
+        page.fill("#password", password)
+        page.get_by_role("button", name="登录").click()
+        page.fill("#pw-current", password)
+        page.fill("#pw-new", "Liangyou@2026")
+        page.fill("#pw-again", "Liangyou@2026")
+        page.get_by_role("button", name="修改密码").click()
+        expect(page.get_by_text(name).first).to_be_visible(timeout=45_000)
+        _shot(page, artifacts, "21-enterprise-logged-in")
+        assert_no_csp_violations(page)
+    finally:
+        enterprise.close()
+    site = reader.get(f"/api/v1/sites?q={name}").json()["items"]
+    assert [s["grid_id"] for s in site] == [grid["id"]]
     assert_no_csp_violations(desk)

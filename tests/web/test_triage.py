@@ -28,21 +28,26 @@ import re
 import subprocess
 import sys
 import textwrap
-import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image, ImageDraw
 
-from tests.web.conftest import LiveServer
+from tests.support.deadlines import SHANGHAI
+from tests.web.conftest import (
+    TRIAGE_TIMEOUT_MS,
+    LiveServer,
+    Reader,
+    citizen_phone,
+    open_report,
+    queued_report,
+    supervisor_desk,
+    wait_for_api,
+)
 
-TIMEOUT_MS = 20_000
-SUPERVISOR = ("13800000002", "Demo@2026")  # 区安委办: every grid in scope
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+TIMEOUT_MS = TRIAGE_TIMEOUT_MS
 # The innermost elements reaching past the right edge of the screen (what makes a phone pan sideways).
 WIDER_THAN_SCREEN = """() => [...document.querySelectorAll('body *')]
   .filter((e) => e.getBoundingClientRect().right > 391
@@ -52,66 +57,15 @@ WIDER_THAN_SCREEN = """() => [...document.querySelectorAll('body *')]
 
 # --- the people and their screens ---------------------------------------------------------------
 
-class Reader:
-    """The supervisor's session on the API, for reading results only (never to change state)."""
-
-    def __init__(self, context: Any) -> None:
-        self.context = context
-
-    def get(self, path: str) -> Any:
-        response = self.context.request.get(path)
-        assert response.ok, f"{path}: {response.status} {response.text()}"
-        return response.json()
-
-
-def _login_page(browser: Any, live_server: LiveServer, viewport: dict[str, int], **options: Any) -> Any:
-    from playwright.sync_api import expect
-
-    context = browser.new_context(base_url=live_server.url, viewport=viewport, locale="zh-CN",
-                                  timezone_id="Asia/Shanghai", **options)
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.goto("/login?next=/console")
-    page.fill("#mobile", SUPERVISOR[0])
-    page.fill("#password", SUPERVISOR[1])
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_test_id("console")).to_be_visible()
-    return page
-
-
 @pytest.fixture(scope="module")
-def desk(browser: Any, live_server: LiveServer) -> Iterator[Any]:
-    """The supervisor at a desk (1280×800), logged in through the login page, on the console."""
-    from playwright.sync_api import expect
-
-    expect.set_options(timeout=TIMEOUT_MS)
-    page = _login_page(browser, live_server, {"width": 1280, "height": 800})
-    yield page
-    page.context.close()
-
-
-@pytest.fixture(scope="module")
-def reader(desk: Any) -> Reader:
-    return Reader(desk.context)
-
-
-@pytest.fixture(scope="module")
-def qr_site(reader: Reader) -> dict[str, Any]:
+def qr_site(triage_reader: Reader) -> dict[str, Any]:
     """A site with a QR poster from the middle of the list: away from the other browser tests' sites."""
-    items = reader.get("/api/v1/sites?per_page=100")["items"]
+    items = triage_reader.get("/api/v1/sites?per_page=100")["items"]
     for site in items[len(items) // 2:]:
-        detail = reader.get(f"/api/v1/sites/{site['id']}")
+        detail = triage_reader.get(f"/api/v1/sites/{site['id']}")
         if detail.get("qr_token"):
             return detail
     pytest.fail("演示数据中没有带二维码的场所。")
-
-
-def _phone(browser: Any, live_server: LiveServer) -> Any:
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844},
-                                  device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN",
-                                  timezone_id="Asia/Shanghai")
-    context.set_default_timeout(TIMEOUT_MS)
-    return context
 
 
 def _photo(tmp: Path) -> Path:
@@ -149,31 +103,11 @@ def _report(phone: Any, site: dict[str, Any], description: str, photo: Path | No
     return page, code
 
 
-def _open_report(desk: Any, description: str) -> None:
-    """From the console's 举报 tab (待分拣), open the report with this text."""
-    from playwright.sync_api import expect
-
-    desk.get_by_role("navigation", name="监管台导航").get_by_role("link", name=re.compile("^举报")).click()
-    expect(desk.get_by_test_id("reports")).to_be_visible()
-    desk.get_by_test_id("status-received").click()
-    row = desk.get_by_test_id("report-row").filter(has_text=description)
-    expect(row).to_have_count(1)
-    row.click()
-    expect(desk.get_by_test_id("report-description")).to_have_text(description)
-    expect(desk.get_by_test_id("report-status")).to_have_text("待分拣")
-
-
-def _queued(reader: Reader, description: str) -> dict[str, Any]:
-    items = reader.get("/api/v1/reports?per_page=100")["items"]
-    found = [r for r in items if r["description"] == description]
-    assert len(found) == 1, [r["description"] for r in items]
-    return found[0]
-
-
 # --- 1–3: triage --------------------------------------------------------------------------------
 
 def test_reports_are_accepted_rejected_and_merged_in_the_console_and_reporters_see_it(
-    browser: Any, live_server: LiveServer, desk: Any, reader: Reader, qr_site: dict[str, Any], artifacts: Path,
+    browser: Any, live_server: LiveServer, triage_desk: Any, triage_reader: Reader, qr_site: dict[str, Any],
+    artifacts: Path,
     tmp_path: Path,
 ) -> None:
     from playwright.sync_api import expect
@@ -182,7 +116,7 @@ def test_reports_are_accepted_rejected_and_merged_in_the_console_and_reporters_s
     first = f"后厨液化气罐紧挨灶台且未固定（{tag}）"
     second = f"门口灭火器好像过期了（{tag}）"
     third = f"厨房煤气罐没有固定，靠着灶台放（{tag}）"
-    phone = _phone(browser, live_server)
+    phone = citizen_phone(browser, live_server)
     try:
         # 1. Three citizens report; their pages read 已提交.
         page_a, _ = _report(phone, qr_site, first, _photo(tmp_path))
@@ -191,85 +125,85 @@ def test_reports_are_accepted_rejected_and_merged_in_the_console_and_reporters_s
         page_c, _ = _report(phone, qr_site, third)
 
         # 2a. The console's 举报 tab carries the untriaged count; the first report opens with its photo.
-        desk.goto("/console")
-        badge = desk.get_by_test_id("reports-badge")
+        triage_desk.goto("/console")
+        badge = triage_desk.get_by_test_id("reports-badge")
         expect(badge).to_be_visible()
         assert int(badge.inner_text()) >= 3
-        _open_report(desk, first)
-        photo = desk.get_by_test_id("report-photo")
+        open_report(triage_desk, first)
+        photo = triage_desk.get_by_test_id("report-photo")
         expect(photo).to_have_count(1)
-        desk.wait_for_function("() => { const i = document.querySelector('[data-testid=report-photo]');"
+        triage_desk.wait_for_function("() => { const i = document.querySelector('[data-testid=report-photo]');"
                                " return i && i.complete && i.naturalWidth > 0; }")
-        _shot(desk, artifacts, "02-console-report-detail")
+        _shot(triage_desk, artifacts, "02-console-report-detail")
 
         # 立案: into a hazard at the site, routed to its department.
-        desk.get_by_test_id("choose-accept").click()
-        desk.get_by_test_id("confirm-accept").click()
-        expect(desk.get_by_test_id("triage-notice")).to_contain_text("已立案")
-        expect(desk.get_by_test_id("report-status")).to_have_text("已立案")
-        hazard_link = desk.get_by_test_id("report-hazard")
+        triage_desk.get_by_test_id("choose-accept").click()
+        triage_desk.get_by_test_id("confirm-accept").click()
+        expect(triage_desk.get_by_test_id("triage-notice")).to_contain_text("已立案")
+        expect(triage_desk.get_by_test_id("report-status")).to_have_text("已立案")
+        hazard_link = triage_desk.get_by_test_id("report-hazard")
         expect(hazard_link).to_have_text(re.compile(r"^YH\d+"))
-        accepted = _queued(reader, first)
-        hazard = reader.get(f"/api/v1/hazards/{accepted['hazard_id']}")
+        accepted = queued_report(triage_reader, first)
+        hazard = triage_reader.get(f"/api/v1/hazards/{accepted['hazard_id']}")
         assert hazard["source"] == "public_report" and hazard["site_id"] == qr_site["id"]
         assert hazard["description"] == first and len(hazard["photo_ids"]) == 1
-        _shot(desk, artifacts, "03-console-accepted")
+        _shot(triage_desk, artifacts, "03-console-accepted")
 
         page_a.reload()
         expect(page_a.get_by_test_id("report-status")).to_have_text("已立案")
         _shot(page_a, artifacts, "04-reporter-accepted")
 
         # 2b. 不予立案: an empty reason is refused beside the field; the reporter reads the reason.
-        _open_report(desk, second)
-        desk.get_by_test_id("choose-reject").click()
-        desk.get_by_test_id("confirm-reject").click()
-        expect(desk.get_by_test_id("reject-form").locator(".field-error")).to_contain_text("理由")
+        open_report(triage_desk, second)
+        triage_desk.get_by_test_id("choose-reject").click()
+        triage_desk.get_by_test_id("confirm-reject").click()
+        expect(triage_desk.get_by_test_id("reject-form").locator(".field-error")).to_contain_text("理由")
         reason = "经现场核实，灭火器在有效期内，压力正常。"
-        desk.fill("#r-reason", reason)
-        desk.get_by_test_id("confirm-reject").click()
-        expect(desk.get_by_test_id("report-status")).to_have_text("不予立案")
+        triage_desk.fill("#r-reason", reason)
+        triage_desk.get_by_test_id("confirm-reject").click()
+        expect(triage_desk.get_by_test_id("report-status")).to_have_text("不予立案")
         page_b.reload()
         expect(page_b.get_by_test_id("report-status")).to_have_text("不予立案")
         expect(page_b.get_by_test_id("rejection-reason")).to_contain_text(reason)
         _shot(page_b, artifacts, "05-reporter-rejected")
 
         # 2c. 并案: the third report is the first one's problem; merged into its hazard.
-        _open_report(desk, third)
-        desk.get_by_test_id("choose-merge").click()
-        choice = desk.get_by_test_id("merge-choice").filter(has_text=hazard["number"])
+        open_report(triage_desk, third)
+        triage_desk.get_by_test_id("choose-merge").click()
+        choice = triage_desk.get_by_test_id("merge-choice").filter(has_text=hazard["number"])
         expect(choice).to_have_count(1)
         choice.locator("input").check()
-        _shot(desk, artifacts, "06-console-merge")
-        desk.get_by_test_id("confirm-merge").click()
-        expect(desk.get_by_test_id("report-status")).to_have_text("已并案")
-        expect(desk.get_by_test_id("merged-into")).to_have_text(hazard["number"])
+        _shot(triage_desk, artifacts, "06-console-merge")
+        triage_desk.get_by_test_id("confirm-merge").click()
+        expect(triage_desk.get_by_test_id("report-status")).to_have_text("已并案")
+        expect(triage_desk.get_by_test_id("merged-into")).to_have_text(hazard["number"])
         page_c.reload()
         expect(page_c.get_by_test_id("merged-note")).to_contain_text("合并办理")
         expect(page_c.get_by_test_id("report-status")).to_have_text("已立案")
         _shot(page_c, artifacts, "07-reporter-merged")
-        assert _queued(reader, third)["duplicate_of_hazard_id"] == hazard["id"]
+        assert queued_report(triage_reader, third)["duplicate_of_hazard_id"] == hazard["id"]
 
         # 2d. The loop closes on the pages: 交办 by the supervisor, 签收 and 整改 by the site's enterprise
         # on a phone, 复查通过 by the supervisor; both reporters' pages read 已办结.
-        _close_hazard(browser, live_server, desk, reader, hazard["id"], qr_site, tmp_path, artifacts)
+        _close_hazard(browser, live_server, triage_desk, triage_reader, hazard["id"], qr_site, tmp_path, artifacts)
         for page in (page_a, page_c):
             page.reload()
             expect(page.get_by_test_id("report-status")).to_have_text("已办结")
         _shot(page_a, artifacts, "08-reporter-closed")
 
         # The overview carries the month's 群众举报 figures, each with its numerator and denominator.
-        desk.goto("/console")
-        figures = desk.get_by_test_id("report-figures")
+        triage_desk.goto("/console")
+        figures = triage_desk.get_by_test_id("report-figures")
         closed_share = figures.get_by_test_id("reports-closed-share-value")
         expect(closed_share).to_have_text(re.compile(r"^\d+ / \d+（\d+\.\d%）$"))
         expect(figures.get_by_test_id("reports-on-time-value")).to_have_text(re.compile(r"^\d+ / \d+（"))
         figures.scroll_into_view_if_needed()
-        _shot(desk, artifacts, "08b-console-overview-report-figures")
+        _shot(triage_desk, artifacts, "08b-console-overview-report-figures")
     finally:
         phone.close()
 
     # 3. The queue on a phone: cards, no sideways panning, the 举报 tab reachable.
-    small = _login_page(browser, live_server, {"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    small = supervisor_desk(browser, live_server, {"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     try:
         small.goto("/console/reports?status=merged")
         expect(small.get_by_test_id("report-row").filter(has_text=third)).to_have_count(1)
@@ -295,19 +229,19 @@ def _fire(page: Any, action: str, fill: dict[str, str] | None = None, photo: Pat
     form.get_by_test_id("action-submit").click()
 
 
-def _close_hazard(browser: Any, live_server: LiveServer, desk: Any, reader: Reader, hazard_id: int,
+def _close_hazard(browser: Any, live_server: LiveServer, triage_desk: Any, triage_reader: Reader, hazard_id: int,
                   site: dict[str, Any], tmp: Path, artifacts: Path) -> None:
     from playwright.sync_api import expect
 
     path = f"/api/v1/hazards/{hazard_id}"
-    desk.goto(f"/console/hazards/{hazard_id}")
-    _fire(desk, "assign")
-    _wait_for(reader, path, lambda h: h["status"] == "assigned")
+    triage_desk.goto(f"/console/hazards/{hazard_id}")
+    _fire(triage_desk, "assign")
+    wait_for_api(triage_reader, path, lambda h: h["status"] == "assigned")
 
     owner = (f"139{uuid.uuid4().int % 10**8:08d}", "Qiye@2026")
     live_server.cli("create-user", "--mobile", owner[0], "--name", "店主", "--role", "enterprise_user",
                     "--site-id", str(site["id"]), extra_env={"HAZARDLOOP_PASSWORD": owner[1]})
-    context = _phone(browser, live_server)
+    context = citizen_phone(browser, live_server)
     try:
         page = context.new_page()
         page.goto("/login")
@@ -317,17 +251,17 @@ def _close_hazard(browser: Any, live_server: LiveServer, desk: Any, reader: Read
         expect(page.locator("#mobile")).to_have_count(0)
         page.goto(f"/hazards/{hazard_id}")
         _fire(page, "acknowledge")
-        _wait_for(reader, path, lambda h: h["status"] == "rectifying")
+        wait_for_api(triage_reader, path, lambda h: h["status"] == "rectifying")
         page.reload()
         _fire(page, "submit_rectification", {"measures": "液化气罐已移至专用气瓶间并用链条固定"}, _photo(tmp))
-        _wait_for(reader, path, lambda h: h["status"] == "awaiting_verification")
+        wait_for_api(triage_reader, path, lambda h: h["status"] == "awaiting_verification")
         _shot(page, artifacts, "07b-enterprise-rectified")
     finally:
         context.close()
 
-    desk.goto(f"/console/hazards/{hazard_id}")
-    _fire(desk, "verify_pass", {"note": "现场复查，气罐已固定"})
-    _wait_for(reader, path, lambda h: h["status"] == "closed")
+    triage_desk.goto(f"/console/hazards/{hazard_id}")
+    _fire(triage_desk, "verify_pass", {"note": "现场复查，气罐已固定"})
+    wait_for_api(triage_reader, path, lambda h: h["status"] == "closed")
 
 
 # --- 4: 挂牌督办建议 ----------------------------------------------------------------------------
@@ -348,52 +282,43 @@ def _sweep(live_server: LiveServer, at: dt.datetime) -> dict[str, Any]:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def _wait_for(reader: Reader, path: str, check: Any, timeout: float = 20) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        body = reader.get(path)
-        if check(body):
-            return body
-        assert time.monotonic() < deadline, body
-        time.sleep(0.3)
-
-
 def test_a_supervision_proposal_is_accepted_in_the_console(
-    browser: Any, live_server: LiveServer, desk: Any, reader: Reader, qr_site: dict[str, Any], artifacts: Path,
+    browser: Any, live_server: LiveServer, triage_desk: Any, triage_reader: Reader, qr_site: dict[str, Any],
+    artifacts: Path,
 ) -> None:
     from playwright.sync_api import expect
 
     description = f"液化气瓶间无可燃气体报警装置（{uuid.uuid4().hex[:4]}）"
-    phone = _phone(browser, live_server)
+    phone = citizen_phone(browser, live_server)
     try:
         _report(phone, qr_site, description)
     finally:
         phone.close()
 
     # 立案 as 重大, then 交办 on the hazard page with a deadline of tomorrow.
-    _open_report(desk, description)
-    desk.get_by_test_id("choose-accept").click()
-    desk.get_by_test_id("level-major").check()
-    desk.get_by_test_id("confirm-accept").click()
-    expect(desk.get_by_test_id("report-status")).to_have_text("已立案")
-    hazard_id = _queued(reader, description)["hazard_id"]
-    desk.get_by_test_id("report-hazard").click()
-    expect(desk.get_by_test_id("console-hazard")).to_be_visible()
-    desk.get_by_test_id("action-assign").click()
+    open_report(triage_desk, description)
+    triage_desk.get_by_test_id("choose-accept").click()
+    triage_desk.get_by_test_id("level-major").check()
+    triage_desk.get_by_test_id("confirm-accept").click()
+    expect(triage_desk.get_by_test_id("report-status")).to_have_text("已立案")
+    hazard_id = queued_report(triage_reader, description)["hazard_id"]
+    triage_desk.get_by_test_id("report-hazard").click()
+    expect(triage_desk.get_by_test_id("console-hazard")).to_be_visible()
+    triage_desk.get_by_test_id("action-assign").click()
     tomorrow = dt.datetime.now(SHANGHAI).date() + dt.timedelta(days=1)
-    desk.fill("#f-assign-deadline", tomorrow.isoformat())
-    desk.get_by_test_id("action-submit").click()
-    _wait_for(reader, f"/api/v1/hazards/{hazard_id}", lambda h: h["status"] == "assigned")
+    triage_desk.fill("#f-assign-deadline", tomorrow.isoformat())
+    triage_desk.get_by_test_id("action-submit").click()
+    wait_for_api(triage_reader, f"/api/v1/hazards/{hazard_id}", lambda h: h["status"] == "assigned")
 
     # The system: the sweep the worker runs, on the day after the deadline; the top rung proposes 挂牌督办.
     at = dt.datetime.combine(tomorrow + dt.timedelta(days=1), dt.time(10), tzinfo=SHANGHAI)
     assert _sweep(live_server, at)["cases"] >= 1
 
-    desk.get_by_role("navigation", name="监管台导航").get_by_role("link", name="督办建议").click()
-    card = desk.locator(f"[data-testid=proposal][data-hazard='{hazard_id}']")
+    triage_desk.get_by_role("navigation", name="监管台导航").get_by_role("link", name="督办建议").click()
+    card = triage_desk.locator(f"[data-testid=proposal][data-hazard='{hazard_id}']")
     expect(card).to_have_count(1)
     expect(card.get_by_test_id("proposal-status")).to_have_text("待决定")
-    _shot(desk, artifacts, "10-console-proposals")
+    _shot(triage_desk, artifacts, "10-console-proposals")
     card.get_by_test_id("proposal-accept").click()
     card.locator("input[type=text]").fill("")
     card.locator("input[type=date]").fill("")
@@ -404,15 +329,15 @@ def test_a_supervision_proposal_is_accepted_in_the_console(
     card.locator("input[type=date]").fill((dt.datetime.now(SHANGHAI).date() + dt.timedelta(days=30)).isoformat())
     card.locator("textarea").fill("30日内完成报警装置安装并书面报告整改情况")
     card.get_by_test_id("confirm-proposal-accept").click()
-    expect(desk.get_by_test_id("proposal-notice")).to_contain_text("已挂牌督办")
-    listed = _wait_for(reader, f"/api/v1/hazards/{hazard_id}", lambda h: h["supervised"])
+    expect(triage_desk.get_by_test_id("proposal-notice")).to_contain_text("已挂牌督办")
+    listed = wait_for_api(triage_reader, f"/api/v1/hazards/{hazard_id}", lambda h: h["supervised"])
     assert listed["supervising_authority"] == "区安全生产委员会办公室"
     assert [e["label"] for e in listed["timeline"] if e["kind"] == "list_supervision"] == ["挂牌督办"]
-    _shot(desk, artifacts, "11-console-proposal-accepted")
+    _shot(triage_desk, artifacts, "11-console-proposal-accepted")
 
-    desk.get_by_test_id("proposals-accepted").click()
-    expect(desk.locator(f"[data-testid=proposal][data-hazard='{hazard_id}']")
+    triage_desk.get_by_test_id("proposals-accepted").click()
+    expect(triage_desk.locator(f"[data-testid=proposal][data-hazard='{hazard_id}']")
            .get_by_test_id("proposal-decision")).to_contain_text("已挂牌督办")
-    desk.goto(f"/console/hazards/{hazard_id}")
-    expect(desk.get_by_test_id("timeline")).to_contain_text("挂牌督办")
-    _shot(desk, artifacts, "12-console-hazard-supervised")
+    triage_desk.goto(f"/console/hazards/{hazard_id}")
+    expect(triage_desk.get_by_test_id("timeline")).to_contain_text("挂牌督办")
+    _shot(triage_desk, artifacts, "12-console-hazard-supervised")

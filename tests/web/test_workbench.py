@@ -19,18 +19,17 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image, ImageDraw
 
+from tests.factories import LiveData
 from tests.web.conftest import LiveServer, assert_no_csp_violations
 
 TIMEOUT_MS = 20_000
@@ -52,51 +51,23 @@ class World:
     warehouse_id: int
 
 
-def _seed(live_server: LiveServer) -> World:
-    """A street, community and grid of the demo district with two sites and the people who work on them."""
-    with mock.patch.dict(os.environ, live_server.env):
-        from hazardloop import create_app
-
-        app = create_app({"SCHEMA_CHECK": False})
-    with app.app_context():
-        from sqlalchemy import select
-
-        from hazardloop.accounts.services import GrantSpec, create_user
-        from hazardloop.extensions import db
-        from hazardloop.regions.models import Region
-        from hazardloop.regions.services import create_region
-        from hazardloop.sites.services import create_site
-        from hazardloop.taxonomy import Role
-
-        district = db.session.scalar(select(Region).where(Region.level == "district").order_by(Region.id))
-        assert district is not None
-        street = create_region(name="工作台测试街道", level="street", parent=district)
-        community = create_region(name="工作台测试社区", level="community", parent=street)
-        grid = create_region(name="工作台测试一网格", level="grid", parent=community)
-        db.session.flush()
-        sites = {}
-        for name, contact, mobile in (("工作台测试饭店", "李店长", OWNER_A), ("工作台测试仓库", "赵经理", OWNER_B)):
-            sites[name] = create_site({"name": name, "address": f"工作台路{len(sites) + 1}号", "grid_id": grid.id,
-                                       "category": "small_restaurant", "domains": ["fire", "nine_small"],
-                                       "risk_level": "orange", "contact_name": contact, "contact_mobile": mobile,
-                                       "lng": 120.15, "lat": 30.30}, actor=None)
-        db.session.flush()
-        create_user(mobile=WORKER, display_name="网格员钱工", password=PASSWORD,
-                    grants=[GrantSpec(Role.GRID_WORKER, region_id=grid.id)])
-        create_user(mobile=SUPERVISOR, display_name="街道监管孙科长", password=PASSWORD,
-                    grants=[GrantSpec(Role.SUPERVISOR, region_id=street.id)])
-        create_user(mobile=OWNER_A, display_name="李店长", password=PASSWORD,
-                    grants=[GrantSpec(Role.ENTERPRISE_USER, site_id=sites["工作台测试饭店"].id)])
-        create_user(mobile=OWNER_B, display_name="赵经理", password=PASSWORD,
-                    grants=[GrantSpec(Role.ENTERPRISE_USER, site_id=sites["工作台测试仓库"].id)])
-        db.session.commit()
-        return World(grid_id=grid.id, restaurant_id=sites["工作台测试饭店"].id,
-                     warehouse_id=sites["工作台测试仓库"].id)
-
-
 @pytest.fixture(scope="module")
 def world(live_server: LiveServer) -> World:
-    return _seed(live_server)
+    """A street, community and grid of the demo district with two sites and the people who work on them."""
+    from hazardloop.taxonomy import Role
+
+    with LiveData(live_server) as data:
+        street = data.region("工作台测试街道", "street", data.demo_district())
+        grid = data.region("工作台测试一网格", "grid", data.region("工作台测试社区", "community", street))
+        restaurant = data.site("工作台测试饭店", grid, "工作台路1号", risk_level="orange", contact_name="李店长",
+                               contact_mobile=OWNER_A, lng=120.15, lat=30.30)
+        warehouse = data.site("工作台测试仓库", grid, "工作台路2号", risk_level="orange", contact_name="赵经理",
+                              contact_mobile=OWNER_B, lng=120.15, lat=30.30)
+        data.person(WORKER, "网格员钱工", Role.GRID_WORKER, password=PASSWORD, region=grid)
+        data.person(SUPERVISOR, "街道监管孙科长", Role.SUPERVISOR, password=PASSWORD, region=street)
+        data.person(OWNER_A, "李店长", Role.ENTERPRISE_USER, password=PASSWORD, site=restaurant)
+        data.person(OWNER_B, "赵经理", Role.ENTERPRISE_USER, password=PASSWORD, site=warehouse)
+        return World(grid_id=grid.id, restaurant_id=restaurant.id, warehouse_id=warehouse.id)
 
 
 @pytest.fixture(scope="module", autouse=True)

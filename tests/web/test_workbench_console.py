@@ -73,7 +73,9 @@ def test_console_fits_a_phone(browser: Any, live_server: LiveServer, artifacts: 
             expect(page.get_by_text("正在加载")).to_have_count(0)
             if path == "/console/map":
                 expect(page.get_by_test_id("chart-riskmap").locator("canvas")).to_have_count(1)
-            page.wait_for_timeout(300)
+            # Screenshot once the fonts are in and the settled layout is painted (two frames), not after a guess.
+            page.evaluate("async () => { await document.fonts.ready;"
+                          " await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))); }")
             name = path.strip("/").replace("/", "-")
             page.screenshot(path=str(artifacts / f"workbench-console-{width}-{name}.png"), full_page=True)
             assert page.evaluate("document.documentElement.scrollWidth") <= width, (path, page.evaluate(WIDE))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import re
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from hazardloop.accounts.models import RoleGrant, User, UserSession
@@ -254,13 +255,23 @@ def session_lifetime() -> dt.timedelta:
     return dt.timedelta(days=current_app.config["SESSION_LIFETIME_DAYS"])
 
 
+@functools.cache
+def _session_query() -> Select[tuple[UserSession]]:
+    """One round trip for the session, its user and the grants every request's policy checks read.
+
+    Built once (every request runs it; its loader options cost more to build than the query to run). A
+    grant's region is read without its boundary and a grant's site without its registering user: the
+    policy reads paths and ids (either loads if ever touched).
+    """
+    grants = joinedload(UserSession.user).joinedload(User.grants)
+    return (select(UserSession).where(UserSession.token_hash == bindparam("token_hash"))
+            .options(grants.joinedload(RoleGrant.region).defer(Region.boundary),
+                     grants.joinedload(RoleGrant.site).lazyload(Site.registered_by)))
+
+
 def resolve_session(token: str) -> UserSession | None:
     """The live session for a cookie token, sliding its expiry; None if unknown, expired or revoked."""
-    # One round trip for the session, its user and the grants every request's policy checks read.
-    session = db.session.scalars(
-        select(UserSession).where(UserSession.token_hash == _token_hash(token))
-        .options(joinedload(UserSession.user).joinedload(User.grants))
-    ).unique().one_or_none()
+    session = db.session.scalars(_session_query(), {"token_hash": _token_hash(token)}).unique().one_or_none()
     now = utcnow()
     if session is None or session.revoked_at is not None or session.expires_at <= now:
         return None

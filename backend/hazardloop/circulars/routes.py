@@ -28,6 +28,7 @@ from hazardloop.downloads import content_disposition
 from hazardloop.errors import Forbidden
 from hazardloop.hazards.services import get_hazard
 from hazardloop.policy import Action
+from hazardloop.replica import reads_replica
 from hazardloop.taxonomy import Role
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -54,6 +55,7 @@ def publish_circular(args: dict[str, Any]) -> Any:
 @blp.route("", methods=["GET"])
 @blp.arguments(CircularListArgsSchema, location="query")
 @blp.response(200, CircularPageSchema)
+@reads_replica
 def list_circulars(args: dict[str, Any]) -> Any:
     """通报 I may see, newest first (``status``: draft / published / archived)."""
     result = services.page(current_user(), status=args.get("status"), cursor=args.get("cursor"),
@@ -73,6 +75,7 @@ def create_circular_draft(args: dict[str, Any]) -> Any:
 @blp.route("/<int:circular_id>", methods=["GET"])
 @blp.response(200, CircularDetailSchema)
 @blp.alt_response(404, description="通报不存在或不在您的范围内")
+@reads_replica
 def get_circular(circular_id: int) -> Any:
     """The whole circular: totals, overdue list with responsible units, 重大/挂牌督办, grids, commentary."""
     user = current_user()
@@ -116,6 +119,7 @@ def archive_circular(circular_id: int) -> Any:
 @blp.route("/<int:circular_id>.html", methods=["GET"])
 @blp.response(200, {"type": "string"}, content_type="text/html")
 @blp.alt_response(404, description="通报不存在或不在您的范围内")
+@reads_replica
 def circular_page(circular_id: int) -> Any:
     """The circular as a printable page."""
     circular = services.get_circular(circular_id, current_user())
@@ -125,6 +129,7 @@ def circular_page(circular_id: int) -> Any:
 @blp.response(200, {"type": "string", "format": "binary"}, content_type="application/pdf")
 @blp.alt_response(404, description="通报不存在或不在您的范围内")
 @blp.alt_response(503, description="服务器未安装 PDF 生成组件")
+@reads_replica
 def circular_pdf(circular_id: int) -> Any:
     """The circular as a PDF with a Chinese font."""
     circular = services.get_circular(circular_id, current_user())
@@ -135,6 +140,7 @@ def circular_pdf(circular_id: int) -> Any:
 @blp.route("/<int:circular_id>.xlsx", methods=["GET"])
 @blp.response(200, {"type": "string", "format": "binary"}, content_type=XLSX)
 @blp.alt_response(404, description="通报不存在或不在您的范围内")
+@reads_replica
 def circular_xlsx(circular_id: int) -> Any:
     """附件: the circular's lists as an XLSX workbook."""
     circular = services.get_circular(circular_id, current_user())
@@ -147,6 +153,7 @@ def circular_xlsx(circular_id: int) -> Any:
 class CircularDrafts(MethodView):
     @drafts_blp.arguments(CircularDraftArgsSchema, location="query")
     @drafts_blp.response(200, CircularDraftSchema)
+    @reads_replica
     def get(self, args: dict[str, Any]) -> Any:
         """Weekly or monthly 通报 draft for my scope, narrowed to a street/region or a department (not stored)."""
         user = current_user()

@@ -45,27 +45,32 @@ class CircularTotalsSchema(ma.Schema):
     repeat_sites = ma.fields.Integer(allow_none=True)
 
 
-class CircularDraftSchema(ma.Schema):
-    title = ma.fields.String()
-    period = ma.fields.String()
-    found_from = LocalDateTime()
-    found_to = LocalDateTime()
-    list_query = ma.fields.Dict(metadata={"description": "GET /api/v1/hazards 的同口径查询参数"})
-    found = ma.fields.Integer()
+class CircularListsSchema(ma.Schema):
+    """The counts and named lists a circular prints, the same in a draft and in a stored one."""
+
     counts = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
-    rectified = ma.fields.Integer()
-    on_time = ma.fields.Integer()
-    on_time_rate = ma.fields.Float(allow_none=True)
-    due = ma.fields.Integer()
-    totals = ma.fields.Nested(CircularTotalsSchema)
-    figures = ma.fields.List(ma.fields.Nested(FigureSchema))
-    overdue = ma.fields.List(ma.fields.Dict())
+    list_query = ma.fields.Dict(metadata={"description": "GET /api/v1/hazards 的同口径查询参数"})
+    overdue = ma.fields.List(ma.fields.Dict(), metadata={"description": "逾期未整改隐患及责任单位"})
     major = ma.fields.List(ma.fields.Dict())
     supervised = ma.fields.List(ma.fields.Dict())
     repeat_offenders = ma.fields.List(ma.fields.Dict())
     best_grids = ma.fields.List(ma.fields.Dict())
     worst_grids = ma.fields.List(ma.fields.Dict())
     ranking_note = ma.fields.String(allow_none=True, metadata={"description": "不作网格排名的原因"})
+
+
+class CircularDraftSchema(CircularListsSchema):
+    title = ma.fields.String()
+    period = ma.fields.String()
+    found_from = LocalDateTime()
+    found_to = LocalDateTime()
+    found = ma.fields.Integer()
+    rectified = ma.fields.Integer()
+    on_time = ma.fields.Integer()
+    on_time_rate = ma.fields.Float(allow_none=True)
+    due = ma.fields.Integer()
+    totals = ma.fields.Nested(CircularTotalsSchema)
+    figures = ma.fields.List(ma.fields.Nested(FigureSchema))
     generated_at = LocalDateTime()
     html = ma.fields.String()
 
@@ -102,21 +107,12 @@ class StoredCircularSchema(ma.Schema):
                                 metadata={"description": "下载文件名：pdf、xlsx"})
 
 
-class CircularDetailSchema(StoredCircularSchema):
+class CircularDetailSchema(StoredCircularSchema, CircularListsSchema):
     """The whole circular: figures, lists with responsible units, commentary and what may be done with it."""
 
     commentary = ma.fields.String(allow_none=True)
     version = ma.fields.Integer()
     hazard_ids = ma.fields.List(ma.fields.Integer())
-    counts = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
-    list_query = ma.fields.Dict(metadata={"description": "GET /api/v1/hazards 的同口径查询参数"})
-    overdue = ma.fields.List(ma.fields.Dict(), metadata={"description": "逾期未整改隐患及责任单位"})
-    major = ma.fields.List(ma.fields.Dict())
-    supervised = ma.fields.List(ma.fields.Dict())
-    repeat_offenders = ma.fields.List(ma.fields.Dict())
-    best_grids = ma.fields.List(ma.fields.Dict())
-    worst_grids = ma.fields.List(ma.fields.Dict())
-    ranking_note = ma.fields.String(allow_none=True, metadata={"description": "不作网格排名的原因"})
     repeat_window_days = ma.fields.Integer(allow_none=True, metadata={"description": "屡查屡犯的统计窗口（天）"})
     figures = ma.fields.List(ma.fields.Nested(FigureSchema), metadata={"description": "每项指标及其分母、定义"})
     generated_at = ma.fields.String(allow_none=True)

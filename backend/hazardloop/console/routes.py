@@ -24,6 +24,7 @@ from hazardloop.console.schemas import (
     SupervisedListSchema,
 )
 from hazardloop.hazards.states import LEVEL_LABELS, STATUS_LABELS, HazardLevel, HazardStatus
+from hazardloop.replica import reads_replica
 
 blp = blueprint("console", __name__, "/console", "监管驾驶舱")
 BINARY = {"type": "string", "format": "binary"}
@@ -39,6 +40,7 @@ def _scope(args: dict[str, Any]) -> services.Scope:
 @blp.response(200, OverviewSchema)
 @blp.alt_response(403, description="角色不能使用监管驾驶舱")
 @blp.alt_response(404, description="区域或部门不存在，或不在您的范围内")
+@reads_replica
 def overview(args: dict[str, Any]) -> Any:
     """Open hazards by status, overdue, due this week, 重大/挂牌督办, rates, trends and patrol coverage."""
     return services.overview(_scope(args), period=args["period"])
@@ -48,6 +50,7 @@ def overview(args: dict[str, Any]) -> Any:
 @blp.arguments(OverviewArgsSchema, location="query")
 @blp.response(200, BINARY, content_type=XLSX,
               description="整改率统计表（按街道、部门、领域）与本期巡查覆盖（按网格、网格员）")
+@reads_replica
 def overview_xlsx(args: dict[str, Any]) -> Any:
     """The overview's rate tables and patrol coverage as an XLSX workbook."""
     data = services.overview(_scope(args), period=args["period"])
@@ -81,6 +84,7 @@ def overview_xlsx(args: dict[str, Any]) -> Any:
 @blp.response(200, OverduePageSchema)
 @blp.alt_response(403, description="角色不能使用监管驾驶舱")
 @blp.alt_response(404, description="区域或部门不存在，或不在您的范围内")
+@reads_replica
 def overdue(args: dict[str, Any]) -> Any:
     """Overdue and due-soon hazards: filters, sorts, cursor pages, with the actions I may take on each."""
     return services.overdue_page(_scope(args), args)
@@ -93,6 +97,7 @@ OVERDUE_HEADERS = ["编号", "隐患", "等级", "状态", "领域", "单位名�
 @blp.route("/overdue.xlsx")
 @blp.arguments(OverdueExportArgsSchema, location="query")
 @blp.response(200, BINARY, content_type=XLSX, description="逾期隐患跟踪表（Excel），筛选条件与逾期跟踪表相同")
+@reads_replica
 def overdue_xlsx(args: dict[str, Any]) -> Any:
     """The overdue tracker with the same filters, every row, as XLSX."""
     rows = ([r["number"], r["description"], LEVEL_LABELS[HazardLevel(r["level"])],
@@ -120,6 +125,7 @@ def bulk_action(args: dict[str, Any]) -> Any:
 @blp.response(200, {"type": "object", "description": "GeoJSON FeatureCollection"},
               content_type="application/geo+json")
 @blp.alt_response(404, description="区域不存在或不在您的范围内")
+@reads_replica
 def riskmap(args: dict[str, Any]) -> Any:
     """四色风险图: grid polygons and site points as GeoJSON, in WGS-84 or converted to GCJ-02."""
     collection = risk_map(_scope(args), crs=args["crs"])
@@ -129,6 +135,7 @@ def riskmap(args: dict[str, Any]) -> Any:
 @blp.route("/supervised")
 @blp.arguments(SupervisedArgsSchema, location="query")
 @blp.response(200, SupervisedListSchema)
+@reads_replica
 def supervised(args: dict[str, Any]) -> Any:
     """挂牌督办 hazards: supervising authority, when listed, 治理方案 status, deadline and lateness."""
     items = services.supervised_list(_scope(args), include_closed=args["include_closed"])
@@ -138,6 +145,7 @@ def supervised(args: dict[str, Any]) -> Any:
 @blp.route("/supervised.xlsx")
 @blp.arguments(SupervisedArgsSchema, location="query")
 @blp.response(200, BINARY, content_type=XLSX, description="挂牌督办隐患清单（Excel）")
+@reads_replica
 def supervised_xlsx(args: dict[str, Any]) -> Any:
     """The 挂牌督办 list as XLSX."""
     items = services.supervised_list(_scope(args), include_closed=args["include_closed"])

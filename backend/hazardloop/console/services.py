@@ -97,8 +97,8 @@ def console_scope(user: User, region_id: int | None, department_id: int | None) 
     return Scope(user, region, department, roots)
 
 
-def _site_filter(scope: Scope) -> Any:
-    """Sites the caller sees in the scope (for patrol coverage and the map)."""
+def scope_site_filter(scope: Scope) -> Any:
+    """Sites the caller sees in the scope (for patrol coverage, the map and the risk overview card)."""
     where = [policy.visible(scope.user, Site)]
     if scope.region is not None:
         where.append(Site.grid_id.in_(select(Region.id).where(in_subtree(Region.path, scope.region.path),
@@ -368,7 +368,7 @@ def patrol_coverage(scope: Scope, now: dt.datetime) -> dict[str, Any]:
     from hazardloop.inspections.patrols import coverage
 
     start, end = period_window("month", now)
-    return {"period_start": start, "period_end": end, **coverage(_site_filter(scope), start, end)}
+    return {"period_start": start, "period_end": end, **coverage(scope_site_filter(scope), start, end)}
 
 
 def overview(scope: Scope, *, period: str = "month", now: dt.datetime | None = None) -> dict[str, Any]:
@@ -570,11 +570,15 @@ def overdue_page(scope: Scope, args: dict[str, Any], now: dt.datetime | None = N
     order, keys = _order(sort, args.get("window") or "overdue")
     # The page's ids first: in the overdue and due-soon windows an index-only walk of the running-
     # deadline index (it carries the site for the scope check); then those rows with their names.
-    query = select(Hazard.id).where(*where)
-    if cursor := args.get("cursor"):
-        query = query.where(_after_cursor(sort, keys, cursors.decode(cursor, _parse_cursor(sort))))
+    after = cursors.decode(cursor, _parse_cursor(sort)) if (cursor := args.get("cursor")) else None
     limit = args.get("limit") or 50
-    ids = list(db.session.scalars(query.order_by(*order).limit(limit + 1)))
+    if sort == "level":
+        ids = _level_page_ids(where, keys[1], after, limit + 1)
+    else:
+        query = select(Hazard.id).where(*where)
+        if after is not None:
+            query = query.where(_after_cursor(sort, keys, after))
+        ids = list(db.session.scalars(query.order_by(*order).limit(limit + 1)))
     by_id = {h.id: h for h in _load(select(Hazard).where(Hazard.id.in_(ids)))} if ids else {}
     hazards = [by_id[i] for i in ids]
     next_cursor = None
@@ -587,6 +591,26 @@ def overdue_page(scope: Scope, args: dict[str, Any], now: dt.datetime | None = N
         next_cursor = cursors.encode(values)
     total = db.session.scalar(select(func.count()).select_from(Hazard).where(*where)) or 0
     return {"items": overdue_rows(scope, hazards, now), "next_cursor": next_cursor, "total": int(total)}
+
+
+def _level_page_ids(where: list[Any], deadline: Any, after: list[Any] | None, n: int) -> list[int]:
+    """Up to ``n`` ids in the level sort's order (重大 first, then by deadline), after the cursor ``after``.
+
+    One query per level instead of one ordered by a computed rank: each walks the running-deadline index
+    in order and stops after a page, where sorting by the rank had to read and sort the whole window.
+    """
+    ids: list[int] = []
+    levels = [(0, Hazard.level == HazardLevel.MAJOR.value), (1, Hazard.level != HazardLevel.MAJOR.value)]
+    for rank, same_level in levels:
+        if after is not None and rank < after[0]:
+            continue
+        query = select(Hazard.id).where(*where, same_level)
+        if after is not None and rank == after[0]:
+            query = query.where(_after_cursor("deadline_at", [deadline], after[1:]))
+        ids += db.session.scalars(query.order_by(deadline.asc(), Hazard.id.asc()).limit(n - len(ids)))
+        if len(ids) >= n:
+            break
+    return ids
 
 
 def overdue_all(scope: Scope, args: dict[str, Any], now: dt.datetime | None = None) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import Integer, and_, any_, bindparam, exists, or_, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy.orm import defaultload, joinedload, load_only
 
 from hazardloop import policy
 from hazardloop.accounts.models import User
@@ -135,7 +135,8 @@ def candidates_query(now: dt.datetime, ladder: Ladder, zone: ZoneInfo) -> Any:
             .options(load_only(Hazard.id, Hazard.number, Hazard.site_id, Hazard.level, Hazard.status,
                                Hazard.deadline_at, Hazard.department_id, Hazard.description, Hazard.version),
                      joinedload(Hazard.site).load_only(Site.id, Site.name, Site.grid_id)
-                     .joinedload(Site.grid).load_only(Region.id, Region.path, Region.level))
+                     .joinedload(Site.grid).load_only(Region.id, Region.path, Region.level),
+                     defaultload(Hazard.site).lazyload(Site.registered_by))
             .where(Hazard.status.in_([s.value for s in DEADLINE_STATUSES]),
                    Hazard.deadline_at.is_not(None), Hazard.deadline_at < bound, or_(*branches),
                    *([~top] if top is not None else []))
@@ -155,6 +156,10 @@ def sweep_deadlines(now: dt.datetime | None = None, *, ladder: Ladder | None = N
     result = SweepResult()
     _escalate_untriaged_reports(now, ladder, result)
     query = candidates_query(now, ladder, zone)
+    if query is not None and db.session.get_bind().dialect.name == "postgresql":
+        # The scan's cost estimate passes PostgreSQL's JIT threshold, and compiling it took longer (~0.4 s)
+        # than running it: a sweep is one short transaction, the setting ends with it.
+        db.session.execute(text("SET LOCAL jit = off"))
     hazards = db.session.scalars(query).unique().all() if query is not None else []
     result.examined = len(hazards)
     if not hazards:

@@ -13,6 +13,7 @@ from hazardloop.apitools import blueprint
 from hazardloop.downloads import content_disposition
 from hazardloop.errors import NotFound, ValidationFailed
 from hazardloop.evidence import services
+from hazardloop.evidence.delivery import photo_response
 from hazardloop.evidence.incoming import IncomingFile, MalformedUpload, UploadTooLarge, receive_multipart
 from hazardloop.evidence.models import Photo
 from hazardloop.evidence.schemas import PhotoSchema, PhotoUploadFormSchema, WithoutExif
@@ -80,14 +81,17 @@ def photo_file(photo_id: str, kind: str) -> Response:
     """The thumbnail (~320 px), the watermarked evidence copy (≤1600 px) or the untouched original."""
     photo = services.get_photo(photo_id.lower())
     policy.authorize(current_user(), FILE_ACTIONS[kind], photo)
-    data, mime, etag = services.read_file(photo, kind)
-    immutable = kind == "original" or request.args.get("v") == etag.rsplit("-", 1)[-1]
+    etag = services.file_etag(photo, kind)
+    immutable = kind == "original" or (etag is not None and request.args.get("v") == etag.rsplit("-", 1)[-1])
     cache = f"private, max-age={YEAR}, immutable" if immutable else "private, no-cache"
-    response = _file_response(data, mime, etag, cache)
-    if kind == "original":
-        # Never rendered inline: the bytes are the uploader's, only checked, never re-encoded.
-        ext = {"jpeg": "jpg", "heif": "heic"}.get(photo.media_type, photo.media_type)
-        response.headers["Content-Disposition"] = content_disposition(f"{photo.id[:16]}.{ext}")
+    if kind != "original":
+        return photo_response(photo, kind, cache)
+    # Never rendered inline: the bytes are the uploader's, only checked, never re-encoded.
+    ext = {"jpeg": "jpg", "heif": "heic"}.get(photo.media_type, photo.media_type)
+    name = f"{photo.id[:16]}.{ext}"
+    response = photo_response(photo, kind, cache, download_name=name)
+    if response.status_code != 302:  # a signed address fixes the download's name itself
+        response.headers["Content-Disposition"] = content_disposition(name)
         response.headers["Content-Security-Policy"] = "sandbox"
     return response
 
@@ -101,14 +105,5 @@ def public_copy(photo_id: str) -> Response:
     photo = services.get_photo(photo_id.lower())
     if photo.published_at is None:
         raise NotFound("照片不存在。")
-    data, mime, etag = services.read_file(photo, "public")
     # Shared caches may keep it, but only for a day: a hazard can be withdrawn from public view.
-    return _file_response(data, mime, etag, "public, max-age=86400")
-
-
-def _file_response(data: bytes, mime: str, etag: str, cache_control: str) -> Response:
-    response = Response(data, mimetype=mime)
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = cache_control
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response.make_conditional(request)
+    return photo_response(photo, "public", "public, max-age=86400")

@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Iterator
 
 from flask import current_app
 from PIL import Image
@@ -386,6 +387,52 @@ def read_file(photo: Photo, kind: str) -> tuple[bytes, str, str]:
             raise NotFound(str(exc) if isinstance(exc, DerivativesFailed) else "照片文件缺失，请联系管理员重建。",
                            code="photo_file_missing") from exc
     return data, "image/jpeg", f"{photo.id[:16]}-{key_version(key)}"
+
+
+def file_etag(photo: Photo, kind: str) -> str | None:
+    """The ETag ``read_file`` would give, known without reading storage (None: the derivative is not named yet)."""
+    if kind == "original":
+        return photo.id
+    key = getattr(photo, f"{kind}_key")
+    return f"{photo.id[:16]}-{key_version(key)}" if key else None
+
+
+def stored_file(photo: Photo, kind: str) -> tuple[str, str, str]:
+    """(storage key, MIME type, ETag) of a file that is in storage: a derivative not made yet is made now.
+
+    Trusts a READY photo's keys (its files were written before it was marked so); NotFound when the
+    derivatives cannot be made.
+    """
+    if kind == "original":
+        return original_key(photo.id), images.MIME[photo.media_type], photo.id
+    if photo.derivatives_status != DerivativesStatus.READY or getattr(photo, f"{kind}_key") is None:
+        try:
+            ensure_derivatives(photo)
+        except DerivativesFailed as exc:
+            raise NotFound(str(exc), code="photo_file_missing") from exc
+    key = getattr(photo, f"{kind}_key")
+    return key, "image/jpeg", f"{photo.id[:16]}-{key_version(key)}"
+
+
+def open_file(photo: Photo, kind: str) -> tuple[Iterator[bytes], int, str, str]:
+    """(chunks, size, MIME type, ETag): ``read_file`` whose bytes are read from storage while they are sent.
+
+    A derivative missing from storage is made first; NotFound when the original is missing.
+    """
+    key, mime, etag = stored_file(photo, kind)
+    try:
+        chunks, size = storage().open(key)
+    except FileNotFoundError:
+        if kind == "original":
+            raise NotFound("照片文件缺失，请联系管理员重建。", code="photo_file_missing") from None
+        try:
+            ensure_derivatives(photo)  # the row said READY but a file is gone: make the set again
+            key, mime, etag = stored_file(photo, kind)
+            chunks, size = storage().open(key)
+        except (DerivativesFailed, FileNotFoundError) as exc:
+            raise NotFound(str(exc) if isinstance(exc, DerivativesFailed) else "照片文件缺失，请联系管理员重建。",
+                           code="photo_file_missing") from exc
+    return chunks, size, mime, etag
 
 
 # --- the capture record and its check against EXIF --------------------------------------

@@ -44,6 +44,11 @@ class OfferedAction:
     label: str
     blocked_reason: str | None = None
 
+    @property
+    def ready(self) -> bool:
+        """May it be fired now (offered and not waiting for a prerequisite)?"""
+        return self.blocked_reason is None
+
 
 @dataclass(frozen=True)
 class Refusal:
@@ -118,9 +123,14 @@ def available_actions(user: User, hazard: Hazard) -> list[OfferedAction]:
     return [verdict for a in ACTIONS if isinstance(verdict := judge(user, hazard, a)[0], OfferedAction)]
 
 
+def allowed_names(offered: list[OfferedAction]) -> list[str]:
+    """The names of the ``offered`` actions that may be fired now: the page's and the 409's ``allowed_actions``."""
+    return [o.action for o in offered if o.ready]
+
+
 def allowed(user: User, hazard: Hazard) -> list[str]:
     """The actions ``user`` may fire now (offered and not blocked)."""
-    return [o.action for o in available_actions(user, hazard) if o.blocked_reason is None]
+    return allowed_names(available_actions(user, hazard))
 
 
 def require(user: User, hazard: Hazard, action: str) -> Role:

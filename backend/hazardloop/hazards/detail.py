@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from hazardloop.accounts.models import User
 from hazardloop.extensions import db
-from hazardloop.hazards.models import AuditEvent, Hazard, RectificationOrder
+from hazardloop.hazards.models import AuditEvent, Hazard
 
 
 @dataclass(frozen=True)
@@ -64,28 +65,34 @@ def _item_with_references(hazard: Hazard) -> dict[str, Any] | None:
     return {"checklist_id": version.checklist_id, "checklist_version": version.version, **item}
 
 
+@functools.cache
+def _timeline_query() -> Select[tuple[AuditEvent]]:
+    # The actors' names come in the same query; their grants are not needed for a name. Built once (its
+    # loader options cost more to build per request than the query to run).
+    return (select(AuditEvent).where(AuditEvent.hazard_id == bindparam("hazard_id"))
+            .options(joinedload(AuditEvent.actor).load_only(User.id, User.display_name).lazyload(User.grants))
+            .order_by(AuditEvent.id))
+
+
 def hazard_detail(user: User, hazard: Hazard) -> HazardDetail:
     """The hazard page as ``user`` sees it now; the actions come from ``hazards.actions`` (the one rule)."""
-    from hazardloop.hazards.actions import available_actions
+    from hazardloop.hazards.actions import allowed_names, available_actions
     from hazardloop.hazards.presence import page_presence
     from hazardloop.hazards.services import default_deadline, is_overdue
 
     offered = available_actions(user, hazard)
-    # The actors' names come in the same query; their grants are not needed for a name.
-    timeline = list(db.session.scalars(select(AuditEvent).where(AuditEvent.hazard_id == hazard.id)
-                                       .options(joinedload(AuditEvent.actor).lazyload(User.grants))
-                                       .order_by(AuditEvent.id)))
-    issued = list(db.session.scalars(select(RectificationOrder).where(RectificationOrder.hazard_id == hazard.id)
-                                     .order_by(RectificationOrder.id)))
+    timeline = list(db.session.scalars(_timeline_query(), {"hazard_id": hazard.id}))
+    # Loaded with the hazard by get_hazard; read here once otherwise (after a transition issued one).
+    issued = hazard.documents
     documents = [{"id": d.id, "kind": d.kind, "number": d.number, "issued_at": d.issued_at.isoformat()}
                  for d in issued]
     ordered_at = min((d.issued_at for d in issued if d.kind == "order"), default=None)
     return HazardDetail(
         hazard=hazard, overdue=is_overdue(hazard),
-        allowed_actions=[o.action for o in offered if o.blocked_reason is None],
-        offered_actions=[{"action": o.action, "label": o.label} for o in offered if o.blocked_reason is None],
+        allowed_actions=allowed_names(offered),
+        offered_actions=[{"action": o.action, "label": o.label} for o in offered if o.ready],
         blocked_actions=[{"action": o.action, "label": o.label, "reason": o.blocked_reason}
-                         for o in offered if o.blocked_reason is not None],
+                         for o in offered if not o.ready],
         extension=extension_of(hazard), supervision=supervision_of(hazard),
         default_deadline=default_deadline(hazard), published=bool(hazard.exposed_publicly),
         item=_item_with_references(hazard), documents=documents, presence=page_presence(hazard, timeline, ordered_at),

@@ -13,6 +13,7 @@ from hazardloop.downloads import content_disposition
 from hazardloop.hazards import documents, ledger
 from hazardloop.hazards.schemas import HazardQueryArgsSchema
 from hazardloop.policy import Action
+from hazardloop.replica import reads_replica
 
 documents_blp = blueprint("documents", __name__, "/documents", "执法文书（整改通知书、复查意见书）")
 documents_blp.template_folder = "templates"
@@ -67,6 +68,7 @@ def _pdf_name(document: Any) -> str:
 @ledger_blp.arguments(HazardExportArgsSchema, location="query")
 @ledger_blp.response(200, {"type": "string", "format": "binary"}, content_type=XLSX,
                      description="隐患台账（Excel），筛选条件与隐患列表相同，时间为本地时间")
+@reads_replica
 def export_ledger(args: dict[str, Any]) -> Any:
     """隐患台账: every hazard in my scope matching the list's filters, as an XLSX file."""
     response = send_file(ledger.write_xlsx(current_user(), args), mimetype=XLSX)

@@ -106,6 +106,9 @@ class Hazard(db.Model):  # type: ignore[name-defined]
     department = relationship("Department")
     found_by = relationship("User", foreign_keys=[found_by_id])
     checklist_version = relationship("ChecklistVersion")
+    # Read-only: documents are issued by services.issue_document; the hazard page loads them with the hazard.
+    documents: Mapped[list[RectificationOrder]] = relationship(
+        "RectificationOrder", viewonly=True, order_by="RectificationOrder.id")
 
     def __repr__(self) -> str:
         return f"<Hazard {self.number} {self.status}>"

@@ -9,11 +9,12 @@ verifier reads. Nothing here changes state: the hazard page shows ``page_presenc
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, select
+from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.orm import aliased
 
 from hazardloop.evidence.models import LinkRole, Photo, PhotoLink, SubjectType
@@ -54,22 +55,26 @@ _OTHER_LINK = aliased(PhotoLink, name="other_link")
 _OTHER_HAZARD = aliased(Hazard, name="other_hazard")
 
 
+@functools.cache
+def _photo_links_query() -> Select[Any]:
+    """One statement: the hazard's photo links, each photo's times, and (for after-photos) the other hazards
+    that cite the same picture. Built once: the page runs it on every read."""
+    other, other_hazard, hazard_id = _OTHER_LINK, _OTHER_HAZARD, bindparam("hazard_id")
+    return (select(PhotoLink.photo_id, PhotoLink.role, Photo.exif_taken_at, Photo.recorded_at, other_hazard.number)
+            .outerjoin(Photo, Photo.id == PhotoLink.photo_id)
+            .outerjoin(other, and_(PhotoLink.role == LinkRole.AFTER.value, other.photo_id == PhotoLink.photo_id,
+                                   other.subject_type == SubjectType.HAZARD.value, other.subject_id != hazard_id))
+            .outerjoin(other_hazard, other_hazard.id == other.subject_id)
+            .where(PhotoLink.subject_type == SubjectType.HAZARD.value, PhotoLink.subject_id == hazard_id))
+
+
 def after_photo_checks(hazard: Hazard, ordered_at: dt.datetime | None = _UNSET) -> list[AfterPhotoCheck]:
     """Each after-photo of the hazard with its flags: taken_before_order, same_as_found, other_hazard.
 
     ``ordered_at``: when the first 整改通知书 was issued, if the caller already holds the documents (the
     hazard page does); read here otherwise. One statement for the photos.
     """
-    # One statement: the hazard's photo links, each photo's times, and (for after-photos) the other hazards
-    # that cite the same picture.
-    other, other_hazard = _OTHER_LINK, _OTHER_HAZARD
-    rows = db.session.execute(
-        select(PhotoLink.photo_id, PhotoLink.role, Photo.exif_taken_at, Photo.recorded_at, other_hazard.number)
-        .outerjoin(Photo, Photo.id == PhotoLink.photo_id)
-        .outerjoin(other, and_(PhotoLink.role == LinkRole.AFTER.value, other.photo_id == PhotoLink.photo_id,
-                               other.subject_type == SubjectType.HAZARD.value, other.subject_id != hazard.id))
-        .outerjoin(other_hazard, other_hazard.id == other.subject_id)
-        .where(PhotoLink.subject_type == SubjectType.HAZARD.value, PhotoLink.subject_id == hazard.id)).all()
+    rows = db.session.execute(_photo_links_query(), {"hazard_id": hazard.id}).all()
     found = {row.photo_id for row in rows if row.role in (LinkRole.FINDING.value, LinkRole.BEFORE.value)}
     after = [row.photo_id for row in rows if row.role == LinkRole.AFTER.value]
     # The photos of the rectification reported now (not a verifier's own 复查照片, nor an earlier round's).

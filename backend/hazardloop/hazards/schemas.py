@@ -165,6 +165,7 @@ class HazardDetailSchema(HazardSchema):
     """
 
     item = ma.fields.Dict(allow_none=True, metadata={"description": "检查条目及其三标依据"})
+    inspection_id = ma.fields.Integer(allow_none=True, metadata={"description": "发现该隐患的检查记录（来自检查）"})
     governance_plan = ma.fields.Dict(allow_none=True)
     governance_plan_state = ma.fields.String(allow_none=True, metadata={
         "description": "治理方案审批：null 未提交 / submitted 待审批 / approved 已批准 / returned 已退回"})
@@ -274,3 +275,106 @@ class HazardBriefSchema(ma.Schema):
     level_label = ma.fields.Function(lambda h: LEVEL_LABELS[HazardLevel(h.level)])
     status = ma.fields.String()
     status_label = ma.fields.Function(lambda h: STATUS_LABELS[HazardStatus(h.status)])
+
+
+# --- the hazard page's answer without marshmallow's per-field machinery --------------------------------
+# HazardDetailSchema stays the documentation of the shape (OpenAPI); dump_detail builds the same dict by
+# hand because the page is the most read answer and the schema's dump cost more than its queries.
+# tests/hazards/test_detail_dump.py compares the two on hazards in every step.
+
+
+def _hazard_columns(schema: ma.Schema) -> tuple[list[str], list[str], list[str], list[str], list[str]]:
+    """The schema's fields read from the hazard itself, by how they are dumped (a new field type fails here)."""
+    plain, times, floats, lists, mappings = [], [], [], [], []
+    for name, f in schema.dump_fields.items():
+        if name in _DETAIL_FIELDS or name in ("site_name", "overdue") or (f.attribute or name) != name:
+            continue
+        if isinstance(f, LocalDateTime):
+            times.append(name)
+        elif isinstance(f, ma.fields.Float):
+            floats.append(name)
+        elif isinstance(f, ma.fields.List) and isinstance(f.inner, ma.fields.String):
+            lists.append(name)
+        elif isinstance(f, ma.fields.Dict) and f.key_field is None and f.value_field is None:
+            mappings.append(name)
+        elif isinstance(f, (ma.fields.String, ma.fields.Integer, ma.fields.Boolean)):
+            plain.append(name)
+        else:
+            raise TypeError(f"dump_detail cannot dump {type(f).__name__} field {name!r}")
+    return plain, times, floats, lists, mappings
+
+
+_PLAIN, _TIMES, _FLOATS, _LISTS, _MAPPINGS = _hazard_columns(HazardDetailSchema())
+
+
+def _time(value: Any, zone: Any) -> str | None:
+    return None if value is None else value.astimezone(zone).isoformat()
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _event(event: Any, zone: Any) -> dict[str, Any]:
+    actor = event.actor
+    return {"id": event.id, "kind": event.kind, "label": event_label(event), "from_status": event.from_status,
+            "to_status": event.to_status, "actor_id": event.actor_id,
+            "actor_name": actor.display_name if actor is not None else None, "actor_role": event.actor_role,
+            "occurred_at": _time(event.occurred_at, zone), "client_time": _time(event.client_time, zone),
+            "note": event.note, "payload": None if event.payload is None else dict(event.payload),
+            "photo_hashes": None if event.photo_hashes is None else [str(p) for p in event.photo_hashes],
+            "hash": event.hash}
+
+
+def _presence(presence: dict[str, Any], zone: Any) -> dict[str, Any]:
+    visit = presence["last_visit"]
+    return {
+        "site_lat": _float(presence["site_lat"]), "site_lng": _float(presence["site_lng"]),
+        "max_distance_m": _float(presence["max_distance_m"]),
+        "after_photos": [{"photo_id": c["photo_id"], "taken_at": _time(c["taken_at"], zone),
+                          "flags": [{"code": f["code"], "message": f["message"]} for f in c["flags"]]}
+                         for c in presence["after_photos"]],
+        "last_visit": None if visit is None else {
+            "kind": visit["kind"], "occurred_at": _time(visit["occurred_at"], zone),
+            "distance_m": _float(visit["distance_m"]), "far_from_site": bool(visit["far_from_site"]),
+            "located": bool(visit["located"]), "message": visit["message"]},
+    }
+
+
+def dump_detail(detail: HazardDetail, zone: Any) -> dict[str, Any]:
+    """``HazardDetailSchema().dump(detail)``, built directly (times in ``zone``, the configured local zone)."""
+    hazard = detail.hazard
+    out: dict[str, Any] = {name: getattr(hazard, name) for name in _PLAIN}
+    for name in _TIMES:
+        out[name] = _time(getattr(hazard, name), zone)
+    for name in _FLOATS:
+        out[name] = _float(getattr(hazard, name))
+    for name in _LISTS:
+        value = getattr(hazard, name)
+        out[name] = None if value is None else [str(v) for v in value]
+    for name in _MAPPINGS:
+        value = getattr(hazard, name)
+        out[name] = None if value is None else dict(value)
+    out["site_name"] = hazard.site.name if hazard.site is not None else None
+    out["overdue"] = detail.overdue
+    extension, supervision = detail.extension, detail.supervision
+    out["extension"] = None if extension is None else {
+        "state": extension["state"], "reason": extension["reason"],
+        "requested_deadline": _time(extension["requested_deadline"], zone),
+        "requested_at": _time(extension["requested_at"], zone), "after_deadline": bool(extension["after_deadline"]),
+        "decided_at": _time(extension["decided_at"], zone), "decision_note": extension["decision_note"]}
+    out["supervision"] = None if supervision is None else {
+        "authority": supervision["authority"], "deadline": _time(supervision["deadline"], zone),
+        "requirements": supervision["requirements"], "listed_at": _time(supervision["listed_at"], zone),
+        "lifted_at": _time(supervision["lifted_at"], zone)}
+    out["item"] = None if detail.item is None else dict(detail.item)
+    out["default_deadline"] = detail.default_deadline.isoformat()
+    out["published"] = bool(detail.published)
+    out["allowed_actions"] = list(detail.allowed_actions)
+    out["offered_actions"] = [{"action": a["action"], "label": a["label"]} for a in detail.offered_actions]
+    out["blocked_actions"] = [{"action": a["action"], "label": a["label"], "reason": a["reason"]}
+                              for a in detail.blocked_actions]
+    out["documents"] = [dict(d) for d in detail.documents]
+    out["presence"] = _presence(detail.presence, zone)
+    out["timeline"] = [_event(e, zone) for e in detail.timeline]
+    return out

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Callable
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from hazardloop import policy
@@ -18,7 +19,7 @@ from hazardloop.canonical import jsonable
 from hazardloop.checklists.format import Item
 from hazardloop.checklists.models import ChecklistVersion
 from hazardloop.database import get_or_404, local_zone, utcnow
-from hazardloop.errors import Conflict, RuleViolation, ValidationFailed
+from hazardloop.errors import Conflict, NotFound, RuleViolation, ValidationFailed
 from hazardloop.extensions import db
 from hazardloop.hazards import actions, deadlines
 from hazardloop.hazards.events import append_event
@@ -35,10 +36,10 @@ from hazardloop.hazards.states import (
 )
 from hazardloop.outbox.services import enqueue_after_commit
 from hazardloop.policy import Action
-from hazardloop.regions.models import Department
-from hazardloop.risk import services as risk_hook
+from hazardloop.regions.models import Department, Region
+from hazardloop.risk import levels as risk_levels
 from hazardloop.sites.models import Site
-from hazardloop.sites.services import get_site
+from hazardloop.sites.services import site_for_record
 from hazardloop.taxonomy import Role
 
 # --- numbers -------------------------------------------------------------------------------------
@@ -63,12 +64,29 @@ def _local_year() -> int:
 
 # --- lookups -------------------------------------------------------------------------------------
 
-def get_hazard(hazard_id: int, *, lock: bool = False) -> Hazard:
-    # Unlocked, one round trip for what the scope check and the page read: the site's grid and domains, the 三标.
+@functools.cache
+def _hazard_page_query() -> Select[tuple[Hazard]]:
+    """One round trip for what the scope check and the page read: the site's grid and domains, the 三标, and the
+    documents' numbers (their content is read only by the document itself).
+
+    Built once: the loader options cost more to build and key for the cache than the query costs to run.
+    Neither the grid's boundary nor the site's registering user is read here (both load if ever touched).
+    """
     site = joinedload(Hazard.site)
-    return get_or_404(Hazard, hazard_id, missing="隐患不存在。", lock=lock,
-                      options=(site.joinedload(Site.grid), site.joinedload(Site.domain_rows),
-                               joinedload(Hazard.checklist_version)))
+    return (select(Hazard).where(Hazard.id == bindparam("hazard_id"))
+            .options(site.joinedload(Site.grid).defer(Region.boundary), site.joinedload(Site.domain_rows),
+                     site.lazyload(Site.registered_by), joinedload(Hazard.checklist_version),
+                     joinedload(Hazard.documents).load_only(RectificationOrder.id, RectificationOrder.kind,
+                                                            RectificationOrder.number, RectificationOrder.issued_at)))
+
+
+def get_hazard(hazard_id: int, *, lock: bool = False) -> Hazard:
+    if lock:
+        return get_or_404(Hazard, hazard_id, missing="隐患不存在。", lock=True)
+    hazard = db.session.scalars(_hazard_page_query(), {"hazard_id": hazard_id}).unique().one_or_none()
+    if hazard is None:
+        raise NotFound("隐患不存在。")
+    return hazard
 
 
 def find_open_hazard(site: Site, item_code: str) -> Hazard | None:
@@ -103,8 +121,11 @@ def create_hazard(
     lat: float | None = None,
     lng: float | None = None,
     client_uuid: str | None = None,
+    merged_from_site_id: int | None = None,
 ) -> Hazard:
     """Record a 隐患 as found (event ``found``), linking it to earlier closed occurrences.
+
+    ``merged_from_site_id``: the phone named that site, merged into ``site`` meanwhile (the event records it).
 
     A recurrence (same site and item, found again after closing) counts up; at the configured
     number of recurrences a 一般 hazard is raised to 重大 (隐患升级) with its own event.
@@ -124,11 +145,13 @@ def create_hazard(
         hazard.recurrence_count = previous.recurrence_count + 1
     db.session.add(hazard)
     db.session.flush()
+    found_payload: dict[str, Any] = {"source": source.value, "level": level.value, "covert": covert,
+                                     "recurrence_of": hazard.recurrence_of_id, "item_code": hazard.item_code}
+    if merged_from_site_id is not None:
+        found_payload["merged_from_site_id"] = merged_from_site_id
     append_event(kind="found", hazard=hazard, actor=actor, actor_role=actor_role.value,
                  inspection_id=inspection_id, to_status=HazardStatus.FOUND.value,
-                 note=hazard.description, photo_hashes=hazard.photo_ids,
-                 payload={"source": source.value, "level": level.value, "covert": covert,
-                          "recurrence_of": hazard.recurrence_of_id, "item_code": hazard.item_code})
+                 note=hazard.description, photo_hashes=hazard.photo_ids, payload=found_payload)
     attach_photos(hazard.photo_ids, subject_type="hazard", subject_id=hazard.id, role="finding", actor=actor,
                   site=site, captured_at=found_at, lat=lat, lng=lng, hazard_number=hazard.number)
     threshold = current_app.config["RECURRENCE_UPGRADE_THRESHOLD"]
@@ -137,7 +160,7 @@ def create_hazard(
         append_event(kind="level_raised", hazard=hazard, actor=None, actor_role="system",
                      note=f"同一隐患第 {hazard.recurrence_count + 1} 次出现，升级为重大隐患。",
                      payload={"from": "general", "to": "major", "recurrences": hazard.recurrence_count})
-    risk_hook.hazard_changed(hazard)  # the site's 风险等级 follows in the same transaction
+    risk_levels.hazard_changed(hazard)  # the site's 风险等级 follows in the same transaction
     if source == HazardSource.SELF_CHECK and hazard.level == HazardLevel.MAJOR.value:
         # 自报: a 重大 hazard the enterprise found itself goes to the supervisors, who take it into the loop.
         enqueue_after_commit("hazard.self_reported", {"hazard_id": hazard.id}, dedupe_key=f"self-reported:{hazard.id}")
@@ -167,15 +190,17 @@ def report_hazard(user: User, *, site_id: int, description: str, level: HazardLe
     """随手拍: a hazard without a checklist item, idempotent by ``client_uuid``; (hazard, newly created).
 
     The same UUID again with the same site and description returns the first hazard; with other
-    content it is a 409 ``client_uuid_reused``.
+    content it is a 409 ``client_uuid_reused``. A site merged meanwhile (合并重复场所) is followed to the
+    surviving site, where the hazard is recorded (its ``found`` event names the merged one).
     """
     existing = db.session.scalar(select(Hazard).where(Hazard.client_uuid == client_uuid))
+    site, merged_from = site_for_record(site_id)
     if existing is not None:
-        if existing.site_id != site_id or existing.description != description.strip():
+        # A merge moves the site's hazards: a resend naming the merged site matches the moved hazard.
+        if existing.site_id not in (site_id, site.id) or existing.description != description.strip():
             raise Conflict("该编号已提交过不同的隐患。", code="client_uuid_reused")
         policy.authorize(user, Action.HAZARD_VIEW, existing)
         return existing, False
-    site = get_site(site_id)
     policy.authorize(user, Action.SITE_INSPECT, site)
     role = policy.acting_role(user, Action.SITE_INSPECT, site)
     assert role is not None
@@ -184,6 +209,7 @@ def report_hazard(user: User, *, site_id: int, description: str, level: HazardLe
         site=site, source=SOURCE_BY_ROLE[role], description=description, level=level, domain=domain,
         actor=user, actor_role=role, found_at=found_at, photo_ids=photo_ids, client_uuid=client_uuid,
         lat=position["lat"] if position else None, lng=position["lng"] if position else None,
+        merged_from_site_id=merged_from,
     )
     return hazard, True
 
@@ -443,7 +469,7 @@ def transition(
                          dedupe_key=f"event:{hazard.last_event_hash}")
     _attach_transition_photos(hazard, action, actor, payload, client_time)
     db.session.flush()  # a lost race raises StaleDataError, answered as 409 concurrent_update
-    risk_hook.hazard_changed(hazard)  # the site's 风险等级 follows in the same transaction
+    risk_levels.hazard_changed(hazard)  # the site's 风险等级 follows in the same transaction
     return hazard
 
 

@@ -8,7 +8,6 @@ grids by parent + name, so importing the same file twice changes nothing.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +25,7 @@ from hazardloop.administration.services import invite
 from hazardloop.database import utcnow
 from hazardloop.errors import ValidationFailed
 from hazardloop.extensions import db
-from hazardloop.imports.sites import Column, Problem
+from hazardloop.imports.sites import Column, Problem, RegionPaths, cell_text
 from hazardloop.policy import Action
 from hazardloop.regions.models import Department, Region
 from hazardloop.regions.services import create_region
@@ -47,46 +46,21 @@ class Checked:
     outcome: str = "created"
 
 
-@dataclass
-class Places:
-    """Regions the importing user may name, by full path (with or without the district) and by unique name."""
+class Places(RegionPaths):
+    """Regions of the given levels the importing user may name."""
 
-    by_path: dict[str, int]
-    by_name: dict[str, list[int]]
-    levels: dict[int, str]
+    ambiguous = "有多个同名区域，请写完整路径（如 A街道/A社区）"
+    unknown = "找不到该区域，或不在您的管辖范围内"
 
     @classmethod
     def load(cls, user: User, action: Action, levels: set[RegionLevel]) -> Places:
         names = dict(db.session.execute(select(Region.id, Region.name)).all())
-        by_path: dict[str, int] = {}
-        by_name: dict[str, list[int]] = {}
-        kept: dict[int, str] = {}
+        places = cls()
         for r in db.session.scalars(select(Region).where(
                 policy.visible(user, Region), Region.level.in_([lv.value for lv in levels]))):
-            if not policy.can(user, action, r):
-                continue
-            chain = [names[int(p)] for p in r.path.strip("/").split("/") if p and int(p) in names]
-            by_path["/".join(chain)] = r.id
-            if len(chain) > 1:
-                by_path["/".join(chain[1:])] = r.id
-            by_name.setdefault(r.name, []).append(r.id)
-            kept[r.id] = r.level
-        return cls(by_path, by_name, kept)
-
-    def resolve(self, text: str) -> tuple[int | None, str | None]:
-        key = "/".join(part.strip() for part in re.split(r"[/／>＞]", text) if part.strip())
-        if key in self.by_path:
-            return self.by_path[key], None
-        ids = self.by_name.get(key, [])
-        if len(ids) == 1:
-            return ids[0], None
-        if len(ids) > 1:
-            return None, "有多个同名区域，请写完整路径（如 A街道/A社区）"
-        return None, "找不到该区域，或不在您的管辖范围内"
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
+            if policy.can(user, action, r):
+                places.add(r.id, r.name, r.path, names)
+        return places
 
 
 @dataclass
@@ -134,7 +108,7 @@ def _prepare_users(user: User) -> UserContext:
     admin = policy.can_anywhere(user, Action.USER_MANAGE)
     grids = Places.load(user, Action.GRID_MANAGE if not admin else Action.REGION_VIEW, {RegionLevel.GRID})
     areas = Places.load(user, Action.REGION_MANAGE, {RegionLevel.DISTRICT, RegionLevel.STREET, RegionLevel.PARK}) \
-        if admin else Places({}, {}, {})
+        if admin else Places()
     departments = {d.name: d.id for d in db.session.scalars(select(Department))}
     existing = dict(db.session.execute(select(User.mobile, User.id)).all())
     return UserContext(grids, areas, departments, admin, existing)
@@ -147,19 +121,19 @@ def _check_user(row: int, cell: Callable[[str], Any], ctx: UserContext, user: Us
     def bad(key: str, message: str) -> None:
         problems.append(Problem(row, next(c.title for c in USER_COLUMNS if c.key == key), message))
 
-    mobile = _text(cell("mobile"))
+    mobile = cell_text(cell("mobile"))
     try:
         mobile = normalize_mobile(mobile) if mobile else ""
     except ValidationFailed:
         bad("mobile", "应为 11 位中国大陆手机号码")
-    if not _text(cell("mobile")):
+    if not cell_text(cell("mobile")):
         bad("mobile", "必填")
-    name = _text(cell("display_name"))
+    name = cell_text(cell("display_name"))
     if not name:
         bad("display_name", "必填")
     elif len(name) > 50:
         bad("display_name", "不能超过 50 个字")
-    role_text = _text(cell("role"))
+    role_text = cell_text(cell("role"))
     role = USER_ROLES.get(role_text)
     if not role_text:
         bad("role", "必填")
@@ -169,7 +143,7 @@ def _check_user(row: int, cell: Callable[[str], Any], ctx: UserContext, user: Us
         bad("role", f"您只能导入网格员，不能导入「{role_text}」")
         role = None
     region_id = department_id = None
-    region_text = _text(cell("region"))
+    region_text = cell_text(cell("region"))
     if not region_text:
         bad("region", "必填")
     elif role is not None:
@@ -179,7 +153,7 @@ def _check_user(row: int, cell: Callable[[str], Any], ctx: UserContext, user: Us
             what = "网格" if role == Role.GRID_WORKER else "街道或区"
             bad("region", f"「{region_text}」{why.replace('该区域', '该' + what)}")
     if role == Role.INSPECTOR:
-        dept_text = _text(cell("department"))
+        dept_text = cell_text(cell("department"))
         department_id = ctx.departments.get(dept_text)
         if not dept_text:
             bad("department", "执法人员须填写所属部门")
@@ -291,7 +265,7 @@ def _check_grid(row: int, cell: Callable[[str], Any], ctx: GridContext, user: Us
     def bad(key: str, message: str) -> None:
         problems.append(Problem(row, next(c.title for c in GRID_COLUMNS if c.key == key), message))
 
-    name, parent_text = _text(cell("name")), _text(cell("parent"))
+    name, parent_text = cell_text(cell("name")), cell_text(cell("parent"))
     if not name:
         bad("name", "必填")
     elif len(name) > 100:
@@ -304,7 +278,7 @@ def _check_grid(row: int, cell: Callable[[str], Any], ctx: GridContext, user: Us
         if why:
             bad("parent", f"「{parent_text}」{why}")
     boundary = None
-    boundary_text = _text(cell("boundary"))
+    boundary_text = cell_text(cell("boundary"))
     if boundary_text and parent_id is not None:
         geometry, why = _geometry(boundary_text)
         if why:
@@ -317,7 +291,7 @@ def _check_grid(row: int, cell: Callable[[str], Any], ctx: GridContext, user: Us
             for error in checked.errors:
                 bad("boundary", error)
             boundary = _plain(checked.geometry) if checked.ok and checked.geometry else None
-    code = _text(cell("code"))
+    code = cell_text(cell("code"))
     if code:
         holder = ctx.codes.get(code)
         if len(code) > 32:

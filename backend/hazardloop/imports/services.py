@@ -16,6 +16,7 @@ import tempfile
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -146,9 +147,10 @@ def _fail(job: ImportJob, message: str) -> None:
     db.session.commit()
 
 
-def _with_table(job_id: int, status: str, work: Callable[[ImportJob, User, Table], None]) -> ImportJob | None:
-    """Run ``work`` on a job in ``status`` with its file open (a job in another status was done already:
-    a repeated message is a no-op); a file that cannot be read fails the job with the reason."""
+def _with_table(job_id: int, status: str,
+                work: Callable[[ImportJob, User, Table, _Rows], None]) -> ImportJob | None:
+    """Run ``work`` on a job in ``status`` with its file open and its kind's rules (a job in another status was
+    done already: a repeated message is a no-op); a file that cannot be read fails the job with the reason."""
     job = db.session.get(ImportJob, job_id)
     if job is None or job.status != status:
         return None
@@ -164,10 +166,13 @@ def _with_table(job_id: int, status: str, work: Callable[[ImportJob, User, Table
         except FileProblem as exc:
             _fail(job, str(exc))
             return job
+        stack.callback(table.close)
         try:
-            work(job, user, table)
-        finally:
-            table.close()
+            rows = _rows_of(job, user, table.headers)
+        except rules.HeaderProblem as exc:
+            _fail(job, str(exc))
+            return job
+        work(job, user, table, rows)
     return job
 
 
@@ -176,31 +181,83 @@ def check_import(job_id: int) -> None:
     _with_table(job_id, "checking", _check_rows)
 
 
-def _check_rows(job: ImportJob, user: User, table: Table) -> None:
+def apply_import(job_id: int) -> None:
+    """Apply a confirmed file batch by batch from where it stopped; record each row's outcome."""
+    job = _with_table(job_id, "importing", _apply_rows)
+    if job is not None and job.status == "done":
+        storage().delete(_file_key(job.stored_path))
+
+
+@dataclass
+class _Rows:
+    """How one kind of file's rows are checked and written; the check and apply loops below serve every kind."""
+
+    title: str  # 场所 / 用户 / 网格
+    event_kind: str
+    index: dict[str, int]
+    ignored: list[str]
+    # One row on its own (and against the rows before it in the file): the checked record, or its problems.
+    check: Callable[[int, list[Any]], tuple[Any, list[rules.Problem]]]
+    # A batch of checked records against the current register: sets each one's outcome, returns refusals.
+    settle: Callable[[list[Any]], list[rules.Problem]]
+    # A batch of checked records written: their outcome rows (without the job id).
+    write: Callable[[list[Any]], list[dict[str, Any]]]
+
+
+def _rows_of(job: ImportJob, user: User, headers: list[str]) -> _Rows:
+    """The rules for the job's kind. Raises rules.HeaderProblem for a header that lacks required columns."""
     if job.kind in KINDS:
-        _check_kind_rows(KINDS[job.kind], job, user, table)
-        return
-    try:
-        index, ignored = rules.map_headers(table.headers)
-    except rules.HeaderProblem as exc:
-        _fail(job, str(exc))
-        return
+        return _kind_rows(KINDS[job.kind], user, headers)
+    index, ignored = rules.map_headers(headers)
     grids, register = rules.Grids.for_user(user), rules.Register.load()
+
+    def check(number: int, values: list[Any]) -> tuple[rules.SiteRow | None, list[rules.Problem]]:
+        site, found = rules.check_row(number, values, index, grids)
+        return site, found + register.match(site) if site is not None else found
+
+    return _Rows(KIND_TITLES["sites"], "sites_imported", index, ignored, check,
+                 lambda batch: rules.compare(batch, user), lambda checked: _write_sites(checked, user, register))
+
+
+def _kind_rows(kind: Kind, user: User, headers: list[str]) -> _Rows:
+    index, ignored = rules.map_headers(headers, kind.columns)
+    context = kind.prepare(user)
+    titles = {c.key: c.title for c in kind.columns}
+
+    def check(number: int, values: list[Any]) -> tuple[Any, list[rules.Problem]]:
+        formulas = [rules.Problem(number, titles[key], "是公式，请在 Excel 中复制后“粘贴为数值”再上传")
+                    for key, i in index.items()
+                    if i < len(values) and isinstance(values[i], str) and values[i].startswith("=")]
+        checked, found = kind.check(number, _reader(values, index), context, user)
+        return checked, formulas + found
+
+    def write(checked: list[Any]) -> list[dict[str, Any]]:
+        kind.apply(checked, user, context)
+        return [{"row": c.row, "outcome": c.outcome if c.match_id else "error",
+                 "site_id": c.match_id, "label": c.label[:200],
+                 "message": None if c.match_id else "上级区域不能设网格"} for c in checked]
+
+    return _Rows(kind.title, kind.event_kind, index, ignored, check, lambda batch: [], write)
+
+
+def _reader(values: list[Any], index: dict[str, int]) -> Callable[[str], Any]:
+    return lambda key: values[index[key]] if key in index and index[key] < len(values) else None
+
+
+def _check_rows(job: ImportJob, user: User, table: Table, rows: _Rows) -> None:
     counts: Counter[str] = Counter()
     kept: list[dict[str, Any]] = []
     total = problem_count = 0
-    batch: list[rules.SiteRow] = []
+    batch: list[Any] = []
 
     def note(found: list[rules.Problem]) -> None:
         nonlocal problem_count
         problem_count += len(found)
-        for p in found:
-            if len(kept) < KEPT_PROBLEMS:
-                kept.append({"job_id": job.id, "row": p.row, "column_title": p.column, "message": p.message[:500]})
+        kept.extend({"job_id": job.id, "row": p.row, "column_title": p.column, "message": p.message[:500]}
+                    for p in found[:max(0, KEPT_PROBLEMS - len(kept))])
 
     def settle() -> None:
-        found = rules.compare(batch, user)
-        note(found)
+        note(rows.settle(batch))
         counts.update(r.outcome for r in batch)
         batch.clear()
 
@@ -214,15 +271,13 @@ def _check_rows(job: ImportJob, user: User, table: Table) -> None:
             if number in table.merged_rows:
                 merged = table.merged_rows[number]
                 found.append(rules.Problem(number, None, f"含合并单元格（{merged}），请取消合并后重新上传"))
-            site, row_problems = rules.check_row(number, values, index, grids)
+            checked, row_problems = rows.check(number, values)
             found += row_problems
-            if site is not None:
-                found += register.match(site)
             if found:
                 counts["invalid"] += 1
                 note(found)
-            elif site is not None:
-                batch.append(site)
+            elif checked is not None:
+                batch.append(checked)
                 if len(batch) >= _batch_size():
                     settle()
     except FileProblem as exc:
@@ -236,187 +291,31 @@ def _check_rows(job: ImportJob, user: User, table: Table) -> None:
         insert_rows(ImportProblem, kept)
     job.rows_total, job.problem_count = total, problem_count
     job.planned = {"created": counts["created"], "updated": counts["updated"], "unchanged": counts["unchanged"],
-                   "invalid": counts["invalid"], "ignored_columns": ignored,
+                   "invalid": counts["invalid"], "ignored_columns": rows.ignored,
                    "ignored_sheets": table.ignored_sheets}
     job.status, job.checked_at = "checked", utcnow()
     db.session.commit()
 
 
-def apply_import(job_id: int) -> None:
-    """Apply a confirmed file batch by batch from where it stopped; record each row's outcome."""
-    job = _with_table(job_id, "importing", _apply_rows)
-    if job is not None and job.status == "done":
-        storage().delete(_file_key(job.stored_path))
-
-
-def _apply_rows(job: ImportJob, user: User, table: Table) -> None:
-    if job.kind in KINDS:
-        _apply_kind_rows(KINDS[job.kind], job, user, table)
-        return
-    try:
-        index, _ = rules.map_headers(table.headers)
-    except rules.HeaderProblem as exc:
-        _fail(job, str(exc))
-        return
-    grids, register = rules.Grids.for_user(user), rules.Register.load()
-    already, seen = job.rows_done, 0
-    pending: list[tuple[int, list[Any]]] = []
-    for number, values in table.rows:
-        seen += 1
-        if seen <= already:
-            continue  # applied by a run that stopped after committing this batch
-        pending.append((number, values))
-        if len(pending) >= _batch_size():
-            _apply_batch(job, user, pending, index, grids, register)
-            pending = []
-    if pending:
-        _apply_batch(job, user, pending, index, grids, register)
-    applied = {outcome: count for outcome, count in db.session.execute(
-        select(ImportRowOutcome.outcome, func.count()).where(ImportRowOutcome.job_id == job.id)
-        .group_by(ImportRowOutcome.outcome))}
-    job.applied = {k: applied.get(k, 0) for k in ("created", "updated", "unchanged", "error")}
-    job.status, job.finished_at = "done", utcnow()
-    role = policy.acting_role(user, Action.IMPORT_SITES, job)
-    append_event(kind="sites_imported", actor=user, actor_role=role.value if role else None,
-                 note=f"批量导入场所：{job.filename}",
-                 payload={"import_id": job.id, "file_sha256": job.file_sha256, **job.applied})
-    db.session.commit()
-
-
-def _apply_batch(job: ImportJob, user: User, pending: list[tuple[int, list[Any]]], index: dict[str, int],
-                 grids: rules.Grids, register: rules.Register) -> None:
-    """One transaction: the batch's new sites, changed sites, outcomes and the resume point."""
-    outcomes: list[dict[str, Any]] = []
-    checked: list[rules.SiteRow] = []
-    for number, values in pending:
-        site, found = rules.check_row(number, values, index, grids)
-        if site is not None:
-            found += register.match(site)
-        if found:
-            name = values[index["name"]] if index["name"] < len(values) else None
-            outcomes.append({"job_id": job.id, "row": number, "outcome": "error", "site_id": None,
-                             "label": str(name or "")[:200] or None,
-                             "message": "；".join(f"「{p.column}」{p.message}" if p.column else p.message
-                                                 for p in found)[:500]})
-        elif site is not None:
-            checked.append(site)
-    refused = {p.row: p.message for p in rules.compare(checked, user)}
-    now = utcnow()
-    creates = [s for s in checked if s.outcome == "created"]
-    ids = insert_rows(Site, [{
-        "name": s.fields["name"], "credit_code": s.fields["credit_code"], "credit_code_check_failed": False,
-        "credit_code_confirmed_by_id": None, "credit_code_confirmed_at": None, "address": s.fields["address"],
-        "grid_id": s.fields["grid_id"], "lng": s.fields["lng"], "lat": s.fields["lat"],
-        "category": s.fields["category"], "risk_level": RiskLevel.BLUE.value,
-        "contact_name": s.fields["contact_name"], "contact_mobile": s.fields["contact_mobile"],
-        "notes": s.fields["notes"], "qr_token": new_qr_token(), "qr_rotated_at": None, "active": True,
-        "created_at": now, "updated_at": now} for s in creates])
-    copy_rows(SiteDomain, rules.domain_rows(ids, (s.domains for s in creates)))
-    for site, site_id in zip(creates, ids, strict=True):
-        site.match_id = site_id
-        register.remember(site, site_id)
-    for site in checked:
-        if site.outcome == "updated":
-            changes = {k: v for k, v in site.fields.items() if k in rules.COMPARED and v is not None}
-            db.session.execute(update(Site).where(Site.id == site.match_id).values(**changes, updated_at=now))
-            if site.domains_given:
-                db.session.execute(delete(SiteDomain).where(SiteDomain.site_id == site.match_id))
-                db.session.execute(SiteDomain.__table__.insert(),
-                                   rules.domain_rows([site.match_id], [site.domains]))
-        outcomes.append({"job_id": job.id, "row": site.row, "site_id": site.match_id,
-                         "outcome": "error" if site.row in refused else site.outcome,
-                         "label": site.fields["name"], "message": refused.get(site.row)})
-    copy_rows(ImportRowOutcome, outcomes)
-    from hazardloop.risk.services import attach_template_points  # 风险点 of new sites and changed categories
-
-    attach_template_points([s.match_id for s in checked if s.match_id and s.row not in refused], actor=user)
-    job.rows_done += len(pending)
-    db.session.commit()
-
-
-# --- users and grids (imports.kinds): the same check, batches, resume point and outcomes ---------------------
-
-def _reader(values: list[Any], index: dict[str, int]) -> Callable[[str], Any]:
-    return lambda key: values[index[key]] if key in index and index[key] < len(values) else None
-
-
-def _formulas(kind: Kind, number: int, values: list[Any], index: dict[str, int]) -> list[rules.Problem]:
-    titles = {c.key: c.title for c in kind.columns}
-    return [rules.Problem(number, titles[key], "是公式，请在 Excel 中复制后“粘贴为数值”再上传")
-            for key, i in index.items() if i < len(values) and isinstance(values[i], str) and values[i].startswith("=")]
-
-
-def _check_kind_rows(kind: Kind, job: ImportJob, user: User, table: Table) -> None:
-    try:
-        index, ignored = rules.map_headers(table.headers, kind.columns)
-    except rules.HeaderProblem as exc:
-        _fail(job, str(exc))
-        return
-    context = kind.prepare(user)
-    counts: Counter[str] = Counter()
-    kept: list[dict[str, Any]] = []
-    total = problem_count = 0
-    try:
-        for number, values in table.rows:
-            total += 1
-            if total > _max_rows():
-                _fail(job, f"文件超过 {_max_rows():,} 行，请拆分成几个文件分别导入。")
-                return
-            found = _formulas(kind, number, values, index)
-            if number in table.merged_rows:
-                merged = table.merged_rows[number]
-                found.append(rules.Problem(number, None, f"含合并单元格（{merged}），请取消合并后重新上传"))
-            checked, row_problems = kind.check(number, _reader(values, index), context, user)
-            found += row_problems
-            if found:
-                counts["invalid"] += 1
-                problem_count += len(found)
-                kept += [{"job_id": job.id, "row": p.row, "column_title": p.column, "message": p.message[:500]}
-                         for p in found][:max(0, KEPT_PROBLEMS - len(kept))]
-            elif checked is not None:
-                counts[checked.outcome] += 1
-    except FileProblem as exc:
-        _fail(job, str(exc))
-        return
-    if total == 0:
-        _fail(job, "文件只有表头，没有数据行。")
-        return
-    if kept:
-        insert_rows(ImportProblem, kept)
-    job.rows_total, job.problem_count = total, problem_count
-    job.planned = {"created": counts["created"], "updated": counts["updated"], "unchanged": counts["unchanged"],
-                   "invalid": counts["invalid"], "ignored_columns": ignored, "ignored_sheets": table.ignored_sheets}
-    job.status, job.checked_at = "checked", utcnow()
-    db.session.commit()
-
-
-def _apply_kind_rows(kind: Kind, job: ImportJob, user: User, table: Table) -> None:
-    try:
-        index, _ = rules.map_headers(table.headers, kind.columns)
-    except rules.HeaderProblem as exc:
-        _fail(job, str(exc))
-        return
-    context = kind.prepare(user)
+def _apply_rows(job: ImportJob, user: User, table: Table, rows: _Rows) -> None:
     already, seen = job.rows_done, 0
     pending: list[tuple[int, list[Any]]] = []
 
     def flush() -> None:
+        """One transaction: the batch's writes, its rows' outcomes and the resume point."""
         outcomes: list[dict[str, Any]] = []
-        good = []
+        good: list[Any] = []
         for number, values in pending:
-            checked, found = kind.check(number, _reader(values, index), context, user)
-            found = _formulas(kind, number, values, index) + found
+            checked, found = rows.check(number, values)
             if found or checked is None:
-                outcomes.append({"job_id": job.id, "row": number, "outcome": "error", "site_id": None, "label": None,
+                outcomes.append({"job_id": job.id, "row": number, "outcome": "error", "site_id": None,
+                                 "label": str(_reader(values, rows.index)("name") or "")[:200] or None,
                                  "message": "；".join(f"「{p.column}」{p.message}" if p.column else p.message
                                                      for p in found)[:500] or None})
             else:
                 good.append(checked)
-        kind.apply(good, user, context)
-        outcomes += [{"job_id": job.id, "row": c.row, "outcome": c.outcome if c.match_id else "error",
-                      "site_id": c.match_id, "label": c.label[:200],
-                      "message": None if c.match_id else "上级区域不能设网格"} for c in good]
-        db.session.execute(ImportRowOutcome.__table__.insert(), outcomes)
+        outcomes += [{"job_id": job.id, **outcome} for outcome in rows.write(good)]
+        copy_rows(ImportRowOutcome, outcomes)
         job.rows_done += len(pending)
         db.session.commit()
         pending.clear()
@@ -436,10 +335,45 @@ def _apply_kind_rows(kind: Kind, job: ImportJob, user: User, table: Table) -> No
     job.applied = {k: applied.get(k, 0) for k in ("created", "updated", "unchanged", "error")}
     job.status, job.finished_at = "done", utcnow()
     role = policy.acting_role(user, Action.IMPORT_SITES, job)
-    append_event(kind=kind.event_kind, actor=user, actor_role=role.value if role else None,
-                 note=f"批量导入{kind.title}：{job.filename}",
+    append_event(kind=rows.event_kind, actor=user, actor_role=role.value if role else None,
+                 note=f"批量导入{rows.title}：{job.filename}",
                  payload={"import_id": job.id, "file_sha256": job.file_sha256, **job.applied})
     db.session.commit()
+
+
+def _write_sites(checked: list[rules.SiteRow], user: User, register: rules.Register) -> list[dict[str, Any]]:
+    """The batch's new sites and changed sites (a matched site the user may not change is refused)."""
+    refused = {p.row: p.message for p in rules.compare(checked, user)}
+    now = utcnow()
+    creates = [s for s in checked if s.outcome == "created"]
+    ids = insert_rows(Site, [{
+        "name": s.fields["name"], "credit_code": s.fields["credit_code"], "credit_code_check_failed": False,
+        "credit_code_confirmed_by_id": None, "credit_code_confirmed_at": None, "address": s.fields["address"],
+        "grid_id": s.fields["grid_id"], "lng": s.fields["lng"], "lat": s.fields["lat"],
+        "category": s.fields["category"], "risk_level": RiskLevel.BLUE.value,
+        "contact_name": s.fields["contact_name"], "contact_mobile": s.fields["contact_mobile"],
+        "notes": s.fields["notes"], "qr_token": new_qr_token(), "qr_rotated_at": None, "active": True,
+        "created_at": now, "updated_at": now} for s in creates])
+    copy_rows(SiteDomain, rules.domain_rows(ids, (s.domains for s in creates)))
+    for site, site_id in zip(creates, ids, strict=True):
+        site.match_id = site_id
+        register.remember(site, site_id)
+    outcomes: list[dict[str, Any]] = []
+    for site in checked:
+        if site.outcome == "updated":
+            changes = {k: v for k, v in site.fields.items() if k in rules.COMPARED and v is not None}
+            db.session.execute(update(Site).where(Site.id == site.match_id).values(**changes, updated_at=now))
+            if site.domains_given:
+                db.session.execute(delete(SiteDomain).where(SiteDomain.site_id == site.match_id))
+                db.session.execute(SiteDomain.__table__.insert(),
+                                   rules.domain_rows([site.match_id], [site.domains]))
+        outcomes.append({"row": site.row, "site_id": site.match_id,
+                         "outcome": "error" if site.row in refused else site.outcome,
+                         "label": site.fields["name"], "message": refused.get(site.row)})
+    from hazardloop.risk.catalog import attach_template_points  # 风险点 of new sites and changed categories
+
+    attach_template_points([s.match_id for s in checked if s.match_id and s.row not in refused], actor=user)
+    return outcomes
 
 
 def import_failed(job_id: int, error: str) -> None:
@@ -458,72 +392,47 @@ def _workbook_file(prefix: str) -> IO[bytes]:
 
 def template_xlsx(user: User) -> IO[bytes]:
     """The site template: the columns with an example row, and a sheet of the allowed values."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "场所"
-    sheet.append([f"{c.title}{'*' if c.required else ''}" for c in rules.COLUMNS])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    grids = rules.Grids.for_user(user)
-    example_grid = min((p for p in grids.by_path if p.count("/") >= 1), key=len, default="A街道/A社区/A1网格")
-    for i, width in enumerate([28, 22, 30, 28, 14, 22, 10, 10, 10, 14, 20]):
-        sheet.column_dimensions[chr(ord("A") + i)].width = width
-    sheet.freeze_panes = "A2"
-    help_sheet = book.create_sheet("填写说明")
-    help_sheet.append(["列", "是否必填", "说明"])
-    for column in rules.COLUMNS:
-        help_sheet.append(safe_row([column.title, "必填" if column.required else "选填", column.hint]))
-    help_sheet.append([])
-    help_sheet.append(["示例（填在“场所”表第 2 行起）"])
-    help_sheet.append(safe_row(["示例便利店", "", "某某路1号", example_grid, "小商店", "九小场所、消防安全",
-                                120.15, 30.28, "张三", "13800138000", ""]))
-    help_sheet.append([])
-    help_sheet.append(["场所类别（填写名称）"])
-    for label in SITE_CATEGORY_LABELS.values():
-        help_sheet.append([label])
-    help_sheet.append([])
-    help_sheet.append(["监管领域（填写名称，可多个）"])
-    for label in DOMAIN_LABELS.values():
-        help_sheet.append([label])
-    help_sheet.append([])
-    help_sheet.append(["您可导入的网格（完整路径）"])
-    for path in sorted({p for p in grids.by_path if p.count("/") >= 1}):
-        help_sheet.append(safe_row([path]))
-    help_sheet.column_dimensions["A"].width = 40
-    help_sheet.column_dimensions["C"].width = 60
-    out = _workbook_file("hazardloop-template-")
-    book.save(out)
-    out.seek(0)
-    return out
+    grids = sorted({p for p in rules.Grids.for_user(user).by_path if p.count("/") >= 1})
+    example_grid = min(grids, key=len, default="A街道/A社区/A1网格")
+    lines: list[list[Any]] = [["场所类别（填写名称）"], *[[label] for label in SITE_CATEGORY_LABELS.values()], [],
+                              ["监管领域（填写名称，可多个）"], *[[label] for label in DOMAIN_LABELS.values()], [],
+                              ["您可导入的网格（完整路径）"], *[[path] for path in grids]]
+    return _template(KIND_TITLES["sites"], rules.COLUMNS, [28, 22, 30, 28, 14, 22, 10, 10, 10, 14, 20],
+                     ["示例便利店", "", "某某路1号", example_grid, "小商店", "九小场所、消防安全", 120.15, 30.28,
+                      "张三", "13800138000", ""], lines)
 
 
 def kind_template_xlsx(user: User, kind_name: str) -> IO[bytes]:
     """The users or grids template: the columns with an example row, and a sheet of what may be filled in."""
+    kind = KINDS[kind_name]
+    return _template(kind.title, kind.columns, [30] * len(kind.columns), kind.example,
+                     kind.help_lines(user, kind.prepare(user)))
+
+
+def _template(title: str, columns: tuple[rules.Column, ...], widths: list[int], example: list[Any],
+              lines: list[list[Any]]) -> IO[bytes]:
+    """A template workbook: the columns (required ones starred) and a 填写说明 sheet with an example row."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    kind = KINDS[kind_name]
     book = Workbook()
     sheet = book.active
-    sheet.title = kind.title
-    sheet.append([f"{c.title}{'*' if c.required else ''}" for c in kind.columns])
+    sheet.title = title
+    sheet.append([f"{c.title}{'*' if c.required else ''}" for c in columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for i in range(len(kind.columns)):
-        sheet.column_dimensions[chr(ord("A") + i)].width = 30
+    for i, width in enumerate(widths):
+        sheet.column_dimensions[chr(ord("A") + i)].width = width
     sheet.freeze_panes = "A2"
     help_sheet = book.create_sheet("填写说明")
     help_sheet.append(["列", "是否必填", "说明"])
-    for column in kind.columns:
+    for column in columns:
         help_sheet.append(safe_row([column.title, "必填" if column.required else "选填", column.hint]))
     help_sheet.append([])
-    help_sheet.append([f"示例（填在“{kind.title}”表第 2 行起）"])
-    help_sheet.append(safe_row(kind.example))
+    help_sheet.append([f"示例（填在“{title}”表第 2 行起）"])
+    help_sheet.append(safe_row(example))
     help_sheet.append([])
-    for line in kind.help_lines(user, kind.prepare(user)):
+    for line in lines:
         help_sheet.append(safe_row(line))
     help_sheet.column_dimensions["A"].width = 40
     help_sheet.column_dimensions["C"].width = 60

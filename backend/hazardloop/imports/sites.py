@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import select, true
 
@@ -105,29 +105,21 @@ class SiteRow:
 
 
 @dataclass
-class Grids:
-    """The grids the importing user may register sites in, by name and by full path."""
+class RegionPaths:
+    """Regions the importing user may name in a cell: by full path (the district's name optional) and by name."""
 
-    by_path: dict[str, int]
-    by_name: dict[str, list[int]]
+    by_path: dict[str, int] = field(default_factory=dict)
+    by_name: dict[str, list[int]] = field(default_factory=dict)
+    ambiguous: ClassVar[str] = "有多个同名网格，请写完整路径（如 A街道/A社区/A1网格）"
+    unknown: ClassVar[str] = "找不到该网格，或该网格不在您的管辖范围内"
 
-    @classmethod
-    def for_user(cls, user: User) -> Grids:
-        regions = db.session.execute(select(Region.id, Region.name, Region.path, Region.level)).all()
-        names = {r.id: r.name for r in regions}
-        allowed = set(db.session.scalars(select(Region.id).where(
-            Region.level == RegionLevel.GRID.value, policy.visible(user, Region, Action.SITE_CREATE))))
-        by_path: dict[str, int] = {}
-        by_name: dict[str, list[int]] = {}
-        for r in regions:
-            if r.id not in allowed:
-                continue
-            chain = [names[int(p)] for p in r.path.strip("/").split("/") if p and int(p) in names]
-            # The district's name is optional in a path: "A街道/A社区/A1网格" or "拱墅区/A街道/…".
-            by_path["/".join(chain)] = r.id
-            by_path["/".join(chain[1:])] = r.id
-            by_name.setdefault(r.name, []).append(r.id)
-        return cls(by_path, by_name)
+    def add(self, region_id: int, name: str, path: str, names: dict[int, str]) -> None:
+        chain = [names[int(p)] for p in path.strip("/").split("/") if p and int(p) in names]
+        # The district's name is optional in a path: "A街道/A社区/A1网格" or "拱墅区/A街道/…".
+        self.by_path["/".join(chain)] = region_id
+        if len(chain) > 1:
+            self.by_path["/".join(chain[1:])] = region_id
+        self.by_name.setdefault(name, []).append(region_id)
 
     def resolve(self, text: str) -> tuple[int | None, str | None]:
         key = "/".join(part.strip() for part in re.split(r"[/／>＞]", text) if part.strip())
@@ -136,15 +128,28 @@ class Grids:
         ids = self.by_name.get(key, [])
         if len(ids) == 1:
             return ids[0], None
-        if len(ids) > 1:
-            return None, "有多个同名网格，请写完整路径（如 A街道/A社区/A1网格）"
-        return None, "找不到该网格，或该网格不在您的管辖范围内"
+        return None, self.ambiguous if ids else self.unknown
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    return str(value).strip()
+class Grids(RegionPaths):
+    """The grids the importing user may register sites in."""
+
+    @classmethod
+    def for_user(cls, user: User) -> Grids:
+        regions = db.session.execute(select(Region.id, Region.name, Region.path)).all()
+        names = {r.id: r.name for r in regions}
+        allowed = set(db.session.scalars(select(Region.id).where(
+            Region.level == RegionLevel.GRID.value, policy.visible(user, Region, Action.SITE_CREATE))))
+        grids = cls()
+        for r in regions:
+            if r.id in allowed:
+                grids.add(r.id, r.name, r.path, names)
+        return grids
+
+
+def cell_text(value: Any) -> str:
+    """A cell's text, trimmed ("" for an empty cell)."""
+    return "" if value is None else str(value).strip()
 
 
 def check_row(row: int, values: list[Any], index: dict[str, int], grids: Grids) -> tuple[SiteRow | None, list[Problem]]:
@@ -164,13 +169,13 @@ def check_row(row: int, values: list[Any], index: dict[str, int], grids: Grids) 
             bad(key, "是公式，请在 Excel 中复制后“粘贴为数值”再上传")
     fields: dict[str, Any] = {}
     for key in ("name", "address", "contact_name", "notes"):
-        text = _text(cell(key))
+        text = cell_text(cell(key))
         if key in ("name", "address") and not text:
             bad(key, "必填")
         elif len(text) > _MAX[key]:
             bad(key, f"不能超过 {_MAX[key]} 个字")
         fields[key] = text or None
-    grid_text = _text(cell("grid"))
+    grid_text = cell_text(cell("grid"))
     if not grid_text:
         bad("grid", "必填")
     else:
@@ -178,7 +183,7 @@ def check_row(row: int, values: list[Any], index: dict[str, int], grids: Grids) 
         if why:
             bad("grid", f"「{grid_text}」{why}")
         fields["grid_id"] = grid_id
-    category_text = _text(cell("category"))
+    category_text = cell_text(cell("category"))
     category = _CATEGORY.get(category_text)
     if not category_text:
         bad("category", "必填")
@@ -186,7 +191,7 @@ def check_row(row: int, values: list[Any], index: dict[str, int], grids: Grids) 
         bad("category", f"「{category_text}」不是已知的场所类别（见模板“填写说明”）")
     fields["category"] = category
     domains: list[str] = []
-    for part in _SPLIT.split(_text(cell("domains"))):
+    for part in _SPLIT.split(cell_text(cell("domains"))):
         if not part:
             continue
         if part not in _DOMAIN:
@@ -196,7 +201,7 @@ def check_row(row: int, values: list[Any], index: dict[str, int], grids: Grids) 
     domains_given = bool(domains)
     if not domains and category:
         domains = [d.value for d in CATEGORY_DOMAINS[SiteCategory(category)]]
-    code = _text(cell("credit_code")).upper()
+    code = cell_text(cell("credit_code")).upper()
     fields["credit_code"] = None
     if code:
         check = validate_credit_code(code)
@@ -206,7 +211,7 @@ def check_row(row: int, values: list[Any], index: dict[str, int], grids: Grids) 
             bad("credit_code", f"校验位错误（按 GB 32100 应为 {check.expected_check}），请核对营业执照")
         else:
             fields["credit_code"] = check.code
-    mobile = _text(cell("contact_mobile"))
+    mobile = cell_text(cell("contact_mobile"))
     fields["contact_mobile"] = None
     if mobile:
         try:
@@ -215,9 +220,9 @@ def check_row(row: int, values: list[Any], index: dict[str, int], grids: Grids) 
             bad("contact_mobile", "应为 11 位中国大陆手机号码")
     lng, lat = cell("lng"), cell("lat")
     fields["lng"] = fields["lat"] = None
-    if _text(lng) or _text(lat):
+    if cell_text(lng) or cell_text(lat):
         try:
-            x, y = float(_text(lng)), float(_text(lat))
+            x, y = float(cell_text(lng)), float(cell_text(lat))
         except ValueError:
             bad("lng", "经度和纬度须同时填写，且为数字")
         else:

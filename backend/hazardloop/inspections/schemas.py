@@ -7,7 +7,8 @@ from typing import Any
 import marshmallow as ma
 
 from hazardloop.apitools import LocalDateTime, PaginationArgsSchema, page_schema
-from hazardloop.inspections.models import InspectionMode
+from hazardloop.inspections.models import MODE_LABELS, InspectionMode
+from hazardloop.taxonomy import ROLE_LABELS
 
 V = ma.validate
 SHA256 = V.Regexp(r"^[0-9a-f]{64}$", error="应为照片的 SHA-256 编号（64 位十六进制）。")
@@ -71,6 +72,11 @@ class InspectionHazardSchema(ma.Schema):
     how = ma.fields.String(metadata={"description": "found（新发现）或 observed_again（再次发现）"})
 
 
+def _own(obj: Any) -> Any:
+    """The inspection itself, whether dumped alone or inside an ``InspectionDetail``."""
+    return getattr(obj, "inspection", obj)
+
+
 class InspectionSchema(ma.Schema):
     id = ma.fields.Integer()
     client_uuid = ma.fields.String()
@@ -78,9 +84,14 @@ class InspectionSchema(ma.Schema):
     site_name = ma.fields.String(attribute="site.name")
     checklist_id = ma.fields.String(attribute="checklist_version.checklist_id")
     checklist_version = ma.fields.String(attribute="checklist_version.version")
+    checklist_title = ma.fields.String(attribute="checklist_version.title")
     mode = ma.fields.String()
+    mode_label = ma.fields.Function(lambda i: MODE_LABELS.get(_own(i).mode, _own(i).mode),
+                                    metadata={"description": "检查方式的中文名称"})
     inspector_id = ma.fields.Integer()
     inspector_role = ma.fields.String()
+    inspector_role_label = ma.fields.Function(lambda i: ROLE_LABELS.get(_own(i).inspector_role, ""),
+                                              metadata={"description": "检查人角色的中文名称"})
     started_at = LocalDateTime()
     finished_at = LocalDateTime()
     saved_at = LocalDateTime(allow_none=True)
@@ -102,11 +113,16 @@ class InspectionDetailSchema(InspectionSchema):
     """Dumps an ``inspections.services.InspectionDetail``; the inspection's own columns come from ``inspection``."""
 
     answers = ma.fields.List(ma.fields.Dict())
+    # The record page names who inspected (one row: no N+1 as it would be in the list).
+    inspector_name = ma.fields.String(attribute="inspector.display_name", allow_none=True)
+    signature_photo_id = ma.fields.String(allow_none=True)
     replaces_client_uuid = ma.fields.String(allow_none=True)
     hazards = ma.fields.List(ma.fields.Nested(InspectionHazardSchema))
+    merged_from_site_id = ma.fields.Integer(allow_none=True, metadata={
+        "description": "提交时所填场所已合并（合并重复场所）：该场所的编号；检查记入 site_id 所示的存续场所"})
 
     def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
-        if hasattr(obj, "inspection") and attr not in ("replaces_client_uuid", "hazards"):
+        if hasattr(obj, "inspection") and attr not in ("replaces_client_uuid", "hazards", "merged_from_site_id"):
             obj = obj.inspection
         return super().get_attribute(obj, attr, default)
 

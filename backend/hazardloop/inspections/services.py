@@ -15,7 +15,7 @@ from hazardloop.canonical import canonical_hash, jsonable
 from hazardloop.checklists import services as checklists
 from hazardloop.checklists.format import ChecklistDocument, Item
 from hazardloop.checklists.scoring import ScoringError, is_compliant, score
-from hazardloop.database import utcnow
+from hazardloop.database import add_first_write, utcnow
 from hazardloop.errors import Conflict, ValidationFailed
 from hazardloop.evidence.models import Photo
 from hazardloop.evidence.services import CaptureRecord, apply_capture_record, has_capture_record
@@ -29,7 +29,7 @@ from hazardloop.hazards.states import HazardLevel, HazardSource
 from hazardloop.inspections.models import Inspection, InspectionMode
 from hazardloop.policy import Action
 from hazardloop.sites.models import Site
-from hazardloop.sites.services import get_site
+from hazardloop.sites.services import site_for_record
 from hazardloop.taxonomy import Role
 
 M = InspectionMode
@@ -118,14 +118,15 @@ def submit_inspection(data: dict[str, Any], *, actor: User) -> tuple[Inspection,
 
     The same ``client_uuid`` with the same content returns the stored inspection and creates
     nothing; with different content it is a Conflict. Each 不符合 answer becomes a hazard, or a
-    repeat observation of the site's open hazard for that item; 当场整改 closes it at once.
+    repeat observation of the site's open hazard for that item; 当场整改 closes it at once. An inspection
+    naming a site merged meanwhile (合并重复场所) is recorded on the surviving site, and its event says so.
     """
     digest = canonical_hash(data)
     existing = _stored(str(data["client_uuid"]), digest, actor)
     if existing is not None:
         return existing, False
 
-    site = get_site(data["site_id"])
+    site, merged_from = site_for_record(data["site_id"])
     policy.authorize(actor, Action.SITE_INSPECT, site)
     role = policy.acting_role(actor, Action.SITE_INSPECT, site)
     assert role is not None
@@ -160,31 +161,23 @@ def submit_inspection(data: dict[str, Any], *, actor: User) -> tuple[Inspection,
         score_max=result.max_score, finding_count=len(result.findings),
     )
     try:
-        if db.session.get_bind().dialect.name == "sqlite":
-            # pysqlite opens its transaction only before a write, so a SAVEPOINT as the request's first
-            # write would start a transaction of its own whose RELEASE commits the inspection before its
-            # hazards exist (a copy arriving then would answer "no hazards"). The INSERT opens the one
-            # transaction instead; on SQLite nothing else of this request is written before it.
-            db.session.add(inspection)
-            db.session.flush()
-        else:
-            with db.session.begin_nested():
-                db.session.add(inspection)
+        add_first_write(inspection)
     except IntegrityError:
         # A copy of this submission (a phone's retry while the first was still being written) won the
         # race for the client UUID: answer as a resend would, with the stored result.
-        if db.session.get_bind().dialect.name == "sqlite":
-            db.session.rollback()
         existing = _stored(inspection.client_uuid, digest, actor)
         if existing is None:
             raise
         return existing, False
+    payload = {"site_id": site.id, "mode": mode.value, "checklist": f"{doc.id}@{doc.version}",
+               "score": result.total, "findings": len(result.findings), "distance_m": distance,
+               "far_from_site": far, "qr_scan": bool(scan), "qr_token_current": inspection.qr_token_current,
+               "replaces_client_uuid": jsonable(data.get("replaces_client_uuid"))}
+    if merged_from is not None:
+        payload["merged_from_site_id"] = merged_from
     append_event(kind="inspection_submitted", actor=actor, actor_role=role.value, inspection_id=inspection.id,
-                 client_time=data["finished_at"], photo_hashes=sorted(referenced),
-                 payload={"site_id": site.id, "mode": mode.value, "checklist": f"{doc.id}@{doc.version}",
-                          "score": result.total, "findings": len(result.findings), "distance_m": distance,
-                          "far_from_site": far, "qr_scan": bool(scan), "qr_token_current": inspection.qr_token_current,
-                          "replaces_client_uuid": jsonable(data.get("replaces_client_uuid"))})
+                 client_time=data["finished_at"], photo_hashes=sorted(referenced), payload=payload,
+                 note=f"所检查的场所已合并到「{site.name}」，检查记入该场所" if merged_from is not None else None)
 
     attach_photos(sorted(referenced - {data.get("signature_photo_id")}), subject_type="inspection",
                   subject_id=inspection.id, role="finding", actor=actor)
@@ -211,6 +204,7 @@ def submit_inspection(data: dict[str, Any], *, actor: User) -> tuple[Inspection,
             level=HazardLevel.MAJOR if answer.get("level") == "重大" else HazardLevel.GENERAL,
             domain=_domain_for(doc, site), actor=actor, actor_role=role, found_at=data["finished_at"],
             photo_ids=photos, item=item, checklist_version=version, inspection_id=inspection.id,
+            merged_from_site_id=merged_from,
             covert=mode == M.COVERT, lat=position["lat"] if position else None,
             lng=position["lng"] if position else None,
         )
@@ -242,11 +236,16 @@ def _stored(client_uuid: str, digest: str, actor: User) -> Inspection | None:
 
 
 
-def replaced_client_uuid(inspection: Inspection) -> str | None:
-    """The client UUID of the earlier revision this inspection replaces, as recorded when it arrived."""
+def arrival(inspection: Inspection) -> dict[str, Any]:
+    """What was recorded when the inspection arrived (its ``inspection_submitted`` event's payload)."""
     payload = db.session.scalar(select(AuditEvent.payload).where(
         AuditEvent.inspection_id == inspection.id, AuditEvent.kind == "inspection_submitted"))
-    return (payload or {}).get("replaces_client_uuid")
+    return payload or {}
+
+
+def replaced_client_uuid(inspection: Inspection) -> str | None:
+    """The client UUID of the earlier revision this inspection replaces, as recorded when it arrived."""
+    return arrival(inspection).get("replaces_client_uuid")
 
 
 @dataclass(frozen=True)
@@ -256,13 +255,16 @@ class InspectionDetail:
     inspection: Inspection
     replaces_client_uuid: str | None
     hazards: list[dict[str, Any]]
+    merged_from_site_id: int | None = None
 
 
 def inspection_detail(reader: User, inspection: Inspection) -> InspectionDetail:
     """The inspection with the hazards it found or saw again that ``reader`` may see, and how."""
     hazards = [{"id": h.id, "number": h.number, "status": h.status, "level": h.level, "item_code": h.item_code,
                 "how": how} for h, how in hazards_of(inspection) if policy.can(reader, Action.HAZARD_VIEW, h)]
-    return InspectionDetail(inspection, replaced_client_uuid(inspection), hazards)
+    recorded = arrival(inspection)
+    return InspectionDetail(inspection, recorded.get("replaces_client_uuid"), hazards,
+                            recorded.get("merged_from_site_id"))
 
 
 def hazards_of(inspection: Inspection) -> list[tuple[Hazard, str]]:

@@ -11,10 +11,12 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from hazardloop import policy
 from hazardloop.accounts.auth import current_user, public
+from hazardloop.accounts.models import User
 from hazardloop.apitools import PaginationArgsSchema, blueprint, paginate
 from hazardloop.database import local_zone
 from hazardloop.errors import ApiError, NotFound, ValidationFailed
-from hazardloop.evidence.services import get_photo, read_file, too_large
+from hazardloop.evidence.delivery import photo_response
+from hazardloop.evidence.services import get_photo, too_large
 from hazardloop.hazards.schemas import LEVEL_INPUT
 from hazardloop.hazards.services import get_hazard
 from hazardloop.hazards.states import HazardLevel
@@ -49,6 +51,7 @@ from hazardloop.public.schemas import (
     ReportStatsSchema,
 )
 from hazardloop.regions.services import get_region
+from hazardloop.replica import reads_replica
 
 public_blp = blueprint("public", __name__, "/public", "公众：扫码查看、群众举报、进度查询、曝光台")
 open311_blp = blueprint("open311", __name__, "/open311", "开放数据：Open311 GeoReport v2（只读）")
@@ -65,6 +68,7 @@ publication_blp = blueprint("hazard_publication", __name__, "/hazards", "曝光�
 @public_blp.response(200, PublicSiteSchema)
 @public_blp.alt_response(404, description="二维码无效或已更换（未知与已更换的令牌答复完全相同）")
 @public
+@reads_replica
 def site_page(token: str) -> Any:
     """The page a site's QR code opens: its name and category and its published hazards."""
     return services.site_page(token)
@@ -119,20 +123,26 @@ def submit_report() -> Any:
     return services.receipt(services.submit_report(fields, photos)), 201
 
 
+def _looked_up(code: str) -> PublicReport:
+    """The report a reporter asks about by tracking code; misses from one address are counted and then refused."""
+    address = request.remote_addr or "unknown"
+    refuse_lookups_after_misses(address)
+    try:
+        return services.report_by_tracking_code(code)
+    except NotFound:
+        count_lookup_miss(address)
+        raise
+
+
 @public_blp.route("/reports/<code>", methods=["GET"])
 @public_blp.response(200, ReportProgressSchema)
 @public_blp.alt_response(404, description="查询码不存在")
 @public_blp.alt_response(429, description="同一地址查询错误的查询码过多（lookup_rate_limited）")
 @public
+@reads_replica
 def report_progress(code: str) -> Any:
     """The reporter's view of their report, by tracking code (any case, with or without hyphens)."""
-    address = request.remote_addr or "unknown"
-    refuse_lookups_after_misses(address)
-    try:
-        report = services.report_by_tracking_code(code)
-    except NotFound:
-        count_lookup_miss(address)
-        raise
+    report = _looked_up(code)
     return services.report_progress(report)
 
 
@@ -145,13 +155,7 @@ def report_progress(code: str) -> Any:
 @public
 def report_feedback(args: dict[str, Any], code: str) -> Any:
     """「问题解决了吗？」: the reporter answers once the hazard closed; 'no' reopens triage with the answer attached."""
-    address = request.remote_addr or "unknown"
-    refuse_lookups_after_misses(address)
-    try:
-        report = services.report_by_tracking_code(code)
-    except NotFound:
-        count_lookup_miss(address)
-        raise
+    report = _looked_up(code)
     return services.answer_feedback(report, **args), 201
 
 
@@ -159,6 +163,7 @@ def report_feedback(args: dict[str, Any], code: str) -> Any:
 @public_blp.arguments(PaginationArgsSchema, location="query")
 @public_blp.response(200, ExposurePageSchema)
 @public
+@reads_replica
 def exposure_board(args: dict[str, Any]) -> Any:
     """曝光台: hazards supervisors chose to publish; closed ones with before/after photos."""
     return services.exposure_board(args["page"], args["per_page"])
@@ -167,6 +172,7 @@ def exposure_board(args: dict[str, Any]) -> Any:
 @public_blp.route("/map", methods=["GET"])
 @public_blp.response(200, PublicMapSchema)
 @public
+@reads_replica
 def district_map() -> Any:
     """The grids' outlines for choosing a place on the report form when there is no QR code."""
     # Outlines change seldom: a phone may keep them for a while instead of downloading them per report.
@@ -177,6 +183,7 @@ def district_map() -> Any:
 
 @open311_blp.route("/services.json", methods=["GET"])
 @public
+@reads_replica
 def open311_services() -> Any:
     """Service list: one service per 监管领域."""
     return open311.services_list()
@@ -185,6 +192,7 @@ def open311_services() -> Any:
 @open311_blp.route("/requests.json", methods=["GET"])
 @open311_blp.arguments(Open311RequestsArgsSchema, location="query")
 @public
+@reads_replica
 def open311_requests(args: dict[str, Any]) -> Any:
     """Accepted public reports and exposed hazards, newest first."""
     return open311.requests_list(service_code=args["service_code"], status=args["status"],
@@ -194,6 +202,7 @@ def open311_requests(args: dict[str, Any]) -> Any:
 @open311_blp.route("/requests/<rid>.json", methods=["GET"])
 @open311_blp.alt_response(404, description="未知或未公开")
 @public
+@reads_replica
 def open311_request(rid: str) -> Any:
     """One request (GeoReport v2 answers a list with one element)."""
     return [open311.request_by_id(rid)]
@@ -280,12 +289,13 @@ def report_photo(report_id: int, photo_id: str) -> Response:
     if photo_id not in report.photo_ids:
         raise NotFound("照片不存在。")
     kind = "thumbnail" if request.args.get("kind") == "thumbnail" else "evidence"
-    data, mime, etag = read_file(get_photo(photo_id), kind)
-    response = Response(data, mimetype=mime)
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = "private, no-cache"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response.make_conditional(request)
+    return photo_response(get_photo(photo_id), kind, "private, no-cache")
+
+
+def _to_triage(report_id: int) -> tuple[User, PublicReport]:
+    """The acting supervisor and the report locked for triage (受理, 不予立案, 并案, 奖励 each decide it once)."""
+    user = current_user()
+    return user, services.get_report(report_id, user, Action.REPORT_TRIAGE, lock=True)
 
 
 @reports_blp.route("/<int:report_id>/accept", methods=["POST"])
@@ -294,8 +304,7 @@ def report_photo(report_id: int, photo_id: str) -> Response:
 @reports_blp.alt_response(409, description="已处理（report_already_triaged）")
 def accept_report(args: dict[str, Any], report_id: int) -> Any:
     """受理: the report becomes a hazard with source 群众举报 and enters the normal loop."""
-    user = current_user()
-    report = services.get_report(report_id, user, Action.REPORT_TRIAGE, lock=True)
+    user, report = _to_triage(report_id)
     services.accept_report(report, actor=user, level=HazardLevel(LEVEL_INPUT[args["level"]]),
                            domain=args["domain"], description=args["description"], site_id=args["site_id"],
                            department_id=args["department_id"])
@@ -308,8 +317,7 @@ def accept_report(args: dict[str, Any], report_id: int) -> Any:
 @reports_blp.alt_response(409, description="已处理（report_already_triaged）")
 def reject_report(args: dict[str, Any], report_id: int) -> Any:
     """不予立案, with the reason the reporter will read."""
-    user = current_user()
-    report = services.get_report(report_id, user, Action.REPORT_TRIAGE, lock=True)
+    user, report = _to_triage(report_id)
     return _annotate(services.reject_report(report, actor=user, reason=args["reason"]))
 
 
@@ -320,8 +328,7 @@ def reject_report(args: dict[str, Any], report_id: int) -> Any:
 @reports_blp.alt_response(409, description="已处理（report_already_triaged）")
 def merge_report(args: dict[str, Any], report_id: int) -> Any:
     """并案: the report duplicates another report or a hazard; its reporter then follows that one's progress."""
-    user = current_user()
-    report = services.get_report(report_id, user, Action.REPORT_TRIAGE, lock=True)
+    user, report = _to_triage(report_id)
     return _annotate(services.merge_report(report, actor=user, into_report_id=args["report_id"],
                                            into_hazard_id=args["hazard_id"]))
 
@@ -331,8 +338,7 @@ def merge_report(args: dict[str, Any], report_id: int) -> Any:
 @reports_blp.response(200, ReportSchema)
 def reward_report(args: dict[str, Any], report_id: int) -> Any:
     """举报奖励: amount and status (pending → approved → paid)."""
-    user = current_user()
-    report = services.get_report(report_id, user, Action.REPORT_TRIAGE, lock=True)
+    user, report = _to_triage(report_id)
     return _annotate(services.set_reward(report, actor=user, amount=args["amount"],
                                          status=RewardStatus(args["status"])))
 

@@ -20,7 +20,7 @@ from hazardloop import policy
 from hazardloop.accounts.models import RoleGrant, User
 from hazardloop.bulk import insert_ignoring_duplicates
 from hazardloop.canonical import canonical_hash
-from hazardloop.database import local_zone, utcnow
+from hazardloop.database import add_first_write, local_zone, utcnow
 from hazardloop.errors import Conflict, RuleViolation, ValidationFailed
 from hazardloop.extensions import db
 from hazardloop.hazards.events import append_event
@@ -31,7 +31,7 @@ from hazardloop.notifications.services import Notice, notify_many
 from hazardloop.policy import Action
 from hazardloop.selfchecks.models import SelfCheckReminder, SelfCheckReport
 from hazardloop.sites.models import Site
-from hazardloop.sites.services import get_site
+from hazardloop.sites.services import get_site, site_for_record
 from hazardloop.taxonomy import Role
 
 # --- periods -------------------------------------------------------------------------------------
@@ -180,14 +180,15 @@ def submit_report(data: dict[str, Any], *, actor: User, now: dt.datetime | None 
     The same ``client_uuid`` with the same content returns the stored report; other content under it is a
     Conflict (``client_uuid_reused``); a second report for the site and month is a Conflict
     (``already_reported``). 「本月未发现隐患」 with findings, or a report without any self-inspection, is a
-    RuleViolation. Records one ``self_check_reported`` event in the audit chain.
+    RuleViolation. Records one ``self_check_reported`` event in the audit chain. A site merged meanwhile
+    (合并重复场所) is followed to the surviving site, which the report is for (the event names the merged one).
     """
     now = now or utcnow()
     digest = canonical_hash(data)
     existing = _stored(str(data["client_uuid"]), digest, actor)
     if existing is not None:
         return existing, False
-    site = get_site(data["site_id"])
+    site, merged_from = site_for_record(data["site_id"])
     policy.authorize(actor, Action.SITE_SELF_CHECK_REPORT, site)
     role = policy.acting_role(actor, Action.SITE_SELF_CHECK_REPORT, site)
     assert role is not None
@@ -217,8 +218,7 @@ def submit_report(data: dict[str, Any], *, actor: User, now: dt.datetime | None 
         note=(data.get("note") or "").strip() or None, reported_by_id=actor.id, reported_at=reported_at,
         received_at=now, on_time=reported_at < end)
     try:
-        with db.session.begin_nested():
-            db.session.add(report)
+        add_first_write(report)  # the event below must commit with it, never after it
     except IntegrityError:
         # A copy of this submission, or another phone's report of the same month, was written meanwhile.
         stored = _stored(report.client_uuid, digest, actor)
@@ -228,12 +228,13 @@ def submit_report(data: dict[str, Any], *, actor: User, now: dt.datetime | None 
         if other is None:
             raise
         raise _already_reported(other) from None
+    payload = {"report_id": report.id, "site_id": site.id, "period": period, "zero_report": zero,
+               "inspection_ids": report.inspection_ids, "hazard_ids": report.hazard_ids, "on_time": report.on_time}
+    if merged_from is not None:
+        payload["merged_from_site_id"] = merged_from
     event = append_event(
         kind="self_check_reported", actor=actor, actor_role=role.value, client_time=reported_at,
-        note="本月未发现隐患" if zero else (report.note or None),
-        payload={"report_id": report.id, "site_id": site.id, "period": period, "zero_report": zero,
-                 "inspection_ids": report.inspection_ids, "hazard_ids": report.hazard_ids,
-                 "on_time": report.on_time})
+        note="本月未发现隐患" if zero else (report.note or None), payload=payload)
     report.event_hash = event.hash
     db.session.flush()
     return report, True

@@ -57,6 +57,11 @@ def merge(source: Site, target: Site, *, actor: User, reason: str | None = None)
     """
     if source.id == target.id:
         raise ValidationFailed.field("target_id", "不能把场所合并到它自己。", "same_site")
+    # A phone's record reads the site it names under a key-share lock (services.site_for_record), which this
+    # lock excludes: such a record is written either before the move below (and moved) or after the merge
+    # (and lands on the target), never on the retired site.
+    db.session.execute(select(Site.id).where(Site.id == source.id).with_for_update())
+    db.session.refresh(source)
     if source.merged_into_id is not None:
         raise RuleViolation("该场所已合并到其他场所。", code="already_merged")
     if target.merged_into_id is not None or not target.active:
@@ -164,7 +169,7 @@ def update_dossier(site: Site, data: dict[str, Any], *, actor: User) -> Site:
                           note=f"更新一企一档：{site.name}", payload={"changes": changes})
     db.session.flush()
     if "major_hazard_source" in changes:  # 重大危险源 makes the site a 重大风险 (config/risk.yaml)
-        from hazardloop.risk.services import recompute_site
+        from hazardloop.risk.levels import recompute_site
 
         recompute_site(site, actor=actor)
     return site

@@ -185,6 +185,56 @@ def submit_application(data: dict[str, Any], licence_photo: bytes | None) -> Ent
     return application
 
 
+def receipt_token(application: EnterpriseApplication) -> str:
+    """The applicant's 回执: ``<id>-<token>``, the token an HMAC of the id under the app's secret (nothing stored).
+
+    Only the browser that submitted the application receives it; with it the applicant reads the decision (the
+    reason of a 不予通过) and applies again without another SMS code (the phone was verified for this application).
+    """
+    mac = hmac.new(current_app.config["SECRET_KEY"].encode(), f"enterprise-application:{application.id}".encode(),
+                   hashlib.sha256).hexdigest()[:24]
+    return f"{application.id}-{mac}"
+
+
+def application_by_receipt(receipt: str) -> EnterpriseApplication:
+    """The application a 回执 names; NotFound (the same for a wrong token as for no application) otherwise."""
+    head, _, _ = receipt.partition("-")
+    application = db.session.get(EnterpriseApplication, int(head)) if head.isdigit() and len(head) < 12 else None
+    if application is None or not hmac.compare_digest(receipt_token(application), receipt):
+        raise NotFound("未找到该注册申请，请核对链接。", code="application_not_found")
+    return application
+
+
+def reapply(previous: EnterpriseApplication, data: dict[str, Any],
+            licence_photo: bytes | None) -> EnterpriseApplication:
+    """重新申请 after 不予通过: a new application with the corrected details, by the phone verified for the refused one.
+
+    Without a new photo the refused application's licence photo is kept. Raises RuleViolation when ``previous``
+    was not refused; a second submission while the first re-application is pending answers that one.
+    """
+    if previous.status != "refused":
+        raise RuleViolation("只有未通过的申请可以修改后重新申请。", code="not_refused")
+    pending = db.session.scalar(select(EnterpriseApplication).where(
+        EnterpriseApplication.mobile == previous.mobile, EnterpriseApplication.status == "pending",
+        EnterpriseApplication.kind == "apply", EnterpriseApplication.created_at >= previous.decided_at))
+    if pending is not None:
+        return pending
+    credit_code = _credit_code(data["credit_code"]) if data.get("credit_code") else None
+    street = db.session.get(Region, data["street_id"])
+    if street is None or street.level != RegionLevel.STREET:
+        raise ValidationFailed.field("street_id", "请选择所在街道（乡镇）。")
+    photo_id = receive_photo(licence_photo, uploader=None)[0].id if licence_photo else previous.licence_photo_id
+    if not photo_id:
+        raise ValidationFailed.field("licence_photo", "请上传营业执照照片。")
+    application = EnterpriseApplication(
+        kind="apply", region_id=street.id, name=data["name"].strip(), credit_code=credit_code,
+        address=data["address"].strip(), contact_name=data["contact_name"].strip(), mobile=previous.mobile,
+        mobile_verified=True, licence_photo_id=photo_id, category=data.get("category"))
+    db.session.add(application)
+    db.session.flush()
+    return application
+
+
 def streets() -> list[Region]:
     """The streets (乡镇/街道) an applicant can choose, by name."""
     return list(db.session.scalars(select(Region).where(Region.level == RegionLevel.STREET).order_by(Region.name)))

@@ -6,13 +6,15 @@ from typing import Any
 
 from flask import Response, current_app, request
 from flask.views import MethodView
+from marshmallow import Schema
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from hazardloop import policy
 from hazardloop.accounts.auth import current_user, public
 from hazardloop.apitools import blueprint
 from hazardloop.errors import NotFound, ValidationFailed
-from hazardloop.evidence.services import get_photo, read_file, too_large
+from hazardloop.evidence.delivery import photo_response
+from hazardloop.evidence.services import get_photo, too_large
 from hazardloop.extensions import db
 from hazardloop.policy import Action
 from hazardloop.sites import registration
@@ -21,9 +23,11 @@ from hazardloop.sites.schemas import (
     EnterpriseApplicationQueryArgsSchema,
     EnterpriseApplicationReceiptSchema,
     EnterpriseApplicationSchema,
+    EnterpriseApplicationStatusSchema,
     EnterpriseApplySchema,
     EnterpriseApproveSchema,
     EnterpriseClaimSchema,
+    EnterpriseReapplySchema,
     EnterpriseRefuseSchema,
     RegistrationCodeRequestSchema,
     RegistrationCodeSentSchema,
@@ -69,19 +73,50 @@ def claim(args: dict[str, Any]) -> Any:
 @public
 def apply() -> Any:
     """注册申请 with the 营业执照 photo (multipart: fields and ``licence_photo``)."""
+    fields, data = _multipart(EnterpriseApplySchema, required_photo=True)
+    return registration.submit_application(fields, data), 201
+
+
+def _multipart(schema: type[Schema], *, required_photo: bool) -> tuple[dict[str, Any], bytes | None]:
+    """The form's fields (checked by ``schema``) and the ``licence_photo`` bytes, within the photo size limit."""
     limit = current_app.config["PHOTO_MAX_BYTES"]
     request.max_content_length = limit + 64 * 1024
     try:
         if request.mimetype != "multipart/form-data":
-            raise ValidationFailed.field("licence_photo", "请上传营业执照照片。")
-        fields = EnterpriseApplySchema().load(request.form)
+            if required_photo:
+                raise ValidationFailed.field("licence_photo", "请上传营业执照照片。")
+            raise ValidationFailed.field("name", "请用表单提交申请。")
+        fields = schema().load(request.form)
         upload = request.files.get("licence_photo")
-        data = upload.stream.read(limit + 1) if upload else None
+        data = upload.stream.read(limit + 1) if upload and upload.filename else None
     except RequestEntityTooLarge as exc:
         raise too_large(limit) from exc
     if data is not None and len(data) > limit:
         raise too_large(limit)
-    return registration.submit_application(fields, data), 201
+    return fields, data
+
+
+@public_blp.route("/applications/<string:receipt>", methods=["GET"])
+@public_blp.response(200, EnterpriseApplicationStatusSchema)
+@public_blp.alt_response(404, description="回执不符（application_not_found）")
+@public
+def application_status(receipt: str) -> Any:
+    """审核进度 by the 回执 the submission answered: pending, approved, or refused with the reason."""
+    return registration.application_by_receipt(receipt)
+
+
+@public_blp.route("/applications/<string:receipt>/reapply", methods=["POST"])
+@public_blp.doc(requestBody={"content": {"multipart/form-data": {"schema": EnterpriseReapplySchema}}})
+@public_blp.response(201, EnterpriseApplicationReceiptSchema)
+@public_blp.alt_response(404, description="回执不符（application_not_found）")
+@public_blp.alt_response(409, description="该申请不是未通过的申请（not_refused）")
+@public_blp.alt_response(413, description="照片过大")
+@public
+def reapply(receipt: str) -> Any:
+    """重新申请 after 不予通过, by the 回执 (no new SMS code); a new ``licence_photo`` is optional."""
+    previous = registration.application_by_receipt(receipt)
+    fields, data = _multipart(EnterpriseReapplySchema, required_photo=False)
+    return registration.reapply(previous, fields, data), 201
 
 
 @public_blp.route("/streets", methods=["GET"])
@@ -140,8 +175,4 @@ def licence_photo(application_id: int) -> Response:
     application = _application(application_id)
     if not application.licence_photo_id:
         raise NotFound("该申请没有营业执照照片。")
-    data, mime, etag = read_file(get_photo(application.licence_photo_id), "evidence")
-    response = Response(data, mimetype=mime)
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    response.set_etag(etag)
-    return response
+    return photo_response(get_photo(application.licence_photo_id), "evidence", "private, max-age=3600")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 
 from hazardloop.apitools import LocalDateTime, PaginationArgsSchema, page_schema
@@ -193,15 +195,28 @@ class EnterpriseClaimSchema(ma.Schema):
     contact_name = ma.fields.String(required=True, validate=V.Length(min=1, max=50))
 
 
-class EnterpriseApplySchema(ma.Schema):
+class EnterpriseReapplySchema(ma.Schema):
+    """重新申请 after 不予通过: the corrected details; the phone is the refused application's (no new SMS code)."""
+
     name = ma.fields.String(required=True, validate=V.Length(min=1, max=200))
     credit_code = ma.fields.String(load_default=None, allow_none=True, validate=V.Length(max=18))
     address = ma.fields.String(required=True, validate=V.Length(min=1, max=300))
     street_id = ma.fields.Integer(required=True)
     category = ma.fields.String(load_default=None, allow_none=True, validate=V.OneOf(CATEGORIES))
     contact_name = ma.fields.String(required=True, validate=V.Length(min=1, max=50))
+
+
+class EnterpriseApplySchema(EnterpriseReapplySchema):
+    """An application with its licence photo: the details, and the phone proved by its SMS code."""
+
     mobile = ma.fields.String(required=True, validate=V.Length(min=1, max=20))
     code = ma.fields.String(required=True, validate=V.Length(min=1, max=10))
+
+
+def _receipt(application: Any) -> str:
+    from hazardloop.sites.registration import receipt_token
+
+    return receipt_token(application)
 
 
 class EnterpriseApplicationReceiptSchema(ma.Schema):
@@ -209,6 +224,28 @@ class EnterpriseApplicationReceiptSchema(ma.Schema):
     kind = ma.fields.String()
     status = ma.fields.String()
     name = ma.fields.String()
+    receipt = ma.fields.Function(_receipt, metadata={
+        "description": "回执：凭它查看审核结果（含不予通过的理由）并重新申请，页面地址 /enterprise-register/<receipt>"})
+
+
+APPLICATION_STATUS_LABELS = {"pending": "待审核", "approved": "已通过", "refused": "未通过"}
+
+
+class EnterpriseApplicationStatusSchema(EnterpriseApplicationReceiptSchema):
+    """What the applicant reads with the 回执: the decision and the reason of a 不予通过; the phone masked."""
+
+    status_label = ma.fields.Function(lambda a: APPLICATION_STATUS_LABELS.get(a.status, a.status))
+    credit_code = ma.fields.String(allow_none=True)
+    address = ma.fields.String(allow_none=True)
+    category = ma.fields.String(allow_none=True)
+    region_id = ma.fields.Integer()
+    region_name = ma.fields.String(attribute="region.name")
+    contact_name = ma.fields.String()
+    mobile = ma.fields.Function(lambda a: f"{a.mobile[:3]}****{a.mobile[7:]}")
+    refusal_reason = ma.fields.String(allow_none=True)
+    has_licence_photo = ma.fields.Function(lambda a: bool(a.licence_photo_id))
+    created_at = LocalDateTime()
+    decided_at = LocalDateTime(allow_none=True)
 
 
 class RegistrationStreetSchema(ma.Schema):

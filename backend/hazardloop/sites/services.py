@@ -29,6 +29,36 @@ def get_site(site_id: int) -> Site:
     return site
 
 
+# A merge chain longer than this is a loop or a fault, not a history of duplicates.
+_MAX_MERGE_HOPS = 32
+
+
+def site_for_record(site_id: int) -> tuple[Site, int | None]:
+    """The site a record from a phone naming ``site_id`` lands on, and the merged site it named (else None).
+
+    A 现场新增 site may be merged (合并重复场所) into a registered one after the phone synced the site and
+    before it synced an inspection, 随手拍 or 自查自报 made offline there: such a record belongs to the
+    surviving site, found by following ``merged_into_id`` to its end. A closed (歇业/注销) site is not
+    followed anywhere. The named row is read under a key-share lock, which a merge's lock on its source
+    (``sites.admin.merge``) excludes: a record arriving during a merge waits for it and lands on the survivor,
+    and a merge waits for a record being written on its source, then moves it. Raises NotFound.
+    """
+    locked = db.session.scalar(select(Site.id).where(Site.id == site_id)
+                               .with_for_update(read=True, key_share=True))
+    if locked is None:
+        raise NotFound("场所不存在。")
+    named = db.session.get(Site, site_id, populate_existing=True)
+    assert named is not None
+    site, seen = named, {named.id}
+    while site.merged_into_id is not None and len(seen) <= _MAX_MERGE_HOPS:
+        survivor = db.session.get(Site, site.merged_into_id, populate_existing=True)
+        if survivor is None or survivor.id in seen:
+            break
+        site = survivor
+        seen.add(site.id)
+    return site, (named.id if site.id != named.id else None)
+
+
 def site_by_qr_token(token: str) -> Site | None:
     return db.session.scalar(select(Site).where(Site.qr_token == token, Site.active.is_(True)))
 
@@ -119,7 +149,8 @@ def create_site(data: dict[str, Any], *, actor: User | None) -> Site:
 def _attach_risk_points(site: Site, actor: User | None, typed_level: str | None = None) -> None:
     """风险分级管控: a new site, or one whose category changed, gets its category's template risk points; a level
     typed at registration that differs from the computed one is kept as an override, shown as such."""
-    from hazardloop.risk.services import attach_template_points, hand_override
+    from hazardloop.risk.assessment import hand_override
+    from hazardloop.risk.catalog import attach_template_points
 
     if attach_template_points([site.id], actor=actor) and typed_level and actor is not None \
             and typed_level != site.risk_level:
@@ -138,7 +169,7 @@ def update_site(site: Site, data: dict[str, Any], *, actor: User | None) -> Site
         _apply_credit_code(site, data.pop("credit_code"), data.pop("credit_code_confirmed", False), actor)
     if "risk_level" in data and actor is not None:
         # 风险等级 is computed (hazardloop.risk); a hand-typed one is kept as an override, recorded as such.
-        from hazardloop.risk.services import hand_override
+        from hazardloop.risk.assessment import hand_override
 
         level = data.pop("risk_level")
         if level != site.risk_level:

@@ -16,6 +16,8 @@ export interface Site {
   lng?: number | null;
   notes?: string | null;
   active?: boolean;
+  /** 合并重复场所: the site this one was merged into (it keeps resolving). */
+  merged_into_id?: number | null;
   qr_token?: string | null;
   qr_rotated_at?: string | null;
   allowed_actions?: string[];
@@ -158,6 +160,8 @@ export interface HazardPresence {
 
 export interface HazardDetail extends Hazard {
   item: HazardItemReference | null;
+  /** 来自检查: the inspection that found it (absent in copies cached before the server sent it). */
+  inspection_id?: number | null;
   /** Absent in copies cached before the server sent it. */
   presence?: HazardPresence;
   governance_plan: Record<string, string> | null;
@@ -190,6 +194,19 @@ export interface HazardPage {
   counts: Record<string, number> | null; // first page only
 }
 
+/** The 控制措施检查 (管控层级 街道/区) a site owes, folded into its patrol-plan row. */
+export interface MeasuresDue {
+  count: number;
+  overdue: boolean;
+  /** The earliest check is required before this instant. */
+  due_at: string;
+  names: string[];
+  /** The checklists holding the measures' items. */
+  checklist_ids: string[];
+  /** 「管控措施检查到期：…」 */
+  reason: string;
+}
+
 /** One site's place in the patrol plan (巡查计划), from GET /patrols/due. */
 export interface PatrolStatus {
   site: Site;
@@ -203,6 +220,12 @@ export interface PatrolStatus {
   patrolled_this_period: boolean;
   /** The end of the site's current period: after it, a site patrolled "this period" is due again. */
   period_ends_at: string;
+  /** The periodic patrol is still owed this period (absent in plans cached before it existed). */
+  patrol_due?: boolean;
+  /** Due control measure checks of the site, or null. */
+  measure_checks?: MeasuresDue | null;
+  /** Why the site is in the plan, in words. */
+  reasons?: string[];
 }
 
 export interface PatrolPlan {

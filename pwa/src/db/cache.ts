@@ -24,3 +24,7 @@ export async function touchCached(key: string): Promise<void> {
 export function listCached(prefix: string): Promise<CacheEntry[]> {
   return withDB((db) => db.getAll('cache', IDBKeyRange.bound(prefix, prefix + '\uffff')));
 }
+
+export function deleteCached(key: string): Promise<void> {
+  return withDB((db) => db.delete('cache', key));
+}

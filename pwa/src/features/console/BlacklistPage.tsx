@@ -7,7 +7,7 @@ import { Banner, formatTime } from '../../ui/components';
 import type { BlacklistCase } from './api';
 import { consoleApi, exportUrl } from './api';
 import { BLACKLIST_STATUS_LABELS, BLACKLIST_STEPS_NEEDING_NOTE, BLACKLIST_STEP_LABELS, day } from './logic';
-import { ExportLink, LoadState, errorText, useLoad } from './ui';
+import { ExportLink, ListTable, RecordState, errorText, useLoad } from './ui';
 
 const STATUS_FILTERS = ['', 'candidate', 'collected', 'reviewed', 'approved', 'published', 'objection', 'removed', 'dismissed'];
 
@@ -27,26 +27,18 @@ export function BlacklistPage(props: { query: URLSearchParams }) {
             {s ? BLACKLIST_STATUS_LABELS[s] ?? s : '全部'}</button>
         ))}
       </div>
-      <LoadState loaded={loaded}>{(page) => (
-        <div class="table-wrap">
-          <table class="grid-table wide" data-testid="blacklist-table">
-            <thead><tr><th>企业 / 场所</th><th>状态</th><th>事由</th><th>列入时间</th><th>公示时间</th><th>可移出日期</th></tr></thead>
-            <tbody>
-              {page.items.length === 0 && <tr><td colSpan={6} class="muted cell-title">没有记录。</td></tr>}
-              {page.items.map((e) => (
-                <tr key={e.id} data-testid="blacklist-row" data-id={e.id}>
-                  <td class="cell-title"><a href={`/console/blacklist/${e.id}`}>{e.enterprise_name || e.site?.name}</a><br /><small>{e.site?.name}</small></td>
-                  <td data-label="状态"><span class={`badge bl-${e.status}`}>{BLACKLIST_STATUS_LABELS[e.status] ?? '—'}</span></td>
-                  <td data-label="事由">{e.reason}</td>
-                  <td data-label="列入时间">{day(e.created_at)}</td>
-                  <td data-label="公示时间">{day(e.published_at) || '—'}</td>
-                  <td data-label="可移出日期">{day(e.removable_after) || '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}</LoadState>
+      <ListTable loaded={loaded} class="grid-table wide" testid="blacklist-table" columns={6} empty="没有记录。"
+        head={<><th>企业 / 场所</th><th>状态</th><th>事由</th><th>列入时间</th><th>公示时间</th><th>可移出日期</th></>}
+        row={(e) => (
+          <tr key={e.id} data-testid="blacklist-row" data-id={e.id}>
+            <td class="cell-title"><a href={`/console/blacklist/${e.id}`}>{e.enterprise_name || e.site?.name}</a><br /><small>{e.site?.name}</small></td>
+            <td data-label="状态"><span class={`badge bl-${e.status}`}>{BLACKLIST_STATUS_LABELS[e.status] ?? '—'}</span></td>
+            <td data-label="事由">{e.reason}</td>
+            <td data-label="列入时间">{day(e.created_at)}</td>
+            <td data-label="公示时间">{day(e.published_at) || '—'}</td>
+            <td data-label="可移出日期">{day(e.removable_after) || '—'}</td>
+          </tr>
+        )} />
     </div>
   );
 }
@@ -119,10 +111,7 @@ function CaseBody(props: { entry: BlacklistCase; onChanged: (entry: BlacklistCas
 
 export function BlacklistCasePage(props: { id: number }) {
   const loaded = useLoad(() => consoleApi.blacklistCase(props.id), [props.id]);
-  const [current, setCurrent] = useState<BlacklistCase | null>(null);
   return (
-    <LoadState loaded={loaded}>{(entry) => (
-      <CaseBody entry={current && current.id === entry.id ? current : entry} onChanged={setCurrent} />
-    )}</LoadState>
+    <RecordState loaded={loaded}>{(entry, onChanged) => <CaseBody entry={entry} onChanged={onChanged} />}</RecordState>
   );
 }

@@ -9,7 +9,8 @@ import { Banner, formatTime } from '../../ui/components';
 import type { CircularDetail, CircularFigure, CircularSummary } from './api';
 import { consoleApi } from './api';
 import { CIRCULAR_SCOPE_LABELS, PERIOD_LABELS, day, percent } from './logic';
-import { LoadState, errorText, useLoad } from './ui';
+import { ListTable, RecordState, errorText, useLoad } from './ui';
+import { CircularPreview } from './CircularPreview';
 
 /** PDF and XLSX under their Chinese names (the server sends the same names in Content-Disposition). */
 function Downloads(props: { circular: CircularSummary }) {
@@ -109,6 +110,7 @@ function NewDraft(props: { onCreated: (c: CircularDetail) => void }) {
         <input type="date" aria-label="结束日期" value={end} onInput={(e) => setEnd((e.target as HTMLInputElement).value)} />
       </>}
       <button type="submit" class="btn small" disabled={busy}>生成通报草稿</button>
+      <CircularPreview scope={chosen?.body} period={period} />
       {error && <Banner kind="error">{error}</Banner>}
     </form>
   );
@@ -132,31 +134,24 @@ export function CircularListPage(props: { query: URLSearchParams }) {
         </div>
         {status === 'draft' && <NewDraft onCreated={(c) => navigate(`/console/circulars/${c.id}`)} />}
       </div>
-      <LoadState loaded={loaded}>{(page) => (
-        <div class="table-wrap">
-          <table class="grid-table wide" data-testid="circular-table">
-            <thead><tr><th>标题</th><th>范围</th><th>周期</th><th class="num">发现</th><th class="num">整改闭环</th>
-              <th class="num">累计逾期</th><th class="num">按期整改率（按期/到期）</th><th>{status === 'draft' ? '生成时间' : '发布时间'}</th>
-              {status !== 'draft' && <th>下载</th>}</tr></thead>
-            <tbody>
-              {page.items.length === 0 && <tr><td colSpan={9} class="muted">{status === 'draft' ? '没有待审的草稿。' : '没有通报。'}</td></tr>}
-              {page.items.map((c: CircularSummary) => (
-                <tr key={c.id} data-testid="circular-row" data-id={c.id}>
-                  <td><a href={`/console/circulars/${c.id}`}>{c.title}</a></td>
-                  <td>{c.scope?.name ?? CIRCULAR_SCOPE_LABELS[c.scope?.kind] ?? ''}</td>
-                  <td>{periodText(c.period)}</td>
-                  <td class="num">{c.totals?.found ?? '—'}</td>
-                  <td class="num">{c.totals?.rectified ?? '—'}</td>
-                  <td class="num">{c.totals?.overdue ?? '—'}</td>
-                  <td class="num">{rateText(c.totals?.on_time, c.totals?.due, c.totals?.on_time_rate)}</td>
-                  <td>{formatTime(status === 'draft' ? c.created_at : c.published_at)}</td>
-                  {status !== 'draft' && <td><Downloads circular={c} /></td>}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}</LoadState>
+      <ListTable loaded={loaded} class="grid-table wide" testid="circular-table" columns={9}
+        empty={status === 'draft' ? '没有待审的草稿。' : '没有通报。'}
+        head={<><th>标题</th><th>范围</th><th>周期</th><th class="num">发现</th><th class="num">整改闭环</th>
+          <th class="num">累计逾期</th><th class="num">按期整改率（按期/到期）</th><th>{status === 'draft' ? '生成时间' : '发布时间'}</th>
+          {status !== 'draft' && <th>下载</th>}</>}
+        row={(c: CircularSummary) => (
+          <tr key={c.id} data-testid="circular-row" data-id={c.id}>
+            <td><a href={`/console/circulars/${c.id}`}>{c.title}</a></td>
+            <td>{c.scope?.name ?? CIRCULAR_SCOPE_LABELS[c.scope?.kind] ?? ''}</td>
+            <td>{periodText(c.period)}</td>
+            <td class="num">{c.totals?.found ?? '—'}</td>
+            <td class="num">{c.totals?.rectified ?? '—'}</td>
+            <td class="num">{c.totals?.overdue ?? '—'}</td>
+            <td class="num">{rateText(c.totals?.on_time, c.totals?.due, c.totals?.on_time_rate)}</td>
+            <td>{formatTime(status === 'draft' ? c.created_at : c.published_at)}</td>
+            {status !== 'draft' && <td><Downloads circular={c} /></td>}
+          </tr>
+        )} />
     </div>
   );
 }
@@ -334,11 +329,7 @@ function CircularBody(props: { circular: CircularDetail; onChange: (c: CircularD
 
 export function CircularPage(props: { id: number }) {
   const loaded = useLoad(() => consoleApi.circular(props.id), [props.id]);
-  const [current, setCurrent] = useState<CircularDetail | null>(null);
   return (
-    <LoadState loaded={loaded}>{(c) => {
-      const shown = current && current.id === c.id ? current : c;
-      return <CircularBody key={shown.id} circular={shown} onChange={setCurrent} />;
-    }}</LoadState>
+    <RecordState loaded={loaded}>{(c, onChange) => <CircularBody key={c.id} circular={c} onChange={onChange} />}</RecordState>
   );
 }

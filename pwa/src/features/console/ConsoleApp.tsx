@@ -8,6 +8,7 @@ import { match } from '../../router';
 import { useStore } from '../../store';
 import { Banner } from '../../ui/components';
 import { HazardPage } from '../hazards/HazardPage';
+import { InspectionRecordPage } from '../inspection/InspectionRecordPage';
 import { ImportPage } from './ImportPage';
 import { ChecklistsAdminPage } from './ChecklistsAdminPage';
 import { EnterpriseApplicationsPage } from './EnterpriseApplicationsPage';
@@ -106,6 +107,15 @@ function screen(path: string, query: URLSearchParams): preact.JSX.Element {
   if (path === '/console/admin/checklists') return <ChecklistsAdminPage />;
   if (path === '/console/selfchecks') return <SelfCheckFiguresPage query={query} />;
   if ((p = match('/console/blacklist/:id', path))) return <BlacklistCasePage key={p.id} id={Number(p.id)} />;
+  if ((p = match('/console/inspections/:id', path))) {
+    return (
+      <div class="console-hazard" data-testid="console-inspection">
+        <div class="page-head"><h1>检查记录</h1>
+          <button type="button" class="btn small" onClick={() => history.back()}>返回</button></div>
+        <InspectionRecordPage key={p.id} id={Number(p.id)} />
+      </div>
+    );
+  }
   if ((p = match('/console/hazards/:id', path))) {
     // 隐患详情: the field app's page already shows the timeline with actors and times, before/after photos
     // side by side, the documents and the 三标 references; the console shows it in its own frame.

@@ -7,7 +7,7 @@ import { useState } from 'preact/hooks';
 import { apiPath, request } from '../../api/http';
 import { Banner } from '../../ui/components';
 import { queryString } from './api';
-import { LoadState, errorText, useLoad } from './ui';
+import { ListTable, errorText, useLoad } from './ui';
 import './deliveries.css';
 
 export interface DeliveryRow {
@@ -94,31 +94,23 @@ export function DeliveriesPage(props: { query: URLSearchParams }) {
         </select>
       </label>
       {message && <Banner kind={message.kind} testid="delivery-message">{message.text}</Banner>}
-      <LoadState loaded={loaded}>{(page) => (
-        <div class="table-wrap">
-          <table class="grid-table deliveries-table" data-testid="deliveries-table">
-            <thead><tr><th>时间</th><th>通知</th><th>渠道</th><th>接收人</th><th>状态</th><th>原因 / 说明</th><th /></tr></thead>
-            <tbody>
-              {page.items.length === 0 && <tr><td colSpan={7} class="muted cell-title">没有记录。</td></tr>}
-              {page.items.map((d) => (
-                <tr key={d.id} data-testid="delivery-row" data-id={d.id} data-status={d.status}>
-                  <td data-label="时间">{shortTime(d.sent_at ?? d.created_at)}</td>
-                  <td class="cell-title">{d.title}
-                    {d.hazard_id && <><br /><small><a href={`/console/hazards/${d.hazard_id}`}>{d.hazard_number}</a></small></>}
-                    {d.report_id && <><br /><small><a href={`/console/reports/${d.report_id}`}>举报 {d.report_code}</a></small></>}</td>
-                  <td data-label="渠道">{d.channel_label}</td>
-                  <td data-label="接收人" data-testid="delivery-recipient">{d.recipient}</td>
-                  <td data-label="状态"><span class={`badge delivery-${d.status}`} data-testid="delivery-status">{d.status_label}</span></td>
-                  <td data-label="原因" data-testid="delivery-reason">{d.reason ?? ''}</td>
-                  <td>{d.can_retry && (
-                    <button type="button" class="btn small" disabled={busy === d.id} data-testid="delivery-retry"
-                      onClick={() => retry(d)}>{busy === d.id ? '正在重试…' : '重试'}</button>)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}</LoadState>
+      <ListTable loaded={loaded} class="grid-table deliveries-table" testid="deliveries-table" columns={7} empty="没有记录。"
+        head={<><th>时间</th><th>通知</th><th>渠道</th><th>接收人</th><th>状态</th><th>原因 / 说明</th><th /></>}
+        row={(d) => (
+            <tr key={d.id} data-testid="delivery-row" data-id={d.id} data-status={d.status}>
+              <td data-label="时间">{shortTime(d.sent_at ?? d.created_at)}</td>
+              <td class="cell-title">{d.title}
+                {d.hazard_id && <><br /><small><a href={`/console/hazards/${d.hazard_id}`}>{d.hazard_number}</a></small></>}
+                {d.report_id && <><br /><small><a href={`/console/reports/${d.report_id}`}>举报 {d.report_code}</a></small></>}</td>
+              <td data-label="渠道">{d.channel_label}</td>
+              <td data-label="接收人" data-testid="delivery-recipient">{d.recipient}</td>
+              <td data-label="状态"><span class={`badge delivery-${d.status}`} data-testid="delivery-status">{d.status_label}</span></td>
+              <td data-label="原因" data-testid="delivery-reason">{d.reason ?? ''}</td>
+              <td>{d.can_retry && (
+                <button type="button" class="btn small" disabled={busy === d.id} data-testid="delivery-retry"
+                  onClick={() => retry(d)}>{busy === d.id ? '正在重试…' : '重试'}</button>)}</td>
+            </tr>
+        )} />
     </div>
   );
 }

@@ -2,23 +2,26 @@
  * 企业注册审核: enterprises that claimed their site (phone on record verified by SMS) or applied with a licence
  * photo. 通过 gives the enterprise its account (sent by SMS); 不予通过 needs a reason, which it receives.
  */
-import { useState } from 'preact/hooks';
+import { useCallback, useState } from 'preact/hooks';
 import { Banner } from '../../ui/components';
 import { day } from './logic';
 import { licencePhoto, siteAdminApi, type Application } from './site-admin-api';
+import { type Region, adminApi } from './admin/api';
+import { RegionPicker } from './RegionPicker';
 import { LoadState, useAct, useLoad } from './ui';
 
 const STATUS: [string, string][] = [['pending', '待审核'], ['approved', '已通过'], ['refused', '未通过']];
 
-function ApplicationCard(props: { application: Application; onDone: (message: string) => void }) {
+function ApplicationCard(props: { application: Application; regions: Region[]; onDone: (message: string) => void }) {
   const a = props.application;
   const { busy, error, act } = useAct(props.onDone);
   const [refusing, setRefusing] = useState(false);
   const [reason, setReason] = useState('');
-  const [gridId, setGridId] = useState('');
+  const [gridId, setGridId] = useState<number | null>(null);
   // An application names its street: the site is registered in one of that street's grids.
-  const grids = useLoad(() => (a.kind === 'apply' && a.status === 'pending' ? siteAdminApi.grids(a.region_id)
-    : Promise.resolve([])), [a.id]);
+  const street = props.regions.find((r) => r.id === a.region_id);
+  const inStreet = useCallback((r: Region) => r.level === 'grid' && Boolean(street && r.path.startsWith(street.path)),
+    [street]);
   const may = a.status === 'pending' && a.allowed_actions.includes('enterprise_application.review');
 
   return (
@@ -33,12 +36,8 @@ function ApplicationCard(props: { application: Application; onDone: (message: st
       {a.status === 'refused' && <p>不予通过：{a.refusal_reason}</p>}
       {error && <Banner kind="error">{error}</Banner>}
       {may && a.kind === 'apply' && (
-        <label class="inline">登记到网格
-          <select value={gridId} data-testid="application-grid" onChange={(e) => setGridId((e.target as HTMLSelectElement).value)}>
-            <option value="">请选择</option>
-            {(grids.data ?? []).map((g) => <option key={g.id} value={String(g.id)}>{g.name}</option>)}
-          </select>
-        </label>
+        <RegionPicker label="登记到网格" regions={props.regions} choices={inStreet} value={gridId} onChange={setGridId}
+          testid="application-grid" />
       )}
       {may && (
         <div class="button-row">
@@ -64,6 +63,7 @@ function ApplicationCard(props: { application: Application; onDone: (message: st
 export function EnterpriseApplicationsPage(props: { query: URLSearchParams }) {
   const [status, setStatus] = useState(props.query.get('status') ?? 'pending');
   const loaded = useLoad(() => siteAdminApi.applications(status), [status]);
+  const regions = useLoad(() => adminApi.regions(), []);
   const [message, setMessage] = useState<string | null>(null);
   return (
     <div data-testid="enterprise-applications">
@@ -76,7 +76,7 @@ export function EnterpriseApplicationsPage(props: { query: URLSearchParams }) {
       </div>
       {message && <Banner kind="info" testid="application-message">{message}</Banner>}
       <LoadState loaded={loaded}>{(rows) => rows.length === 0 ? <p class="muted">没有申请。</p> : (
-        <>{rows.map((a) => <ApplicationCard key={a.id} application={a} onDone={(m) => { setMessage(m); loaded.reload(); }} />)}</>
+        <>{rows.map((a) => <ApplicationCard key={a.id} application={a} regions={regions.data ?? []} onDone={(m) => { setMessage(m); loaded.reload(); }} />)}</>
       )}</LoadState>
     </div>
   );

@@ -3,6 +3,7 @@
  * the same place; 通过 makes it permanent, 合并 moves its inspections and hazards into the existing site.
  */
 import { useState } from 'preact/hooks';
+import { apiPath } from '../../api/http';
 import { Banner } from '../../ui/components';
 import { day } from './logic';
 import { photoThumb, siteAdminApi, type PendingSite } from './site-admin-api';
@@ -19,7 +20,9 @@ function PendingCard(props: { site: PendingSite; onDone: (message: string) => vo
       <p>{site.address} · {site.grid_name} · 登记人 {site.registered_by_name ?? '—'} · {day(site.created_at ?? '')}</p>
       {site.credit_code && <p>统一社会信用代码 {site.credit_code}</p>}
       {site.lat != null && <p class="muted">定位 {site.lat.toFixed(5)}, {site.lng?.toFixed(5)}</p>}
-      <div class="photos">{site.photo_ids.map((id) => <img key={id} src={photoThumb(id)} alt="场所照片" width={120} />)}</div>
+      {/* A thumbnail opens the full evidence copy: the door sign is read before deciding. */}
+      <div class="photos">{site.photo_ids.map((id) => <a key={id} href={apiPath(`/photos/${id}/evidence`)} target="_blank"
+        rel="noopener" title="查看大图"><img src={photoThumb(id)} alt="场所照片" width={120} /></a>)}</div>
       {site.duplicates.length > 0 ? (
         <div>
           <b>可能重复的已登记场所</b>

@@ -17,6 +17,7 @@ import {
 import './triage.css';
 import { FieldError, ReasonForm, decide } from './ReasonForm';
 import { LoadState, StatCard, useLoad } from './ui';
+import { RegionPicker } from './RegionPicker';
 
 const STATUS_FILTERS: [string, string][] = [
   ['received', '待分拣'], ['accepted', '已立案'], ['rejected', '不予立案'], ['merged', '已并案'], ['', '全部'],
@@ -73,12 +74,8 @@ export function ReportsPage(props: { query: URLSearchParams }) {
               data-testid={`status-${value || 'all'}`} onClick={() => go({ status: value })}>{label}</button>
           ))}
         </div>
-        <label class="inline">区域
-          <select value={regionId} data-testid="filter-region" onChange={(e) => go({ region_id: (e.target as HTMLSelectElement).value })}>
-            <option value="">全部</option>
-            {(regions.data ?? []).map((r) => <option key={r.id} value={String(r.id)}>{r.name}</option>)}
-          </select>
-        </label>
+        <RegionPicker label="区域" regions={regions.data ?? []} value={regionId ? Number(regionId) : null}
+          emptyLabel="全部区域" testid="filter-region" onChange={(id) => go({ region_id: id ? String(id) : '' })} />
         <label class="inline">收到日期
           <input type="date" value={from} aria-label="开始日期" data-testid="filter-from"
             onChange={(e) => go({ from: (e.target as HTMLInputElement).value })} />

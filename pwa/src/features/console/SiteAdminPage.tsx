@@ -4,19 +4,78 @@
  * Each button is offered only when the server's rule allows it (allowed_actions); every change is recorded.
  */
 import { useEffect, useState } from 'preact/hooks';
+import { sessionStore } from '../../app-state';
 import { navigate } from '../../router';
+import { useStore } from '../../store';
 import { Banner } from '../../ui/components';
 import {
   CLOSURE_LABELS, siteAdminApi, type AdminSite, type Licence, type ResponsiblePerson,
 } from './site-admin-api';
+import { type Region, adminApi } from './admin/api';
+import { RegionPicker } from './RegionPicker';
 import { LoadState, errorText, useLoad } from './ui';
+
+const isGrid = (r: Region) => r.level === 'grid';
+import { SiteFilesSection, SiteInspectionsSection } from './SiteFilesSection';
+
+/** 新增场所: registered at once in the grid chosen (the server checks it is in my scope and the credit code). */
+function CreateSite() {
+  const lookups = useLoad(async () => {
+    const [regions, taxonomy] = await Promise.all([adminApi.regions(), adminApi.taxonomy()]);
+    return { regions, categories: taxonomy.site_categories };
+  }, []);
+  const [open, setOpen] = useState(false);
+  const [name, setName] = useState('');
+  const [address, setAddress] = useState('');
+  const [category, setCategory] = useState('');
+  const [gridId, setGridId] = useState<number | null>(null);
+  const [creditCode, setCreditCode] = useState('');
+  const { busy, error, run } = useAction((site) => navigate(`/console/sites/${site.id}`));
+  if (!open) {
+    return <p><button type="button" class="btn" data-testid="create-site-open" onClick={() => setOpen(true)}>＋ 新增场所</button></p>;
+  }
+  return (
+    <section class="card" data-testid="create-site">
+      <h2>新增场所</h2>
+      <LoadState loaded={lookups}>{(l) => (
+        <>
+          <label for="cs-name">名称</label>
+          <input id="cs-name" value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} />
+          <label for="cs-address">地址</label>
+          <input id="cs-address" value={address} onInput={(e) => setAddress((e.target as HTMLInputElement).value)} />
+          <label for="cs-category">场所类别</label>
+          <select id="cs-category" value={category} onChange={(e) => setCategory((e.target as HTMLSelectElement).value)}>
+            <option value="">请选择</option>
+            {l.categories.map((c) => <option key={c.code} value={c.code}>{c.label}</option>)}
+          </select>
+          <RegionPicker label="所属网格" regions={l.regions} choices={isGrid} value={gridId} onChange={setGridId}
+            testid="cs-grid" />
+          <label for="cs-code">统一社会信用代码（可不填）</label>
+          <input id="cs-code" value={creditCode} onInput={(e) => setCreditCode((e.target as HTMLInputElement).value)} />
+          {error && <Banner kind="error">{error}</Banner>}
+          <div class="button-row">
+            <button type="button" class="btn primary" data-testid="create-site-submit"
+              disabled={busy || !name.trim() || !address.trim() || !category || !gridId}
+              onClick={() => void run(() => siteAdminApi.create({ name: name.trim(), address: address.trim(), category,
+                grid_id: gridId, ...(creditCode.trim() ? { credit_code: creditCode.trim().toUpperCase() } : {}) }),
+              '已登记。')}>登记</button>
+            <button type="button" class="btn" disabled={busy} onClick={() => setOpen(false)}>取消</button>
+          </div>
+        </>
+      )}</LoadState>
+    </section>
+  );
+}
 
 export function SiteSearchPage(props: { query: URLSearchParams }) {
   const [q, setQ] = useState(props.query.get('q') ?? '');
   const loaded = useLoad(() => (q.trim() ? siteAdminApi.search(q.trim()) : Promise.resolve({ items: [] as AdminSite[] })), [q]);
+  const session = useStore(sessionStore);
+  const mayCreate = ((session?.user.grants ?? []) as { role?: string }[]).some((g) => g.role === 'supervisor' || g.role === 'admin');
   return (
     <div data-testid="site-admin-search">
       <div class="page-head"><h1>场所管理</h1></div>
+      {mayCreate && <CreateSite />}
       <label for="site-admin-q">查找场所</label>
       <input id="site-admin-q" type="search" placeholder="名称、地址或统一社会信用代码" value={q}
         onInput={(e) => setQ((e.target as HTMLInputElement).value)} />
@@ -50,6 +109,8 @@ function useAction(onDone: (site: AdminSite, message: string) => void) {
 }
 
 function EditSection(props: { site: AdminSite; onDone: (site: AdminSite, message: string) => void }) {
+  const regions = useLoad(() => adminApi.regions(), []);
+  const [gridId, setGridId] = useState<number | null>(props.site.grid_id);
   const [name, setName] = useState(props.site.name);
   const [address, setAddress] = useState(props.site.address);
   const [contactName, setContactName] = useState(props.site.contact_name ?? '');
@@ -69,9 +130,12 @@ function EditSection(props: { site: AdminSite; onDone: (site: AdminSite, message
       <input id="sa-contact" value={contactName} onInput={(e) => setContactName((e.target as HTMLInputElement).value)} />
       <label for="sa-mobile">联系电话</label>
       <input id="sa-mobile" value={contactMobile} onInput={(e) => setContactMobile((e.target as HTMLInputElement).value)} />
+      {regions.data && <RegionPicker label="所属网格" regions={regions.data} choices={isGrid} value={gridId}
+        onChange={setGridId} testid="sa-grid" />}
       {error && <Banner kind="error">{error}</Banner>}
-      <button type="button" class="btn primary" disabled={busy} data-testid="save-site" onClick={() => void run(
+      <button type="button" class="btn primary" disabled={busy || !gridId} data-testid="save-site" onClick={() => void run(
         () => siteAdminApi.update(props.site.id, {
+          ...(gridId && gridId !== props.site.grid_id ? { grid_id: gridId } : {}),
           name: name.trim(), address: address.trim(), credit_code: creditCode.trim() || null,
           contact_name: contactName.trim() || null, contact_mobile: contactMobile.trim() || null,
         }), '已保存，修改已记入档案。')}>保存</button>
@@ -203,6 +267,7 @@ export function SiteAdminPage(props: { id: number }) {
           <p class="muted">{site.grid_name}{site.provisional ? ' · 现场新增，待审核' : ''}
             {site.merged_into_id ? <> · 已合并到 <a href={`/console/sites/${site.merged_into_id}`}>保留的场所</a></> : ''}</p>
           {message && <Banner kind="info" testid="site-admin-message">{message}</Banner>}
+          <SiteFilesSection site={site} />
           {(site.allowed_actions ?? []).includes('site.update') && !site.merged_into_id
             && <EditSection key={`e${site.updated_at ?? ''}`} site={site} onDone={done} />}
           {(site.allowed_actions ?? []).includes('site.dossier') && !site.merged_into_id
@@ -211,6 +276,7 @@ export function SiteAdminPage(props: { id: number }) {
             && <CloseSection site={site} onDone={done} />}
           {(site.allowed_actions ?? []).includes('site.merge') && !site.merged_into_id
             && <MergeSection site={site} onDone={done} />}
+          <SiteInspectionsSection siteId={site.id} />
         </>
       )}</LoadState>
     </div>

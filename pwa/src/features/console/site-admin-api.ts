@@ -64,6 +64,7 @@ export const siteAdminApi = {
     send<AdminSite>('POST', `/sites/${id}/merge`, { target_id: targetId, reason }),
   site: (id: number) => get<AdminSite>(`/sites/${id}`),
   search: (q: string) => get<{ items: AdminSite[] }>(`/sites?include_inactive=true&per_page=20&q=${encodeURIComponent(q)}`),
+  create: (body: Record<string, unknown>) => send<AdminSite>('POST', '/sites', body),
   update: (id: number, body: Record<string, unknown>) => send<AdminSite>('PATCH', `/sites/${id}`, body),
   close: (id: number, body: { closure: string; closed_on: string; reason: string }) =>
     send<AdminSite>('POST', `/sites/${id}/close`, body),
@@ -74,7 +75,6 @@ export const siteAdminApi = {
     send<Application>('POST', `/enterprise-applications/${id}/approve`, body),
   refuseApplication: (id: number, reason: string) =>
     send<Application>('POST', `/enterprise-applications/${id}/refuse`, { reason }),
-  grids: (within: number) => get<Region[]>(`/regions?level=grid&within=${within}`),
 };
 
 export const photoThumb = (id: string): string => apiPath(`/photos/${id}/thumbnail`);

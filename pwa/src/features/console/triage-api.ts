@@ -1,6 +1,7 @@
 /** The console's 群众举报 triage and 挂牌督办建议 calls (GET lists, POST decisions), with their shapes. */
 import { apiPath, HttpError, request } from '../../api/http';
 import { queryString } from './api';
+import type { Region } from './admin/api';
 
 export interface TriageReport {
   id: number;
@@ -84,7 +85,7 @@ export const triageApi = {
   merge: (id: number, into: { report_id?: number; hazard_id?: number }) => post<TriageReport>(`/reports/${id}/merge`, into),
   reward: (id: number, amount: string, status: string) => post<TriageReport>(`/reports/${id}/reward`, { amount, status }),
   stats: () => get<{ total: Figures }>('/reports/stats'),
-  regions: () => get<Option[]>('/regions'),
+  regions: () => get<Region[]>('/regions'),
   departments: () => get<Option[]>('/departments'),
   domains: async () => (await get<{ domains: { code: string; label: string }[] }>('/taxonomy')).domains,
   sites: (q: string) => get<Page<Option>>(`/sites${queryString({ q, per_page: 20 })}`),

@@ -45,6 +45,34 @@ export function LoadState<T>(props: { loaded: Loaded<T>; children: (data: T) => 
   return <>{props.children(data)}</>;
 }
 
+/** A list page's table: loading and errors, the head, one row when there is nothing, then a row per item. */
+export function ListTable<T>(props: { loaded: Loaded<{ items: T[] }>; class: string; testid: string;
+  head: ComponentChildren; columns: number; empty: string; row: (item: T) => ComponentChildren }) {
+  return (
+    <LoadState loaded={props.loaded}>{(page) => (
+      <div class="table-wrap">
+        <table class={props.class} data-testid={props.testid}>
+          <thead><tr>{props.head}</tr></thead>
+          <tbody>
+            {page.items.length === 0 && <tr><td colSpan={props.columns} class="muted cell-title">{props.empty}</td></tr>}
+            {page.items.map(props.row)}
+          </tbody>
+        </table>
+      </div>
+    )}</LoadState>
+  );
+}
+
+/** A record's page: the record as loaded, then as the answer to each action taken on it (no reload). */
+export function RecordState<T extends { id: number }>(props: { loaded: Loaded<T>;
+  children: (record: T, onChange: (record: T) => void) => ComponentChildren }) {
+  const [current, setCurrent] = useState<T | null>(null);
+  return (
+    <LoadState loaded={props.loaded}>{(record) => props.children(current && current.id === record.id ? current : record,
+      setCurrent)}</LoadState>
+  );
+}
+
 export function SortHeader<K extends string>(props: { label: string; col: K; sort: SortState<K> | null;
   onSort: (col: K) => void; num?: boolean }) {
   const active = props.sort?.key === props.col;

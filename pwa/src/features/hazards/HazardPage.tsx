@@ -6,7 +6,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { HttpError, apiPath } from '../../api/http';
 import type { HazardDetail, HazardItemReference } from '../../api/types';
-import { hazardsChanged, outboxStore } from '../../app-state';
+import { hazardsChanged, outboxStore, sessionStore } from '../../app-state';
 import { getPhoto } from '../../db/photos';
 import { useStore } from '../../store';
 import { Banner, BlobImage, ago, formatTime } from '../../ui/components';
@@ -15,6 +15,7 @@ import type { Position } from '../../db/types';
 import { STATE_LABELS } from '../outbox/OutboxPage';
 import { acceptedText } from '../outbox/messages';
 import { Deadline } from './HazardListPage';
+import { inspectionPath } from '../inspection/record-path';
 import { HazardCard } from '../public/HazardCard';
 import { SpotCheckNote } from '../selfcheck/SpotCheckNote';
 import './hazards.css';
@@ -22,7 +23,7 @@ import {
   cachedHazard, enqueueStep, loadPublicationPreview, refreshHazard, setPublication, type PublicationPreview,
 } from './data';
 import {
-  ACTIONS, DOCUMENT_LABELS, GOVERNANCE_PLAN_PARTS, LEVEL_LABELS, STATUS_LABELS, VISIT_ACTIONS, documentPdfPath,
+  ACTIONS, DOCUMENT_LABELS, appRole, GOVERNANCE_PLAN_PARTS, LEVEL_LABELS, STATUS_LABELS, VISIT_ACTIONS, documentPdfPath,
   fieldProblems, initialValues, localDate, offeredActions, pendingSteps, photoFlags, photoPairs, previewPhoto,
   visitLine, visitPreview, type ActionSpec, type FormValues,
 } from './logic';
@@ -295,6 +296,7 @@ const EXTENSION_STATE_LABELS: Record<string, string> = { requested: '待审批',
 export function HazardPage(props: { id: number }) {
   const changed = useStore(hazardsChanged);
   const items = useStore(outboxStore);
+  const session = useStore(sessionStore);
   const [hazard, setHazard] = useState<HazardDetail | null | undefined>(undefined);
   const [fetchedAt, setFetchedAt] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -346,6 +348,9 @@ export function HazardPage(props: { id: number }) {
       <p class="muted">{hazard.number} · 发现于 {formatTime(hazard.found_at)}
         {hazard.deadline_at ? ` · 期限 ${formatTime(hazard.deadline_at)}` : ''}
         {hazard.rejection_count ? ` · 复查不通过 ${hazard.rejection_count} 次` : ''}</p>
+      {/* 来自检查: the inspection that found it (an enterprise never sees a 暗访's record). */}
+      {hazard.inspection_id && !(hazard.covert && appRole(session?.user.grants) === 'enterprise') && (
+        <p><a href={inspectionPath(hazard.inspection_id)} data-testid="hazard-inspection">来自检查：查看检查记录</a></p>)}
       <p class="muted" data-testid="hazard-fetched-at">数据更新于 {ago(fetchedAt)}</p>
 
       {last && (last.state === 'sent' || last.state === 'acknowledged') && (

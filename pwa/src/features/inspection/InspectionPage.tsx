@@ -17,6 +17,7 @@ import {
 import { openDraft } from './open';
 import { currentPosition, pickPhoto, storeCanvas } from './photos';
 import { IDLE_STEP_ITEMS, ITEM_REM, firstPassItems, itemCount, itemsThrough, whenIdle } from './sections';
+import { ScorePreview } from './ScorePreview';
 
 /** 「09:30:05」 of an ISO time, on the device clock (Intl formatters cost a frame to build on a slow phone). */
 function clock(iso: string): string {
@@ -379,6 +380,7 @@ export function InspectionPage(props: { id: string }) {
         )}
         <h2>提交</h2>
         <p>不符合 <b>{failedCount}</b> 项；未检查 <b>{unansweredCount(draft, content)}</b> 项。</p>
+        <ScorePreview draft={draft} content={content} />
         {issues.length > 0 && (
           <Banner kind="error" testid="form-issues">
             <ul class="errors">{issues.map((i) => <li key={i.message}>{i.message}</li>)}</ul>

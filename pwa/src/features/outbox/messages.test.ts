@@ -27,4 +27,12 @@ describe('accepted, in the domain words', () => {
     expect(acceptedText(sent('inspection', {}, { hazards: [] }))).toBe('检查记录已保存，未发现隐患。');
     expect(acceptedText(sent('hazard', {}, { number: 'YH2026000012' }))).toBe('隐患已登记，编号 YH2026000012。');
   });
+  it('says where a record naming a merged site was recorded', () => {
+    expect(acceptedText(sent('inspection', { site_id: 0 }, { hazards: [], site_id: 7, site_name: '阿强烧烤店',
+      merged_from_site_id: 31 }))).toBe('检查记录已保存，未发现隐患。该场所已合并，记入「阿强烧烤店」。');
+    expect(acceptedText(sent('hazard', { site_id: 31 }, { number: 'YH2026000013', site_id: 7, site_name: '阿强烧烤店' })))
+      .toBe('隐患已登记，编号 YH2026000013。该场所已合并，记入「阿强烧烤店」。');
+    expect(acceptedText(sent('hazard', { site_id: 7 }, { number: 'YH2026000014', site_id: 7, site_name: '阿强烧烤店' })))
+      .toBe('隐患已登记，编号 YH2026000014。');
+  });
 });

@@ -1,8 +1,16 @@
 /** What the server's acceptance of an outbox item means, said in the domain's words. */
 import type { OutboxItem } from '../../db/types';
+import { mergedLanding } from '../sites/field';
 
 /** 「检查记录已保存，发现隐患 Y2026-0012」: what the server's acceptance means, in the domain's words. */
 export function acceptedText(item: OutboxItem): string {
+  const landing = mergedLanding(item);
+  const text = ownText(item);
+  // The site was merged meanwhile (合并重复场所): say where the record now is.
+  return landing ? `${text}该场所已合并，记入「${landing.toName}」。` : text;
+}
+
+function ownText(item: OutboxItem): string {
   const hazards = (item.response?.hazards as { number?: string }[] | undefined) ?? [];
   if (item.kind === 'inspection') {
     return `检查记录已保存${hazards.length ? `，发现隐患 ${hazards.map((h) => h.number).join('、')}` : '，未发现隐患'}。`;

@@ -5,7 +5,7 @@
  */
 import { useEffect } from 'preact/hooks';
 import { match, useLocation } from '../../router';
-import { EnterpriseRegisterPage } from './EnterpriseRegisterPage';
+import { ApplicationStatusPage, EnterpriseRegisterPage } from './EnterpriseRegisterPage';
 import { ExposurePage } from './ExposurePage';
 import { isPublicPath, isQrPath } from './paths';
 import { ReportPage } from './ReportPage';
@@ -29,6 +29,9 @@ function route(path: string, query: URLSearchParams): Screen | null {
   if ((p = match('/r/:code', path))) return { title: '举报进度查询', body: <TrackPage code={p.code} /> };
   if (path === '/exposure') return { title: '曝光台', body: <ExposurePage /> };
   if (path === '/enterprise-register') return { title: '企业注册', body: <EnterpriseRegisterPage /> };
+  if ((p = match('/enterprise-register/:receipt', path))) {
+    return { title: '企业注册 · 审核进度', body: <ApplicationStatusPage key={p.receipt} receipt={p.receipt} /> };
+  }
   return null;
 }
 

@@ -40,6 +40,9 @@ describe('public pages: words and times', () => {
     expect(isPublicOnlyPath('/r/abc')).toBe(true);
     expect(isPublicOnlyPath('/exposure')).toBe(true);
     expect(isPublicOnlyPath('/report')).toBe(true);
+    expect(isPublicOnlyPath('/enterprise-register')).toBe(true);
+    expect(isPublicOnlyPath('/enterprise-register/12-0a1b2c3d4e5f60718293a4b5')).toBe(true);
+    expect(isPublicOnlyPath('/enterprise-register/anything')).toBe(false);
     expect(isPublicOnlyPath('/s/abc')).toBe(false);
     expect(isPublicPath('/s/abc')).toBe(true);
     expect(isPublicPath('/')).toBe(false);

@@ -13,7 +13,7 @@ export function isQrPath(path: string): boolean {
 
 export function isPublicOnlyPath(path: string): boolean {
   return path === '/report' || path === '/exposure' || path === '/r' || /^\/r\/[^/]+\/?$/.test(path)
-    || path === '/enterprise-register';
+    || path === '/enterprise-register' || /^\/enterprise-register\/\d+-[0-9a-f]+\/?$/.test(path);
 }
 
 /** Every path the public app can show (for a visitor without a session). */

@@ -11,7 +11,9 @@ import type { Draft } from '../../db/types';
 import { navigate } from '../../router';
 import { Banner, ago, formatTime } from '../../ui/components';
 import { startInspection } from '../inspection/start';
+import { InspectionHistory } from '../inspection/InspectionRecordPage';
 import { cachedSite, checklistsForSite, refreshSite } from '../sites/data';
+import { mergedInto } from '../sites/merged';
 import { HttpError } from '../../api/http';
 import { RISK_LEVEL_LABELS, gridPostersPath, posterPath, rotateQr } from './data';
 
@@ -21,8 +23,8 @@ function QrSection(props: { site: Site; official: boolean; onRotated: (site: Sit
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ kind: 'info' | 'error'; text: string } | null>(null);
+  // Everyone who sees the site may print its poster (the enterprise for its own door); only some may rotate it.
   const mayRotate = (site.allowed_actions ?? []).includes('site.rotate_qr');
-  if (!props.official && !mayRotate) return null;
 
   async function rotate() {
     setBusy(true);
@@ -42,6 +44,7 @@ function QrSection(props: { site: Site; official: boolean; onRotated: (site: Sit
     <section data-testid="qr-section">
       <h2>场所二维码</h2>
       {site.qr_rotated_at && <p class="muted">二维码更换于 {formatTime(site.qr_rotated_at)}</p>}
+      {!props.official && <p class="muted">打印后张贴在场所门口：检查人员扫码到场，群众扫码查看整改情况、举报隐患。</p>}
       <div class="downloads">
         <a class="btn" href={posterPath(site.id, 'pdf')} target="_blank" rel="noopener" data-testid="poster-pdf">二维码海报（PDF）</a>
         <a class="btn" href={posterPath(site.id, 'png')} target="_blank" rel="noopener" data-testid="poster-png">二维码海报（图片）</a>
@@ -77,10 +80,20 @@ export function SitePage(props: { id: number; qr: { token: string; scanned_at: s
     let live = true;
     void cachedHazards().then((e) => live && setHazards(byUrgency((e?.data ?? []).filter((h) => h.site_id === props.id))));
     void (async () => {
+      // A site merged into another (合并重复场所) is shown as the surviving one.
+      const survivor = await mergedInto(props.id);
+      if (survivor) {
+        if (live) navigate(`/sites/${survivor.id}`, { replace: true });
+        return;
+      }
       let found = await cachedSite(props.id);
       if (live && found) setSite(found);
       try {
         found = (await refreshSite(props.id)).data;
+        if (found.merged_into_id) {
+          if (live) navigate(`/sites/${found.merged_into_id}`, { replace: true });
+          return;
+        }
         if (live) setSite(found);
       } catch (e) {
         if (live && !found) {
@@ -140,6 +153,7 @@ export function SitePage(props: { id: number; qr: { token: string; scanned_at: s
       {checklists && <p class="muted">检查表更新于 {ago(checklists.fetchedAt)}</p>}
       <a class="btn block" href={`/snap?site=${site.id}`}>随手拍（不按检查表）</a>
       <QrSection site={site} official={appRole(session?.user.grants) !== 'enterprise'} onRotated={setSite} />
+      <InspectionHistory siteId={site.id} />
       <h2>未闭环隐患（{hazards.length}）</h2>
       {hazards.length === 0 ? <p class="muted">本机记录中该场所没有未闭环隐患。</p> : (
         <ul class="list" data-testid="site-hazards">{hazards.map((h) => <HazardRow key={h.id} hazard={h} />)}</ul>

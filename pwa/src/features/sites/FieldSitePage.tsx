@@ -5,13 +5,14 @@
 import { useEffect, useState } from 'preact/hooks';
 import { checklistsKey } from '../../api/data';
 import type { ChecklistSummary, Site } from '../../api/types';
-import { outboxStore } from '../../app-state';
+import { outboxStore, sitesChanged } from '../../app-state';
 import { getCached } from '../../db/cache';
 import { navigate } from '../../router';
 import { useStore } from '../../store';
 import { Banner } from '../../ui/components';
 import { ChecklistUnavailable, startInspection } from '../inspection/start';
 import { applicable } from './data';
+import { mergedInto } from './merged';
 
 const STATE_WORDS: Record<string, string> = {
   queued: '待发送（联网后自动发送）', sending: '正在发送…', draft: '待发送',
@@ -33,14 +34,22 @@ export function FieldSitePage(props: { id: string }) {
     });
   }, [category]);
 
+  const sentId = Number(item?.response?.id) > 0 ? Number(item?.response?.id) : null;
+  const changed = useStore(sitesChanged);
+  // Merged into a registered site (合并重复场所) after it synced: the surviving site takes its place here.
+  const [survivor, setSurvivor] = useState<{ id: number; name: string } | null>(null);
+  useEffect(() => {
+    if (sentId) void mergedInto(sentId).then(setSurvivor);
+  }, [sentId, changed]);
+
   if (!item) return <p>正在读取…</p>;
-  const serverId = Number(item.response?.id) > 0 ? Number(item.response?.id) : null;
+  const serverId = survivor?.id ?? sentId;
   const name = String(item.payload.name ?? '');
 
   async function start(c: ChecklistSummary) {
     setError(null);
     try {
-      const draft = await startInspection({ id: serverId ?? 0, name }, c,
+      const draft = await startInspection({ id: serverId ?? 0, name: survivor?.name ?? name }, c,
         { mode: 'routine', siteClientId: serverId ? null : props.id });
       navigate(`/drafts/${draft.id}`);
     } catch (e) {
@@ -51,7 +60,8 @@ export function FieldSitePage(props: { id: string }) {
   return (
     <div data-testid="field-site">
       <h2>{name}</h2>
-      <p><span class="badge" data-testid="field-site-state">{STATE_WORDS[item.state] ?? item.state}</span></p>
+      <p><span class="badge" data-testid="field-site-state">{survivor ? `已合并到已登记场所「${survivor.name}」`
+        : STATE_WORDS[item.state] ?? item.state}</span></p>
       <p class="muted">{String(item.payload.address ?? '')}</p>
       {item.lastError && item.state === 'needs_attention' && <Banner kind="error">{item.lastError.detail}</Banner>}
       {serverId && <p><a href={`/sites/${serverId}`} data-testid="field-site-open">打开场所页</a></p>}

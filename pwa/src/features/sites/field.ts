@@ -140,3 +140,26 @@ export function fieldSites(items: OutboxItem[]): FieldSite[] {
     }))
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
 }
+
+// --- 合并重复场所: a record recorded on the surviving site -----------------------------------------------
+
+export interface Landing {
+  /** The site the record named (merged meanwhile). */
+  from: number;
+  /** The surviving site it was recorded on. */
+  to: number;
+  toName: string;
+}
+
+const NAMING_KINDS: OutboxItem['kind'][] = ['inspection', 'hazard', 'selfcheck'];
+
+/** Where a sent record landed when that is not the site it named; null when nothing was merged. */
+export function mergedLanding(item: OutboxItem): Landing | null {
+  if (!NAMING_KINDS.includes(item.kind) || !item.response) return null;
+  const to = Number(item.response.site_id);
+  // An inspection says which site it named (its stored payload may still carry the placeholder of a site
+  // registered on this phone); the other records name it in their payload.
+  const from = Number(item.response.merged_from_site_id ?? item.payload.site_id);
+  if (!(to > 0) || !(from > 0) || to === from) return null;
+  return { from, to, toName: String(item.response.site_name ?? '') };
+}

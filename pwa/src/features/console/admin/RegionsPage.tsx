@@ -3,8 +3,9 @@
  * and upload its boundary as GeoJSON — the server checks it is a valid polygon inside the parent and reports overlaps
  * with siblings, each in a Chinese sentence. A street supervisor maintains the grids of his street only.
  */
-import { useMemo, useRef, useState } from 'preact/hooks';
+import { useCallback, useMemo, useRef, useState } from 'preact/hooks';
 import { Banner } from '../../../ui/components';
+import { RegionPicker } from '../RegionPicker';
 import { LoadState, Section, errorText, useLoad } from '../ui';
 import { type BoundaryCheck, type Capabilities, CHILD_LEVELS, LEVEL_LABELS, type Region, adminApi, regionPath } from './api';
 import './admin.css';
@@ -71,15 +72,16 @@ function RegionPanel(props: { region: Region; regions: Region[]; caps: Capabilit
   const { region, regions, caps } = props;
   const byId = useMemo(() => new Map(regions.map((r) => [r.id, r])), [regions]);
   const [name, setName] = useState(region.name);
-  const [parentId, setParentId] = useState('');
+  const [parentId, setParentId] = useState<number | null>(null);
   const [childLevel, setChildLevel] = useState(CHILD_LEVELS[region.level]?.[0] ?? '');
   const [childName, setChildName] = useState('');
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ kind: 'info' | 'error'; text: string } | null>(null);
   const detail = useLoad(() => adminApi.region(region.id), [region.id]);
   const editable = may(caps, region.level);
-  const parents = regions.filter((r) => r.id !== region.id && (CHILD_LEVELS[r.level] ?? []).includes(region.level)
-    && !r.path.startsWith(region.path) && r.id !== region.parent_id);
+  const isParent = useCallback((r: Region) => r.id !== region.id && (CHILD_LEVELS[r.level] ?? []).includes(region.level)
+    && !r.path.startsWith(region.path) && r.id !== region.parent_id, [region]);
+  const hasParents = useMemo(() => regions.some(isParent), [regions, isParent]);
   const childLevels = (CHILD_LEVELS[region.level] ?? []).filter((lv) => may(caps, lv));
 
   async function act(work: () => Promise<Region>, done: string) {
@@ -105,13 +107,10 @@ function RegionPanel(props: { region: Region; regions: Region[]; caps: Capabilit
             <button type="button" class="btn" disabled={busy || !name.trim() || name === region.name} data-testid="rename"
               onClick={() => void act(() => adminApi.editRegion(region.id, { name }), '已改名。')}>改名</button>
           </div>
-          {parents.length > 0 && (
+          {hasParents && (
             <div class="admin-form">
-              <label>移到
-                <select value={parentId} data-testid="move-parent" onChange={(e) => setParentId(value(e))}>
-                  <option value="">请选择新的上级</option>
-                  {parents.map((r) => <option key={r.id} value={r.id}>{regionPath(r, byId)}</option>)}
-                </select></label>
+              <RegionPicker label="移到（新的上级）" regions={regions} choices={isParent} value={parentId}
+                onChange={setParentId} testid="move-parent" />
               <button type="button" class="btn" disabled={busy || !parentId} data-testid="move"
                 onClick={() => void act(() => adminApi.editRegion(region.id, { parent_id: Number(parentId) }), '已移动。')}>移动</button>
             </div>

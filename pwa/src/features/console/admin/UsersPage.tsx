@@ -3,12 +3,12 @@
  * first login), and on a user's page change roles, disable or enable, reset the password and end login sessions.
  * Administrators manage everyone; a street supervisor the 网格员 of his own grids (the server decides: can_manage).
  */
-import { useMemo, useState } from 'preact/hooks';
+import { useCallback, useState } from 'preact/hooks';
 import { Banner, formatTime } from '../../../ui/components';
+import { RegionPicker } from '../RegionPicker';
 import { LoadState, Section, errorText, useLoad } from '../ui';
 import {
   type AdminUser, type Capabilities, type Department, type Grant, type Region, ROLE_SCOPE, adminApi, grantText,
-  regionPath,
 } from './api';
 import './admin.css';
 
@@ -29,23 +29,19 @@ function GrantForm(props: { lookups: Lookups; submitLabel: string; busy: boolean
   onSubmit: (grant: Partial<Grant>) => void; testid: string }) {
   const { caps, regions, departments, roleLabels } = props.lookups;
   const [role, setRole] = useState(caps.roles[0] ?? 'grid_worker');
-  const [regionId, setRegionId] = useState('');
+  const [regionId, setRegionId] = useState<number | null>(null);
   const [departmentId, setDepartmentId] = useState('');
-  const byId = useMemo(() => new Map(regions.map((r) => [r.id, r])), [regions]);
   const levels = ROLE_SCOPE[role];
-  const choices = levels ? regions.filter((r) => levels.includes(r.level)) : [];
+  const choices = useCallback((r: Region) => Boolean(levels?.includes(r.level)), [levels]);
   return (
     <div class="admin-grant" data-testid={props.testid}>
       <label>角色
-        <select value={role} data-testid="grant-role" onChange={(e) => { setRole(value(e)); setRegionId(''); }}>
+        <select value={role} data-testid="grant-role" onChange={(e) => { setRole(value(e)); setRegionId(null); }}>
           {caps.roles.filter((r) => r !== 'enterprise_user').map((r) => <option key={r} value={r}>{roleLabels.get(r) ?? r}</option>)}
         </select></label>
       {levels && (
-        <label>{role === 'grid_worker' ? '负责网格' : '负责区域'}
-          <select value={regionId} data-testid="grant-region" onChange={(e) => setRegionId(value(e))}>
-            <option value="">请选择</option>
-            {choices.map((r) => <option key={r.id} value={r.id}>{regionPath(r, byId)}</option>)}
-          </select></label>
+        <RegionPicker label={role === 'grid_worker' ? '负责网格' : '负责区域'} regions={regions} choices={choices}
+          value={regionId} onChange={setRegionId} testid="grant-region" />
       )}
       {role === 'inspector' && (
         <label>所属部门
@@ -55,7 +51,7 @@ function GrantForm(props: { lookups: Lookups; submitLabel: string; busy: boolean
           </select></label>
       )}
       <button type="button" class="btn" disabled={props.busy} data-testid={`${props.testid}-submit`}
-        onClick={() => props.onSubmit({ role, region_id: regionId ? Number(regionId) : null,
+        onClick={() => props.onSubmit({ role, region_id: regionId,
           department_id: departmentId ? Number(departmentId) : null, site_id: null })}>{props.submitLabel}</button>
     </div>
   );

@@ -20,7 +20,7 @@ export interface Region { id: number; parent_id: number | null; level: string; n
   path: string; boundary?: unknown }
 export interface Department { id: number; region_id: number; code: string; name: string; domains: string[] }
 export interface Label { code: string; label: string }
-export interface Taxonomy { domains: Label[]; roles: Label[]; region_levels: Label[] }
+export interface Taxonomy { domains: Label[]; roles: Label[]; region_levels: Label[]; site_categories: Label[] }
 export interface BoundaryCheck { ok: boolean; saved: boolean; errors: string[]; warnings: string[] }
 
 async function get<T>(path: string): Promise<T> {

@@ -1,4 +1,4 @@
-"""The authenticated OpenAPI fuzz shared by tests/system/test_fuzz.py and scripts/fuzz.py.
+"""The authenticated OpenAPI fuzz shared by tests/system/test_fuzz.py, tests/selfchecks and scripts/fuzz.py.
 
 schemathesis generates requests (positive: fitting the OpenAPI document; negative: breaking it)
 for every operation, sends them in-process through the WSGI app as one logged-in role, and checks

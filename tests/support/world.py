@@ -1,15 +1,12 @@
-"""A small district with hazards in every state the console counts, built through the workflow."""
+"""A small district with hazards in every state the console counts, built through the workflow (``world``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from types import SimpleNamespace
 from typing import Any
-from zoneinfo import ZoneInfo
 
-import pytest
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from tests.support.deadlines import SHANGHAI
 
 
 def next_monday(now: dt.datetime) -> dt.datetime:
@@ -89,8 +86,3 @@ def build_world(district: Any, make_site: Any, make_user: Any, make_photo: Any) 
     db.session.commit()
     return SimpleNamespace(d=d, people=people, shop_a1=shop_a1, shop_a2=shop_a2, shop_b1=shop_b1, works_a1=works_a1,
                            park_site=park_site, h1=h1, h2=h2, h3=h3, h4=h4, h5=h5, h6=h6, h7=h7)
-
-
-@pytest.fixture
-def world(district, make_site, make_user, make_photo):
-    return build_world(district, make_site, make_user, make_photo)
