@@ -42,7 +42,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Drop the SQLite variant of tests marked postgresql_only (reported as deselected, not skipped)."""
+    """Drop the SQLite variant of tests marked postgresql_only (reported as deselected, not skipped), and run the
+    long modules first."""
     keep, drop = [], []
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
@@ -52,7 +53,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             keep.append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
-        items[:] = keep
+    # The long modules first (browser journeys, cluster engines): with ``--dist loadfile`` each file runs on one
+    # worker, and the short files then fill both workers to the end instead of one long file finishing alone.
+    keep.sort(key=lambda item: 0 if item.nodeid.startswith(("tests/web/", "tests/cluster/")) else 1)
+    items[:] = keep
 
 
 def free_port() -> int:

@@ -70,6 +70,16 @@ class Conflict(ApiError):
     title = "冲突"
 
 
+def field_problems_detail(errors: list[dict[str, Any]], fallback: str) -> str:
+    """A 422's ``detail`` for people: the problems' own (Chinese) messages, never the fields' English names
+    (those stay in ``errors`` for the form that highlights them)."""
+    messages = list(dict.fromkeys(str(e["message"]).rstrip("。") for e in errors if e.get("message")))
+    if not messages:
+        return fallback
+    more = f"等 {len(messages)} 处" if len(messages) > 3 else ""
+    return f"提交的数据有误：{'；'.join(messages[:3])}{more}。"
+
+
 class ValidationFailed(ApiError):
     """One or more fields are wrong; `errors` lists each with its own message."""
 
@@ -78,10 +88,7 @@ class ValidationFailed(ApiError):
     title = "数据校验失败"
 
     def __init__(self, errors: list[dict[str, Any]], detail: str | None = None, **kw: Any) -> None:
-        fields = "、".join(dict.fromkeys(e["field"] for e in errors if e.get("field")))
-        super().__init__(
-            detail or (f"以下字段有误：{fields}" if fields else "数据校验失败"), errors=errors, **kw
-        )
+        super().__init__(detail or field_problems_detail(errors, "数据校验失败"), errors=errors, **kw)
 
     @classmethod
     def field(cls, field: str, message: str, code: str = "invalid") -> ValidationFailed:
@@ -231,8 +238,7 @@ def handle_http_exception(error: HTTPException) -> Response:
             status, code, title, detail = 400, "malformed_json", "请求有误", "请求体不是合法的 JSON。"
             errors = None
         elif status == 422:
-            fields = "、".join(dict.fromkeys(e["field"] for e in errors if e.get("field")))
-            detail = f"以下字段有误：{fields}" if fields else "提交的数据有误。"
+            detail = field_problems_detail(errors, "提交的数据有误。")
     if status == 413:
         limit = current_app.config.get("MAX_CONTENT_LENGTH")
         if limit:

@@ -3,12 +3,8 @@ hand-set clock, and an enterprise that prefers SMS."""
 
 from __future__ import annotations
 
-import json
 import textwrap
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
-from typing import ClassVar
 
 import pytest
 
@@ -16,6 +12,7 @@ from hazardloop.notifications import deliveries
 from hazardloop.notifications.channels import FakeSmsGateway
 from hazardloop.notifications.services import set_preference
 from tests.support.deadlines import local
+from tests.support.receivers import recording_server
 from tests.support.sms import MOBILE, RULES
 
 
@@ -25,37 +22,12 @@ def _local_webhook_receivers(app, monkeypatch):
     monkeypatch.setitem(app.config, "WEBHOOK_ALLOW_PRIVATE", True)
 
 
-class Recorder(BaseHTTPRequestHandler):
-    received: ClassVar[list[dict]] = []
-    answer: ClassVar[dict] = {"errcode": 0, "errmsg": "ok"}
-
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.received.append({"path": self.path, "headers": dict(self.headers), "body": body})
-        raw = json.dumps(self.answer).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def http_server(app, monkeypatch):
     """A real HTTP server on a free local port that records every POST (allowed as a robot relay origin)."""
-    Recorder.received = []
-    Recorder.answer = {"errcode": 0, "errmsg": "ok"}
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    origin = f"http://127.0.0.1:{server.server_address[1]}"
-    monkeypatch.setitem(app.config, "ROBOT_HOSTS", [*app.config["ROBOT_HOSTS"], origin])
-    yield origin, Recorder
-    server.shutdown()
-    server.server_close()
+    with recording_server() as (origin, recorder):
+        monkeypatch.setitem(app.config, "ROBOT_HOSTS", [*app.config["ROBOT_HOSTS"], origin])
+        yield origin, recorder
 
 
 @pytest.fixture

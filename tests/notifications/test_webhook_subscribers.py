@@ -107,3 +107,13 @@ def test_a_subscriber_needs_a_web_address_and_known_event_kinds(make_user, login
     body = assert_problem(admin.post("/api/v1/webhooks", json={"name": "城市平台", "url": "http://127.0.0.1:9/",
                                                                "event_kinds": ["hazard.deleted"]}), 422)
     assert "event_kinds" in json.dumps(body, ensure_ascii=False)
+
+
+def test_the_event_kinds_offered_are_the_ones_accepted_with_chinese_names(db, parties, make_user, login):
+    from hazardloop.notifications.schemas import WEBHOOK_EVENT_KINDS
+
+    admin = login(make_user("admin"))
+    kinds = admin.get("/api/v1/webhooks/event-kinds").get_json()
+    assert [k["code"] for k in kinds] == list(WEBHOOK_EVENT_KINDS)
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in k["label"]) for k in kinds)
+    assert_problem(login(parties.office).get("/api/v1/webhooks/event-kinds"), 403)

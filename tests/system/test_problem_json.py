@@ -27,6 +27,9 @@ def test_missing_and_wrong_typed_fields_are_listed_one_by_one(api):
     assert by_field["mobile"]["code"] == "invalid_type"
     assert by_field["password"]["code"] == "required"
     assert by_field["password"]["message"] == "必填字段缺失。"
+    # What a person reads names the problems in Chinese, never the fields' English names.
+    assert body["detail"].startswith("提交的数据有误：") and "必填字段缺失" in body["detail"]
+    assert "mobile" not in body["detail"] and "password" not in body["detail"]
 
 
 def test_unknown_fields_are_refused(api):

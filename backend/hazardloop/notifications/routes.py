@@ -19,6 +19,7 @@ from hazardloop.extensions import db
 from hazardloop.notifications import deliveries, push, services, webhooks
 from hazardloop.notifications.models import WebhookSubscription
 from hazardloop.notifications.schemas import (
+    WEBHOOK_EVENT_LABELS,
     ChannelPreferenceSchema,
     DeliveryPageSchema,
     DeliveryQueryArgsSchema,
@@ -32,6 +33,7 @@ from hazardloop.notifications.schemas import (
     PushSubscriptionSchema,
     UnreadCountSchema,
     WebhookCreateSchema,
+    WebhookEventKindSchema,
     WebhookPingSchema,
     WebhookSecretSchema,
     WebhookSubscriptionSchema,
@@ -208,6 +210,15 @@ class Subscribers(MethodView):
         """Register a subscriber for some event kinds (none: all); the answer holds its secret, shown once."""
         subscription = webhooks.register_subscriber(actor=_administrator(), **args)
         return _with_secret(subscription, previous_valid=False), 201
+
+
+@webhooks_blp.route("/event-kinds")
+@webhooks_blp.response(200, WebhookEventKindSchema(many=True))
+@webhooks_blp.alt_response(403, description="非管理员")
+def subscriber_event_kinds() -> Any:
+    """The event kinds a subscriber may choose, with their Chinese names (the console shows these)."""
+    _administrator()
+    return [{"code": code, "label": label} for code, label in WEBHOOK_EVENT_LABELS.items()]
 
 
 @webhooks_blp.route("/<int:subscription_id>")

@@ -109,7 +109,10 @@ class PushSubscriptionSchema(ma.Schema):
 
 # --- webhook subscribers (admin) -------------------------------------------------------------------
 
-WEBHOOK_EVENT_KINDS = ("hazard.transitioned", "circular.published")
+# The one home of the event kinds a subscriber may choose and their names on screen (对接系统 page).
+WEBHOOK_EVENT_LABELS = {"hazard.transitioned": "隐患状态变化（交办、整改、核查、销号等）",
+                        "circular.published": "通报发布"}
+WEBHOOK_EVENT_KINDS = tuple(WEBHOOK_EVENT_LABELS)
 
 
 class WebhookSubscriptionSchema(ma.Schema):
@@ -146,6 +149,13 @@ class WebhookUpdateSchema(ma.Schema):
     url = ma.fields.URL(require_tld=False, schemes={"http", "https"}, validate=ma.validate.Length(max=500))
     event_kinds = ma.fields.List(ma.fields.String(validate=ma.validate.OneOf(WEBHOOK_EVENT_KINDS)))
     active = ma.fields.Boolean(metadata={"description": "false 停用（不再投递），true 重新启用"})
+
+
+class WebhookEventKindSchema(ma.Schema):
+    """One event kind a subscriber may choose (订阅事件), with its Chinese name."""
+
+    code = ma.fields.String()
+    label = ma.fields.String()
 
 
 class WebhookPingSchema(ma.Schema):

@@ -153,7 +153,7 @@ describe('sending', () => {
 
   it.each([
     [409, '同一编号的记录内容不同。', undefined],
-    [422, '以下字段有误：answers', [{ field: 'answers.0.result', message: '取值应为以下之一：符合、不符合、不涉及。' }]],
+    [422, '提交的数据有误：取值应为以下之一：符合、不符合、不涉及。', [{ field: 'answers.0.result', message: '取值应为以下之一：符合、不符合、不涉及。' }]],
   ])('puts a %s in needs-attention with the server message', async (status, detail, errors) => {
     await queue();
     const { api } = fakeApi({ submit: [problem(status, detail, errors)] });

@@ -18,6 +18,7 @@ import { DeliveriesPage } from './DeliveriesPage';
 import { DepartmentsPage } from './admin/DepartmentsPage';
 import { RegionsPage } from './admin/RegionsPage';
 import { UserPage, UsersPage } from './admin/UsersPage';
+import { WebhooksPage } from './admin/WebhooksPage';
 import { BlacklistCasePage, BlacklistPage } from './BlacklistPage';
 import { CircularListPage, CircularPage } from './CircularsPage';
 import { OverduePage } from './OverduePage';
@@ -74,6 +75,8 @@ const NAV: { href: string; label: string; prefix: string; roles?: string[] }[] =
   { href: '/console/admin/departments', label: '部门', prefix: '/console/admin/departments', roles: ['admin'] },
   // 检查表发布: administrators only (policy CHECKLIST_PUBLISH).
   { href: '/console/admin/checklists', label: '检查表发布', prefix: '/console/admin/checklists', roles: ['admin'] },
+  // 对接系统（Webhook）: administrators only (policy WEBHOOK_MANAGE).
+  { href: '/console/admin/webhooks', label: '对接系统（Webhook）', prefix: '/console/admin/webhooks', roles: ['admin'] },
 ];
 
 /** An entry without roles is for everyone in the console; one with roles for those holding any of them. */
@@ -105,6 +108,7 @@ function screen(path: string, query: URLSearchParams): preact.JSX.Element {
   if (path === '/console/admin/regions') return <RegionsPage query={query} />;
   if (path === '/console/admin/departments') return <DepartmentsPage />;
   if (path === '/console/admin/checklists') return <ChecklistsAdminPage />;
+  if (path === '/console/admin/webhooks') return <WebhooksPage />;
   if (path === '/console/selfchecks') return <SelfCheckFiguresPage query={query} />;
   if ((p = match('/console/blacklist/:id', path))) return <BlacklistCasePage key={p.id} id={Number(p.id)} />;
   if ((p = match('/console/inspections/:id', path))) {

@@ -10,7 +10,7 @@ describe('triage: figures and form messages', () => {
   });
 
   it('puts each server message beside its field and the rest above the button', () => {
-    const invalid = new HttpError(422, { status: 422, detail: '以下字段有误：reason',
+    const invalid = new HttpError(422, { status: 422, detail: '提交的数据有误：请写明不予立案的理由。',
       errors: [{ field: 'reason', message: '请写明不予立案的理由。' }] });
     expect(fieldMessages(invalid)).toEqual({ reason: '请写明不予立案的理由。' });
     const taken = new HttpError(409, { status: 409, detail: '该举报已由他人处理。' });

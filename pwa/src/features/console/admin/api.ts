@@ -1,4 +1,4 @@
-/** 系统管理 API calls and shapes: /api/v1/admin (users, sessions, regions, boundaries, departments). */
+/** 系统管理 API calls and shapes: /api/v1/admin (users, sessions, regions, boundaries, departments), /api/v1/webhooks. */
 import { UPLOAD_TIMEOUT_MS, apiPath, request } from '../../../api/http';
 
 export interface Grant {
@@ -22,6 +22,11 @@ export interface Department { id: number; region_id: number; code: string; name:
 export interface Label { code: string; label: string }
 export interface Taxonomy { domains: Label[]; roles: Label[]; region_levels: Label[]; site_categories: Label[] }
 export interface BoundaryCheck { ok: boolean; saved: boolean; errors: string[]; warnings: string[] }
+/** 对接系统 (/api/v1/webhooks): a subscriber as listed, never its secret; `event_kinds` empty means every event. */
+export interface Webhook { id: number; name: string; url: string; event_kinds: string[]; active: boolean;
+  created_at: string; disabled_at: string | null; secret_rotated_at: string | null }
+/** Answered once, on creating and on rotating: the signing secret to hand over. */
+export interface WebhookSecret extends Webhook { secret: string; previous_secret_valid: boolean }
 
 async function get<T>(path: string): Promise<T> {
   return (await request<T>('GET', apiPath(path))).data as T;
@@ -58,6 +63,13 @@ export const adminApi = {
     send<Department>('POST', '/admin/departments', body),
   editDepartment: (id: number, body: { name?: string; domains?: string[] }) =>
     send<Department>('PATCH', `/admin/departments/${id}`, body),
+  webhooks: () => get<Webhook[]>('/webhooks'),
+  webhookEventKinds: () => get<Label[]>('/webhooks/event-kinds'),
+  createWebhook: (body: { name: string; url: string; event_kinds: string[] }) =>
+    send<WebhookSecret>('POST', '/webhooks', body),
+  editWebhook: (id: number, body: { active?: boolean }) => send<Webhook>('PATCH', `/webhooks/${id}`, body),
+  rotateWebhookSecret: (id: number) => send<WebhookSecret>('POST', `/webhooks/${id}/rotate-secret`, {}),
+  pingWebhook: (id: number) => send<{ message_id: number }>('POST', `/webhooks/${id}/ping`, {}),
 };
 
 export const LEVEL_LABELS: Record<string, string> = { district: '区', street: '街道', park: '园区', community: '社区', grid: '网格' };
