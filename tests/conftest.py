@@ -53,8 +53,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             keep.append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
-    # The long modules first (browser journeys, cluster engines): with ``--dist loadfile`` each file runs on one
-    # worker, and the short files then fill both workers to the end instead of one long file finishing alone.
+    # The long modules first (browser journeys, cluster engines): with ``--dist loadfile --no-loadscope-reorder``
+    # (./dev test) each file runs on one worker — its seeded server built once — in this order, and the short files
+    # then fill both workers to the end. (xdist's default reorder puts files with few tests, the browser files, last.)
     keep.sort(key=lambda item: 0 if item.nodeid.startswith(("tests/web/", "tests/cluster/")) else 1)
     items[:] = keep
 
