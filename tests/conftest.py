@@ -42,8 +42,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Drop the SQLite variant of tests marked postgresql_only (reported as deselected, not skipped), and run the
-    long modules first."""
+    """Drop the SQLite variant of tests marked postgresql_only (reported as deselected, not skipped)."""
     keep, drop = [], []
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
@@ -53,11 +52,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             keep.append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
-    # The long modules first (browser journeys, cluster engines): with ``--dist loadfile --no-loadscope-reorder``
-    # (./dev test) each file runs on one worker — its seeded server built once — in this order, and the short files
-    # then fill both workers to the end. (xdist's default reorder puts files with few tests, the browser files, last.)
-    keep.sort(key=lambda item: 0 if item.nodeid.startswith(("tests/web/", "tests/cluster/")) else 1)
-    items[:] = keep
+        items[:] = keep
 
 
 def free_port() -> int:
