@@ -206,6 +206,7 @@ def init_app(app: Flask) -> None:
         app.extensions[EXTENSION] = ReplicaRouter(
             create_engine(url, **options), max_lag_s=app.config["REPLICA_MAX_LAG_S"],
             check_interval_s=app.config["REPLICA_LAG_CHECK_S"])
-    app.before_request(_route_reads)
-    app.after_request(_remember_write)
-    app.teardown_request(_end_routing)
+        # Only with a standby: a single box pays nothing per request for routing it does not do.
+        app.before_request(_route_reads)
+        app.after_request(_remember_write)
+        app.teardown_request(_end_routing)
