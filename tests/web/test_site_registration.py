@@ -335,16 +335,10 @@ def test_an_enterprise_claims_its_site_with_the_sms_code_and_logs_in_after_appro
     enterprise = _phone(browser, live_server)
     try:
         page = enterprise.new_page()
-        page.goto("/login")
-        page.fill("#mobile", mobile)
-        page.fill("#password", password)
-        page.get_by_role("button", name="登录").click()
+        _log_in(page, mobile, password)
         expect(page.locator("#pw-new")).to_be_visible()  # 设置新密码 before anything else
         _shot(page, artifacts, "11-set-password")
-        page.fill("#pw-current", password)
-        page.fill("#pw-new", "Qiye@2026new")
-        page.fill("#pw-again", "Qiye@2026new")
-        page.get_by_role("button", name="修改密码").click()
+        _set_password(page, password, "Qiye@2026new")
         expect(page.get_by_text(site["name"]).first).to_be_visible(timeout=45_000)
         _shot(page, artifacts, "12-enterprise-home")
         assert_no_csp_violations(page)
@@ -352,6 +346,21 @@ def test_an_enterprise_claims_its_site_with_the_sms_code_and_logs_in_after_appro
         enterprise.close()
     assert_no_csp_violations(desk)
 
+
+
+def _log_in(page: Any, mobile: str, password: str) -> None:
+    page.goto("/login")
+    page.fill("#mobile", mobile)
+    page.fill("#password", password)
+    page.get_by_role("button", name="登录").click()
+
+
+def _set_password(page: Any, current: str, new: str) -> None:
+    """The first login's 设置新密码 form (an account the supervisor's approval made)."""
+    page.fill("#pw-current", current)
+    page.fill("#pw-new", new)
+    page.fill("#pw-again", new)
+    page.get_by_role("button", name="修改密码").click()
 
 # --- 4. a field site merged while an inspection made on it waits offline -----------------------------------------
 
@@ -501,14 +510,8 @@ def test_an_enterprise_applies_with_its_licence_photo_is_refused_with_a_reason_a
     enterprise = _phone(browser, live_server)
     try:
         page = enterprise.new_page()
-        page.goto("/login")
-        page.fill("#mobile", mobile)
-        page.fill("#password", password)
-        page.get_by_role("button", name="登录").click()
-        page.fill("#pw-current", password)
-        page.fill("#pw-new", "Liangyou@2026")
-        page.fill("#pw-again", "Liangyou@2026")
-        page.get_by_role("button", name="修改密码").click()
+        _log_in(page, mobile, password)
+        _set_password(page, password, "Liangyou@2026")
         expect(page.get_by_text(name).first).to_be_visible(timeout=45_000)
         _shot(page, artifacts, "21-enterprise-logged-in")
         assert_no_csp_violations(page)
