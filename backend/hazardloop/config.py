@@ -71,7 +71,8 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         raise ValueError("DATABASE_REPLICA_URL 只能是 PostgreSQL 热备库（postgresql://…）的地址")
     # REDIS_SENTINELS + REDIS_SENTINEL_MASTER: every Redis client follows a Sentinel failover (redis_connection.py).
     redis = redis_settings(os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL, os.environ.get("REDIS_SENTINELS"),
-                           os.environ.get("REDIS_SENTINEL_MASTER") or None)
+                           os.environ.get("REDIS_SENTINEL_MASTER") or None,
+                           os.environ.get("REDIS_SENTINEL_PASSWORD") or None)
     pool_mode = (os.environ.get("DATABASE_POOL_MODE") or "session").strip().lower()
     if pool_mode not in ("session", "transaction"):
         raise ValueError(f"DATABASE_POOL_MODE 只能是 session 或 transaction，而不是 {pool_mode!r}")

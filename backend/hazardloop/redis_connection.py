@@ -5,7 +5,9 @@ monitor) set, every client — the app's, RQ's queues, workers and schedulers, t
 the sentinels which server is the master when it connects, and asks again when a connection fails or
 the server it reached answers READONLY (it has been demoted), so all of them follow a failover.
 ``REDIS_URL`` then gives only the database number and the password of the data servers; its host and
-port are not used.
+port are not used. Sentinels protected by their own ``requirepass`` are reached with
+``REDIS_SENTINEL_PASSWORD`` (the data servers' password is never sent to them: a sentinel without a
+password would refuse it).
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ def parse_sentinels(value: str | Sequence[Any] | None) -> list[tuple[str, int]]:
 
 
 def redis_settings(redis_url: str, sentinels: str | Sequence[Any] | None = None,
-                   master: str | None = None) -> dict[str, Any]:
+                   master: str | None = None, sentinel_password: str | None = None) -> dict[str, Any]:
     """The configuration keys of every Redis client (the app's, Flask-RQ's, the rate limiter's).
 
     Used by config.from_environment and by tests that build an app on a Sentinel-watched Redis.
@@ -51,12 +53,14 @@ def redis_settings(redis_url: str, sentinels: str | Sequence[Any] | None = None,
         raise ValueError("REDIS_SENTINELS 与 REDIS_SENTINEL_MASTER 须同时设置（或都不设置）。")
     if not addresses:
         return {"REDIS_URL": redis_url, "REDIS_SENTINELS": [], "REDIS_SENTINEL_MASTER": None,
-                "RQ_CONNECTION": redis_url, "RATELIMIT_STORAGE_URI": redis_url}
+                "REDIS_SENTINEL_PASSWORD": None, "RQ_CONNECTION": redis_url, "RATELIMIT_STORAGE_URI": redis_url}
     locations = ",".join(f"{host}:{port}" for host, port in addresses)
     return {
         "REDIS_URL": redis_url, "REDIS_SENTINELS": addresses, "REDIS_SENTINEL_MASTER": master,
+        "REDIS_SENTINEL_PASSWORD": sentinel_password or None,
         # Flask-RQ calls RQ_CONNECTION_CLASS(**RQ_CONNECTION) for a mapping: a client of the current master.
-        "RQ_CONNECTION": {"url": redis_url, "sentinels": addresses, "master": master},
+        "RQ_CONNECTION": {"url": redis_url, "sentinels": addresses, "master": master,
+                          **({"sentinel_password": sentinel_password} if sentinel_password else {})},
         "RQ_CONNECTION_CLASS": SENTINEL_FACTORY,
         # The limits library's own Sentinel storage; rate_limit_storage adds the database and password.
         "RATELIMIT_STORAGE_URI": f"redis+sentinel://{locations}/{master}",
@@ -74,12 +78,18 @@ def _url_options(redis_url: str) -> dict[str, Any]:
     return options
 
 
-def sentinel_master(*, url: str, sentinels: Sequence[Any], master: str, **options: Any) -> Redis:
+def _sentinel_options(password: str | None) -> dict[str, Any]:
+    """How a client talks to the sentinels themselves: short timeouts, and their own password or none."""
+    return {"socket_timeout": SENTINEL_TIMEOUT_S, "socket_connect_timeout": SENTINEL_TIMEOUT_S,
+            "password": password or None}
+
+
+def sentinel_master(*, url: str, sentinels: Sequence[Any], master: str, sentinel_password: str | None = None,
+                    **options: Any) -> Redis:
     """A client of whichever server the sentinels name as ``master`` now (Flask-RQ's connection factory)."""
     # The timeouts are for the sentinels only: the master's connections keep ``options`` (a worker's
     # blocking pop must not time out).
-    manager = Sentinel(parse_sentinels(sentinels), sentinel_kwargs={
-        "socket_timeout": SENTINEL_TIMEOUT_S, "socket_connect_timeout": SENTINEL_TIMEOUT_S})
+    manager = Sentinel(parse_sentinels(sentinels), sentinel_kwargs=_sentinel_options(sentinel_password))
     return manager.master_for(master, **{**_url_options(url), **options})
 
 
@@ -87,7 +97,8 @@ def connect(config: Any, **options: Any) -> Redis:
     """The app's Redis client for ``config`` (socket timeouts etc. in ``options``)."""
     if config.get("REDIS_SENTINELS"):
         return sentinel_master(url=config["REDIS_URL"], sentinels=config["REDIS_SENTINELS"],
-                               master=config["REDIS_SENTINEL_MASTER"], **options)
+                               master=config["REDIS_SENTINEL_MASTER"],
+                               sentinel_password=config.get("REDIS_SENTINEL_PASSWORD"), **options)
     return Redis.from_url(config["REDIS_URL"], **options)
 
 
@@ -98,7 +109,7 @@ def rate_limit_storage(config: Any, **options: Any) -> Any:
     uri = config["RATELIMIT_STORAGE_URI"]
     if uri.startswith("redis+sentinel://"):
         # Counts are read back at once (moving windows): from the master, never a lagging replica.
+        # (limits would send the data servers' password to the sentinels unless told their own.)
         options = {**_url_options(config["REDIS_URL"]), "use_replicas": False,
-                   "sentinel_kwargs": {"socket_timeout": SENTINEL_TIMEOUT_S,
-                                       "socket_connect_timeout": SENTINEL_TIMEOUT_S}, **options}
+                   "sentinel_kwargs": _sentinel_options(config.get("REDIS_SENTINEL_PASSWORD")), **options}
     return storage.storage_from_string(uri, **options)

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 from rq.job import Job
 from sqlalchemy import select
 
@@ -172,3 +173,47 @@ def test_app_workers_and_limiter_follow_a_sentinel_failover_and_lost_jobs_are_qu
             worker_log.close()
             db.session.remove()
             db.engine.dispose()
+
+
+def test_password_protected_sentinels_are_reached_with_their_own_password_through_a_failover(tmp_path):
+    """Sentinels with their own requirepass, data servers with another: REDIS_SENTINEL_PASSWORD reaches the
+    sentinels, REDIS_URL's password the master, for the app's client, RQ's connection and the limiter — before
+    and after the master dies. Without the sentinels' password no client finds a master."""
+    from limits import RateLimitItemPerMinute
+    from limits.strategies import MovingWindowRateLimiter
+    from redis.sentinel import MasterNotFoundError
+
+    from hazardloop.redis_connection import connect, rate_limit_storage, sentinel_master
+
+    cluster = SentinelRedis(tmp_path / "redis", data_password="data-secret", sentinel_password="sentinel-secret")
+    try:
+        cluster.start()
+        redis_url = "redis://:data-secret@ignored:6379/3"
+        config = redis_settings(redis_url, cluster.sentinels, MASTER_NAME, "sentinel-secret")
+        assert config["REDIS_SENTINEL_PASSWORD"] == "sentinel-secret"
+        app_client = connect(config, socket_timeout=2)
+        rq_client = sentinel_master(**config["RQ_CONNECTION"])
+        limiter = MovingWindowRateLimiter(rate_limit_storage(config))
+        per_minute = RateLimitItemPerMinute(100)
+
+        def all_reach_the_master(value: str) -> bool:
+            try:
+                app_client.set("probe", value)
+                return (rq_client.get("probe") == value.encode() and limiter.hit(per_minute, "login", value)
+                        and app_client.info("replication")["role"] == "master")
+            except (redis.ConnectionError, redis.TimeoutError, redis.ReadOnlyError, MasterNotFoundError):
+                return False
+
+        assert all_reach_the_master("before")
+        # The data servers' password is not the sentinels': without theirs nobody learns the master.
+        unauthorised = redis_settings(redis_url, cluster.sentinels, MASTER_NAME)
+        with pytest.raises((MasterNotFoundError, redis.AuthenticationError, redis.ResponseError)):
+            connect(unauthorised, socket_timeout=2).ping()
+
+        cluster.procs["master"].kill()
+        cluster.procs["master"].wait(10)
+        cluster.wait_for_failover()
+        _wait_until("every client to reach the new master", lambda: all_reach_the_master("after"), 20)
+        assert app_client.connection_pool.get_master_address()[1] == cluster.replica_port
+    finally:
+        cluster.stop()

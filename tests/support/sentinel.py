@@ -37,7 +37,8 @@ def _wait(what: str, check: object, timeout: float = 20.0) -> None:
 class SentinelRedis:
     """Master + replica + 3 sentinels (quorum 2), each its own process."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, data_password: str | None = None,
+                 sentinel_password: str | None = None) -> None:
         server = shutil.which("redis-server")
         if server is None:
             raise RuntimeError("缺少 redis-server：请运行 ./dev test（它会安装 Debian 的 redis-server）。")
@@ -47,6 +48,9 @@ class SentinelRedis:
         self.master_port, self.replica_port = free_port(), free_port()
         self.sentinel_ports = [free_port() for _ in range(3)]
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        # Each a separate secret, as an operator sets them: the data servers' requirepass (+ masterauth)
+        # and the sentinels' own requirepass.
+        self.data_password, self.sentinel_password = data_password, sentinel_password
 
     @property
     def sentinels(self) -> str:
@@ -54,7 +58,8 @@ class SentinelRedis:
         return ",".join(f"127.0.0.1:{port}" for port in self.sentinel_ports)
 
     def client(self, port: int) -> redis.Redis:
-        return redis.Redis(host="127.0.0.1", port=port, socket_timeout=2)
+        password = self.sentinel_password if port in self.sentinel_ports else self.data_password
+        return redis.Redis(host="127.0.0.1", port=port, socket_timeout=2, password=password)
 
     def _start(self, name: str, *args: str) -> None:
         with open(self.dir / f"{name}.log", "wb") as log:  # the child keeps its own descriptor
@@ -64,8 +69,9 @@ class SentinelRedis:
     def _data_node(self, name: str, port: int, *extra: str) -> None:
         node_dir = self.dir / name
         node_dir.mkdir(exist_ok=True)
+        auth = ["--requirepass", self.data_password, "--masterauth", self.data_password] if self.data_password else []
         self._start(name, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                    "--dir", str(node_dir), *extra)
+                    "--dir", str(node_dir), *auth, *extra)
 
     def start(self) -> None:
         self._data_node("master", self.master_port)
@@ -80,7 +86,10 @@ class SentinelRedis:
                 f"sentinel monitor {MASTER_NAME} 127.0.0.1 {self.master_port} 2\n"
                 f"sentinel down-after-milliseconds {MASTER_NAME} {DOWN_AFTER_MS}\n"
                 f"sentinel failover-timeout {MASTER_NAME} 10000\n"
-                f"sentinel parallel-syncs {MASTER_NAME} 1\n")
+                f"sentinel parallel-syncs {MASTER_NAME} 1\n"
+                + (f"sentinel auth-pass {MASTER_NAME} {self.data_password}\n" if self.data_password else "")
+                + (f"requirepass {self.sentinel_password}\nsentinel sentinel-pass {self.sentinel_password}\n"
+                   if self.sentinel_password else ""))
             self._start(f"sentinel-{i}", str(conf), "--sentinel")
         # Ready when each sentinel knows the replica and the two other sentinels (hello messages, every 2 s).
         for port in self.sentinel_ports:
