@@ -7,11 +7,9 @@ the app's limit and tells the app the request came over https.
 
 from __future__ import annotations
 
-import datetime as dt
 import http.client
 import os
 import re
-import shutil
 import ssl
 import subprocess
 import time
@@ -25,13 +23,13 @@ import pytest
 from hazardloop import config as config_module
 from tests.conftest import free_port
 from tests.support.cli import HAZARDLOOP
+from tests.support.nginx import NGINX, LoopbackNginx
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 ENV_EXAMPLE = DEPLOY / "hazardloop.env.example"
 SITE = DEPLOY / "nginx" / "hazardloop.conf"
 UNITS = sorted((DEPLOY / "systemd").glob("*.service"))
-NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 # What a city's nodes cannot run without (README "Running a city").
 CLUSTER_SETTINGS = {"SECRET_KEY", "VAPID_PRIVATE_KEY_FILE", "DATABASE_URL", "DATABASE_POOL_MODE",
                     "DATABASE_REPLICA_URL", "REDIS_URL", "REDIS_SENTINELS", "REDIS_SENTINEL_MASTER",
@@ -101,30 +99,6 @@ def test_nginx_takes_every_body_the_app_takes(tmp_path, monkeypatch):
     assert body >= max(defaults["PHOTO_MAX_BYTES"], defaults["PUBLIC_REPORT_MAX_BYTES"])
 
 
-def _self_signed(directory: Path) -> tuple[Path, Path]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hazards.example.gov.cn")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + dt.timedelta(days=1)).sign(key, hashes.SHA256()))
-    crt, pem = directory / "site.crt", directory / "site.key"
-    crt.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    pem.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                      serialization.NoEncryption()))
-    return crt, pem
-
-
-def _replace(text: str, old: str, new: str) -> str:
-    assert old in text, f"deploy/nginx/hazardloop.conf no longer has {old!r}: update this test"
-    return text.replace(old, new)
-
-
 @pytest.fixture
 def app_node(tmp_path: Path, redis_url: str) -> Iterator[str]:
     """`hazardloop run` on a migrated SQLite database, behind one trusted proxy (TRUSTED_PROXY_HOPS=1)."""
@@ -156,29 +130,12 @@ def test_nginx_accepts_the_site_and_serves_the_pwa_with_its_caching_headers(tmp_
     dist = ROOT / "pwa" / "dist"
     if not (dist / "index.html").is_file():
         pytest.skip("前端尚未构建（./dev test 会先构建）")
-    crt, key = _self_signed(tmp_path)
-    https_port, http_port = free_port(), free_port()
-    site = SITE.read_text()
-    site = re.sub(r"    server 10\.0\.1\.\d+:8000 [^\n]*\n", "", site)
-    site = _replace(site, "    keepalive 32;", f"    server {app_node};\n    keepalive 32;")
-    site = _replace(site, "    listen 80;\n    listen [::]:80;", f"    listen 127.0.0.1:{http_port};")
-    site = _replace(site, "    listen 443 ssl http2;\n    listen [::]:443 ssl http2;",
-                    f"    listen 127.0.0.1:{https_port} ssl http2;")
-    site = _replace(site, "/etc/nginx/tls/hazardloop.crt", str(crt))
-    site = _replace(site, "/etc/nginx/tls/hazardloop.key", str(key))
-    site = _replace(site, "/srv/hazardloop/pwa/dist", str(dist))
-    (tmp_path / "site.conf").write_text(site)
-    mime_types = "include /etc/nginx/mime.types;" if Path("/etc/nginx/mime.types").exists() else ""
-    (tmp_path / "nginx.conf").write_text(
-        f"user root;\nworker_processes 1;\npid {tmp_path / 'nginx.pid'};\nerror_log {tmp_path / 'error.log'};\n"
-        "events { worker_connections 64; }\n"
-        f"http {{\n {mime_types}\n access_log off;\n client_body_temp_path {tmp_path / 'body'};\n"
-        f" proxy_temp_path {tmp_path / 'proxy'};\n include {tmp_path / 'site.conf'};\n}}\n")
-    command = [NGINX, "-p", str(tmp_path), "-e", str(tmp_path / "error.log"), "-c", str(tmp_path / "nginx.conf")]
-    checked = subprocess.run([*command, "-t"], capture_output=True, text=True, timeout=30)
+    # The shipped site as installed, in front of the node; tests/support/nginx.py changes only the addresses.
+    server = LoopbackNginx(tmp_path / "nginx", [app_node], dist=dist)
+    checked = server.check()
     assert checked.returncode == 0, checked.stderr
-
-    server = subprocess.Popen([*command, "-g", "daemon off;"], stderr=subprocess.DEVNULL)
+    server.start()
+    https_port, http_port, crt = server.https_port, server.http_port, server.crt
     try:
         context = ssl.create_default_context(cafile=str(crt))
         context.check_hostname = False
@@ -197,7 +154,7 @@ def test_nginx_accepts_the_site_and_serves_the_pwa_with_its_caching_headers(tmp_
                 fetch("/api/v1/health")
                 break
             except OSError:
-                assert server.poll() is None and time.monotonic() < deadline, (tmp_path / "error.log").read_text()
+                assert server.proc.poll() is None and time.monotonic() < deadline, server.error_log()
                 time.sleep(0.1)
 
         asset = next(p.name for p in (dist / "assets").iterdir() if p.suffix == ".js")
@@ -224,5 +181,4 @@ def test_nginx_accepts_the_site_and_serves_the_pwa_with_its_caching_headers(tmp_
         assert (moved.status, moved.getheader("Location")) == (301, "https://hazards.example.gov.cn/report?x=1")
         plain.close()
     finally:
-        server.terminate()
-        server.wait(10)
+        server.stop()

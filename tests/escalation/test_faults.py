@@ -16,7 +16,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import redis
-from rq import Retry, SimpleWorker
+from rq import Retry
 from sqlalchemy import func, select
 
 from hazardloop.escalation.jobs import escalate_overdue_hazards
@@ -28,14 +28,7 @@ from hazardloop.outbox.models import OutboxMessage
 from hazardloop.outbox.services import relay_pending
 from tests.support.cli import HAZARDLOOP
 from tests.support.deadlines import end_of, local
-
-
-def drain(app) -> None:
-    """Run every queued job in this process (RQ's SimpleWorker, in the app context), until the queue is empty."""
-    from hazardloop.extensions import rq
-
-    queue = rq.queue
-    SimpleWorker([queue], connection=queue.connection, job_class=queue.job_class).work(burst=True)
+from tests.support.outbox import drain
 
 
 def counts(db):

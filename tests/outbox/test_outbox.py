@@ -92,3 +92,46 @@ def test_a_failing_job_is_retried_with_backoff_then_listed_as_failed(app, db, pa
     retry_message(delivery.id)
     db.session.commit()
     assert relay_pending() == 1  # `hazardloop jobs retry` puts it back in line; the relay enqueues it
+
+
+def test_a_job_whose_worker_died_mid_run_is_run_again_once_its_heartbeat_lapses(app, db, parties):
+    """A worker SIGKILLed mid-job (a lost node) leaves its job "started" in RQ; RQ's own maintenance would
+    abandon it only every 10 minutes. The relay abandons it as soon as its heartbeat has lapsed, and the
+    message runs again, once; a started job whose heartbeat is fresh is left to its worker."""
+    import time
+
+    from rq.job import Job, JobStatus
+    from rq.registry import StartedJobRegistry
+
+    from hazardloop.extensions import rq
+    from tests.support.outbox import drain
+
+    assign_hazard(parties, deadline=end_of("2026-12-08"))
+    [message] = messages(db, "hazard.transitioned")
+    connection = rq.queue.connection
+    job = Job.fetch(f"outbox-{message.id}", connection=connection)
+    registry = StartedJobRegistry(queue=rq.queue)
+
+    def taken_by_a_worker(heartbeat_until: float) -> None:
+        """What a worker's work-horse writes when it starts the job: off the queue, started, in the registry."""
+        rq.queue.remove(job.id)
+        job.set_status(JobStatus.STARTED)
+        connection.zadd(registry.key, {f"{job.id}:exec-of-a-worker": heartbeat_until})
+
+    taken_by_a_worker(time.time() + 60)  # alive: its worker is still beating
+    assert relay_pending() == 0
+    assert job.get_status(refresh=True) == JobStatus.STARTED and queued_ids(app) == []
+
+    connection.delete(registry.key)
+    taken_by_a_worker(time.time() - 1)  # the worker died: its heartbeat lapsed
+    relay_pending()
+    # RQ retries it after its backoff (our retry policy): RQ's scheduler queues it when that comes.
+    assert job.get_status(refresh=True) == JobStatus.SCHEDULED
+    rq.queue.scheduled_job_registry.requeue(job.id)
+    drain(app)
+    db.session.expire_all()
+    assert db.session.get(OutboxMessage, message.id).status == "done"
+    assert relay_pending() == 0
+    owners = db.session.scalar(select(func.count()).select_from(Notification)
+                               .where(Notification.user_id == parties.owner.id))
+    assert owners == 1

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from rq import SimpleWorker
 from sqlalchemy import select
 
 from hazardloop.extensions import db
@@ -19,3 +22,11 @@ def run_outbox(*, but: str = "") -> None:
             return
         for message_id in pending:
             run_message(message_id)
+
+
+def drain(app: Any) -> None:
+    """Run every queued job in this process (RQ's SimpleWorker, in the app context), until the queue is empty."""
+    from hazardloop.extensions import rq
+
+    queue = rq.queue
+    SimpleWorker([queue], connection=queue.connection, job_class=queue.job_class).work(burst=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import gc
 import importlib
 import logging
+import os
 import pkgutil
 from collections.abc import Sequence
 from typing import Any
@@ -31,7 +32,7 @@ from hazardloop.extensions import db
 
 log = logging.getLogger(__name__)
 
-# Seconds after which a worker whose RQ scheduler died starts it again (RestartsItsScheduler).
+# Seconds after which a worker whose RQ scheduler is not running tries to start one (RestartsItsScheduler).
 SCHEDULER_RESTART_S = 5
 
 
@@ -46,36 +47,67 @@ class AppContextJobs:
 
 
 class RestartsItsScheduler:
-    """Start RQ's scheduler again soon after it died (mixed into RQ's worker classes).
+    """Keep one RQ scheduler running in the cluster within seconds (mixed into RQ's worker classes).
 
-    The scheduler (it queues delayed jobs: photo holds, retries) is a child process that exits when it
-    loses Redis, as in a Sentinel failover; RQ starts it again only at its 10-minute maintenance, so
-    delayed jobs would wait that long. Here a dead one is restarted at the worker's next loop after
-    SCHEDULER_RESTART_S (the worker loops at least at every job, and the relay is one every 10 s). Once
-    per dead process: if another worker's scheduler took the lock meanwhile, RQ's own schedule applies.
+    The scheduler (it queues delayed jobs: photo holds, retries) is a child process of the one worker that
+    holds its lock in Redis (61 s, refreshed every second). It exits when it loses Redis, as in a Sentinel
+    failover, and it dies with its worker when a node is lost; RQ tries to start one again only at its
+    10-minute maintenance, so delayed jobs would wait that long. Here every worker whose scheduler is not
+    running tries again at its next loop once SCHEDULER_RESTART_S have passed since its last try (the worker
+    loops at least at every job, and the relay is one every 10 s): a scheduler that died is started again at
+    once, and the lock of a dead node's scheduler is taken over as soon as it expires (the cluster test,
+    scripts/cluster.py, loses such a node).
     """
 
     scheduler: Any
     last_cleaned_at: Any
-    _restart_tried_for: Any = None
 
     @property
     def should_run_maintenance_tasks(self) -> bool:
         process = self.scheduler._process if self.scheduler is not None else None
-        if (process is not None and not process.is_alive() and process is not self._restart_tried_for
+        if (self.scheduler is not None and (process is None or not process.is_alive())
                 and self.last_cleaned_at is not None
                 and (rq_now() - self.last_cleaned_at).total_seconds() > SCHEDULER_RESTART_S):
-            return True
+            return True  # RQ's maintenance starts a scheduler when it gets the lock, and sets last_cleaned_at
         return super().should_run_maintenance_tasks  # type: ignore[misc, no-any-return]
 
-    def run_maintenance_tasks(self) -> None:
-        super().run_maintenance_tasks()  # type: ignore[misc]
-        # Reached only with Redis answering: a scheduler still dead now lost the lock to another worker's.
-        process = self.scheduler._process if self.scheduler is not None else None
-        self._restart_tried_for = process if process is not None and not process.is_alive() else None
+
+class TakesOverItsDeadName:
+    """Start under the name of this machine's worker that died without a word (mixed into RQ's worker classes).
+
+    RQ refuses a name whose worker it still holds for alive: after a SIGKILL, an OOM kill or a lost node that
+    lasts until the dead worker's key expires, up to 8 minutes, while systemd restarts `hazardloop worker
+    --name %H` every 2 s (deploy/systemd). A worker of the same name on the same host whose process is gone
+    (or whose pid is now this process's: a container's restart) is dead, so its entry is marked so first.
+    """
+
+    connection: Any
+    key: str
+    hostname: str | None
+    name: str
+
+    def register_birth(self) -> None:
+        host, pid, death = self.connection.hmget(self.key, "hostname", "pid", "death")
+        if host is not None and death is None and host.decode() == self.hostname and pid and _gone(int(pid)):
+            log.warning("worker %s: the previous worker of this name on this host died without a word; "
+                        "taking its name over", self.name)
+            self.connection.hset(self.key, "death", rq_now().isoformat())
+        super().register_birth()  # type: ignore[misc]
 
 
-class ForkingAppWorker(RestartsItsScheduler, AppContextJobs, Worker):
+def _gone(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+class ForkingAppWorker(TakesOverItsDeadName, RestartsItsScheduler, AppContextJobs, Worker):
     """RQ's forking worker: a killed or crashing job takes only its work-horse down."""
 
     def __init__(self, queues: Sequence[Queue], *, app: Flask, **kwargs: Any) -> None:
@@ -102,7 +134,7 @@ class ForkingAppWorker(RestartsItsScheduler, AppContextJobs, Worker):
         self.set_state(WorkerStatus.IDLE)
 
 
-class InProcessAppWorker(RestartsItsScheduler, AppContextJobs, SimpleWorker):
+class InProcessAppWorker(TakesOverItsDeadName, RestartsItsScheduler, AppContextJobs, SimpleWorker):
     """Jobs in the worker's own process (no fork): for platforms without fork, or debugging a job."""
 
     def __init__(self, queues: Sequence[Queue], *, app: Flask, **kwargs: Any) -> None:
