@@ -13,17 +13,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Integer, and_, any_, bindparam, exists, or_, select, text, update
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import defaultload, joinedload, load_only
+from sqlalchemy import and_, exists, or_, select, text, update
+from sqlalchemy.orm import joinedload, lazyload, load_only
 
 from hazardloop import policy
 from hazardloop.accounts.models import User
-from hazardloop.bulk import insert_ignoring_duplicates, insert_rows
+from hazardloop.bulk import among, insert_ignoring_duplicates, insert_rows
 from hazardloop.database import local_zone, utcnow
 from hazardloop.errors import Conflict, NotFound, ValidationFailed
 from hazardloop.escalation.ladder import Ladder, Reminder, Rung, load_ladder
@@ -110,7 +109,8 @@ def candidates_query(now: dt.datetime, ladder: Ladder, zone: ZoneInfo) -> Any:
     Exactly those: the calendar is worked out here once (as deadline bounds per rung and reminder),
     and ``NOT EXISTS`` probes of the unique keys leave out what earlier sweeps recorded. The range on
     ``deadline_at`` lets PostgreSQL read ``ix_hazards_status_deadline`` for only the overdue and
-    nearly due hazards. Loads only the columns the sweep uses.
+    nearly due hazards. Selects only the columns the sweep uses, as plain rows (``DueHazard``): a
+    midnight tick reads thousands, and ORM objects cost more than the scan.
     """
     branches = []
     for rung in ladder.rungs:
@@ -131,12 +131,7 @@ def candidates_query(now: dt.datetime, ladder: Ladder, zone: ZoneInfo) -> Any:
     # A hazard whose ladder reached the top (挂牌督办 proposed) is the supervisors' case now: no lower rung follows.
     top = exists().where(Escalation.hazard_id == Hazard.id, Escalation.rung == ladder.rungs[-1].rung) \
         if ladder.rungs else None
-    return (select(Hazard)
-            .options(load_only(Hazard.id, Hazard.number, Hazard.site_id, Hazard.level, Hazard.status,
-                               Hazard.deadline_at, Hazard.department_id, Hazard.description, Hazard.version),
-                     joinedload(Hazard.site).load_only(Site.id, Site.name, Site.grid_id)
-                     .joinedload(Site.grid).load_only(Region.id, Region.path, Region.level),
-                     defaultload(Hazard.site).lazyload(Site.registered_by))
+    return (select(*(getattr(Hazard, name) for name in DueHazard.COLUMNS))
             .where(Hazard.status.in_([s.value for s in DEADLINE_STATUSES]),
                    Hazard.deadline_at.is_not(None), Hazard.deadline_at < bound, or_(*branches),
                    *([~top] if top is not None else []))
@@ -160,7 +155,7 @@ def sweep_deadlines(now: dt.datetime | None = None, *, ladder: Ladder | None = N
         # The scan's cost estimate passes PostgreSQL's JIT threshold, and compiling it took longer (~0.4 s)
         # than running it: a sweep is one short transaction, the setting ends with it.
         db.session.execute(text("SET LOCAL jit = off"))
-    hazards = db.session.scalars(query).unique().all() if query is not None else []
+    hazards = _due_hazards(query) if query is not None else []
     result.examined = len(hazards)
     if not hazards:
         db.session.flush()
@@ -168,21 +163,29 @@ def sweep_deadlines(now: dt.datetime | None = None, *, ladder: Ladder | None = N
     ids = [h.id for h in hazards]
     # The query already left these out; read again under the sweep lock, the decision stays with the policy.
     fired = {tuple(r) for r in db.session.execute(
-        select(Escalation.hazard_id, Escalation.rung).where(_among(Escalation.hazard_id, ids)))}
+        select(Escalation.hazard_id, Escalation.rung).where(among(Escalation.hazard_id, ids)))}
     reminded = {tuple(r) for r in db.session.execute(
         select(DeadlineReminder.hazard_id, DeadlineReminder.kind, DeadlineReminder.deadline_at)
-        .where(_among(DeadlineReminder.hazard_id, ids)))}
-    reminders: list[tuple[Hazard, Reminder]] = []
-    rungs: list[tuple[Hazard, Rung, int]] = []
+        .where(among(DeadlineReminder.hazard_id, ids)))}
+    reminders: list[tuple[DueHazard, Reminder]] = []
+    rungs: list[tuple[DueHazard, Rung, int]] = []
+    # Both depend on the deadline's local day only (and ``now``); thousands of hazards share a few days.
+    due_reminder: dict[dt.date, Reminder | None] = {}
+    days_overdue: dict[dt.date, int] = {}
     for hazard in hazards:
         deadline = hazard.deadline_at
         assert deadline is not None
+        day = deadline.astimezone(zone).date()
         if now <= deadline:
-            reminder = _due_reminder(ladder.reminders, deadline, now, zone)
+            if day not in due_reminder:
+                due_reminder[day] = _due_reminder(ladder.reminders, deadline, now, zone)
+            reminder = due_reminder[day]
             if reminder and (hazard.id, reminder.kind, deadline) not in reminded:
                 reminders.append((hazard, reminder))
             continue
-        overdue = deadlines.working_days_overdue(deadline, now, current_app.config["TIMEZONE"])
+        if day not in days_overdue:
+            days_overdue[day] = deadlines.working_days_overdue(deadline, now, current_app.config["TIMEZONE"])
+        overdue = days_overdue[day]
         rungs.extend((hazard, rung, overdue) for rung in ladder.rungs
                      if (hazard.id, rung.rung) not in fired and rung.due(hazard.level, overdue))
     cache: dict[Any, list[int]] = {}
@@ -194,11 +197,32 @@ def sweep_deadlines(now: dt.datetime | None = None, *, ladder: Ladder | None = N
     return result
 
 
-def _among(column: Any, ids: list[int]) -> Any:
-    """``column IN ids``; on PostgreSQL as one array parameter (thousands of placeholders cost more than the query)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam("ids", ids, type_=ARRAY(Integer)))
-    return column.in_(ids)
+@dataclass(frozen=True, slots=True)
+class DueHazard:
+    """What the sweep reads of a candidate hazard: plain column values and its site (with its grid)."""
+
+    COLUMNS: ClassVar[tuple[str, ...]] = ("id", "number", "site_id", "level", "status", "deadline_at",
+                                          "department_id", "description")
+    id: int
+    number: str
+    site_id: int
+    level: str
+    status: str
+    deadline_at: dt.datetime
+    department_id: int | None
+    description: str
+    site: Site
+
+
+def _due_hazards(query: Any) -> list[DueHazard]:
+    """Run the candidate query; the few sites (and grids) the hazards lie in are loaded once each."""
+    rows = db.session.execute(query).all()
+    sites = {site.id: site for site in db.session.scalars(
+        select(Site).options(load_only(Site.id, Site.name, Site.grid_id),
+                             joinedload(Site.grid).load_only(Region.id, Region.path, Region.level),
+                             lazyload(Site.registered_by))
+        .where(among(Site.id, {row.site_id for row in rows})))}
+    return [DueHazard(*row, site=sites[row.site_id]) for row in rows]
 
 
 def _serialize_sweeps() -> None:
@@ -226,10 +250,10 @@ def _due_reminder(reminders: tuple[Reminder, ...], deadline: dt.datetime, now: d
 
 def _local(instant: dt.datetime | None) -> str:
     assert instant is not None
-    return f"{instant.astimezone(ZoneInfo(current_app.config['TIMEZONE'])):%Y-%m-%d %H:%M}"
+    return f"{instant.astimezone(local_zone()):%Y-%m-%d %H:%M}"
 
 
-def _send_reminders(due: list[tuple[Hazard, Reminder]], now: dt.datetime, cache: dict[Any, list[int]],
+def _send_reminders(due: list[tuple[DueHazard, Reminder]], now: dt.datetime, cache: dict[Any, list[int]],
                     result: SweepResult) -> None:
     if not due:
         return
@@ -248,7 +272,7 @@ def _send_reminders(due: list[tuple[Hazard, Reminder]], now: dt.datetime, cache:
     notify_many(notices, new_keys=True)
 
 
-def _fire_rungs(due: list[tuple[Hazard, Rung, int]], now: dt.datetime, cache: dict[Any, list[int]],
+def _fire_rungs(due: list[tuple[DueHazard, Rung, int]], now: dt.datetime, cache: dict[Any, list[int]],
                 result: SweepResult) -> None:
     """Insert the due rungs (the unique (hazard_id, rung) lets each fire once), then their events,
     cases and notices, all in a few statements however many fire."""
@@ -303,7 +327,7 @@ def _escalate_untriaged_reports(now: dt.datetime, ladder: Ladder, result: SweepR
     if not reports:
         return
     fired = {tuple(r) for r in db.session.execute(select(ReportEscalation.report_id, ReportEscalation.rung)
-                                                  .where(_among(ReportEscalation.report_id, [r.id for r in reports])))}
+                                                  .where(among(ReportEscalation.report_id, [r.id for r in reports])))}
     tz = current_app.config["TIMEZONE"]
     cache: dict[Any, list[int]] = {}
     due = []

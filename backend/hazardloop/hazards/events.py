@@ -31,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +39,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from hazardloop.bulk import insert_rows, update_by_id
+from hazardloop.bulk import among, insert_rows, update_by_id
 from hazardloop.database import utcnow
 from hazardloop.extensions import db
 from hazardloop.hazards.models import AuditChainHead, AuditEvent, Hazard
@@ -50,13 +51,18 @@ def _iso(value: dt.datetime | None) -> str | None:
 
 def event_digest(event: AuditEvent) -> str:
     """SHA-256 over the event's content and both predecessor hashes (canonical JSON)."""
+    return row_digest({c: getattr(event, c) for c in _EVENT_COLUMNS})
+
+
+def row_digest(row: Mapping[str, Any]) -> str:
+    """``event_digest`` of an event given as its column values (a batch's rows, before they are inserted)."""
     material = {
-        "kind": event.kind, "hazard_id": event.hazard_id, "inspection_id": event.inspection_id,
-        "from": event.from_status, "to": event.to_status, "actor_id": event.actor_id,
-        "actor_role": event.actor_role, "occurred_at": _iso(event.occurred_at),
-        "client_time": _iso(event.client_time), "client_event_id": event.client_event_id,
-        "note": event.note, "payload": event.payload or {}, "photo_hashes": event.photo_hashes or [],
-        "prev_hash": event.prev_hash, "prev_global_hash": event.prev_global_hash,
+        "kind": row["kind"], "hazard_id": row["hazard_id"], "inspection_id": row["inspection_id"],
+        "from": row["from_status"], "to": row["to_status"], "actor_id": row["actor_id"],
+        "actor_role": row["actor_role"], "occurred_at": _iso(row["occurred_at"]),
+        "client_time": _iso(row["client_time"]), "client_event_id": row["client_event_id"],
+        "note": row["note"], "payload": row["payload"] or {}, "photo_hashes": row["photo_hashes"] or [],
+        "prev_hash": row["prev_hash"], "prev_global_hash": row["prev_global_hash"],
     }
     blob = json.dumps(material, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
@@ -146,9 +152,12 @@ def append_event(
 
 @dataclass(frozen=True)
 class BatchEvent:
-    """One system event of a batch: the hazard it belongs to and what happened (its state stays)."""
+    """One system event of a batch: the hazard it belongs to and what happened (its state stays).
 
-    hazard: Hazard
+    ``hazard``: a ``Hazard``, or any object with its ``id`` and ``status`` (the sweep's plain rows).
+    """
+
+    hazard: Any
     kind: str
     note: str | None = None
     payload: dict[str, Any] | None = None
@@ -157,8 +166,9 @@ class BatchEvent:
 def append_events(batch: list[BatchEvent]) -> list[int]:
     """Append many system events at once (the deadline sweep), chained exactly as ``append_event``.
 
-    A few statements instead of four per event: the rows go in by ``bulk.insert_rows`` and the
-    hazards' chain ends by one UPDATE. Returns the new event ids in order.
+    A few statements instead of four per event: the rows are hashed as plain column values (no ORM
+    objects), go in by ``bulk.insert_rows`` (COPY on PostgreSQL) and the hazards' chain ends follow by
+    one UPDATE. Returns the new event ids in order.
     """
     if not batch:
         return []
@@ -168,24 +178,25 @@ def append_events(batch: list[BatchEvent]) -> list[int]:
     # them writes its event through another log chain, so the log lock no longer orders the two.
     table = Hazard.__table__
     last_of: dict[int, str | None] = dict(db.session.execute(
-        select(table.c.id, table.c.last_event_hash).where(table.c.id.in_({e.hazard.id for e in batch}))
+        select(table.c.id, table.c.last_event_hash).where(among(table.c.id, {e.hazard.id for e in batch}))
         .order_by(table.c.id).with_for_update()).all())
-    rows = []
+    now, rows = utcnow(), []
     for item in batch:
-        event = AuditEvent(
-            kind=item.kind, hazard_id=item.hazard.id, inspection_id=None, from_status=item.hazard.status,
-            to_status=item.hazard.status, actor_id=None, actor_role="system", occurred_at=utcnow(),
-            client_time=None, client_event_id=None, note=item.note, payload=item.payload or {}, photo_hashes=[],
-            prev_hash=last_of[item.hazard.id], prev_global_hash=last_global, chain=head.id)
-        event.hash = last_global = last_of[item.hazard.id] = event_digest(event)
-        rows.append({c: getattr(event, c) for c in _EVENT_COLUMNS})
+        row = {"kind": item.kind, "hazard_id": item.hazard.id, "inspection_id": None,
+               "from_status": item.hazard.status, "to_status": item.hazard.status, "actor_id": None,
+               "actor_role": "system", "occurred_at": now, "client_time": None, "client_event_id": None,
+               "note": item.note, "payload": item.payload or {}, "photo_hashes": [],
+               "prev_hash": last_of[item.hazard.id], "prev_global_hash": last_global, "chain": head.id}
+        row["hash"] = last_global = last_of[item.hazard.id] = row_digest(row)
+        rows.append(row)
     ids = insert_rows(AuditEvent, rows)
     head.last_event_id, head.last_hash = ids[-1], rows[-1]["hash"]
     # The version bump makes a user's concurrent edit of the same hazard fail as a 409, not overwrite.
     update_by_id(Hazard, {hazard_id: {"last_event_hash": digest} for hazard_id, digest in last_of.items()},
                  increment="version")
     for item in batch:
-        db.session.expire(item.hazard, ["last_event_hash", "version"])
+        if isinstance(item.hazard, Hazard):
+            db.session.expire(item.hazard, ["last_event_hash", "version"])
     db.session.flush()
     return ids
 
@@ -242,3 +253,46 @@ def verify_chains(batch: int = 5000) -> tuple[int, BrokenLink | None]:
     for chain_id in sorted(last_of_chain.keys() - heads.keys()):
         return checked, BrokenLink(after, f"第 {chain_id} 条链没有链尾记录")
     return checked, None
+
+
+def verify_hazard(hazard_id: int) -> tuple[int, BrokenLink | None]:
+    """Recompute one hazard's events; return (events checked, first broken link or None).
+
+    Checks each event's hash, its link to the hazard's previous event, its place in its log chain (the
+    chain's event before it is the one it names, and the one after it names it, or the chain's head does
+    when it is the last) and that the hazard's ``last_event_hash`` is its last event. It reads the
+    hazard's events by ``ix_audit_events_hazard`` and two neighbours per event by the primary key, so its
+    time does not grow with the log; ``verify_chains`` stays the check of the whole log (an event of the
+    hazard deleted together with every later event of the hazard shows only there, by its chain).
+    """
+    if db.session.get_bind().dialect.name == "postgresql" and not db.session().in_transaction():
+        db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    last_hash = db.session.scalar(select(Hazard.last_event_hash).where(Hazard.id == hazard_id))
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.hazard_id == hazard_id).order_by(AuditEvent.id)).all()
+    previous: str | None = None
+    for checked, event in enumerate(events, 1):
+        if event_digest(event) != event.hash:
+            return checked, BrokenLink(event.id, "内容与其哈希不符（记录被改动）")
+        if event.prev_hash != previous:
+            return checked, BrokenLink(event.id, f"与隐患 {hazard_id} 的上一事件不连续")
+        before = db.session.scalar(select(AuditEvent.hash).where(
+            AuditEvent.chain == event.chain, AuditEvent.id < event.id).order_by(AuditEvent.id.desc()).limit(1))
+        if event.prev_global_hash != before:
+            return checked, BrokenLink(
+                event.id, f"与第 {event.chain} 条链的上一事件不连续（有事件被删除、插入或修改）")
+        after = db.session.execute(select(AuditEvent.id, AuditEvent.prev_global_hash).where(
+            AuditEvent.chain == event.chain, AuditEvent.id > event.id).order_by(AuditEvent.id).limit(1)).first()
+        if after is None:
+            head = db.session.get(AuditChainHead, event.chain)
+            if head is None or head.last_hash != event.hash:
+                return checked, BrokenLink(
+                    event.id, f"第 {event.chain} 条链的链尾记录与其最后一个事件不符（末尾事件被删除或插入）")
+        elif after.prev_global_hash != event.hash:
+            return checked, BrokenLink(
+                after.id, f"与第 {event.chain} 条链的上一事件不连续（有事件被删除、插入或修改）")
+        previous = event.hash
+    if last_hash != previous:
+        return len(events), BrokenLink(events[-1].id if events else 0,
+                                       f"隐患 {hazard_id} 记录的最后一个事件与其事件不符（末尾事件被删除或插入）")
+    return len(events), None

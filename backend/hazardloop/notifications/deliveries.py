@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 
 from hazardloop import policy
 from hazardloop.accounts.models import User
-from hazardloop.bulk import insert_ignoring_duplicates
+from hazardloop.bulk import copy_rows, insert_ignoring_duplicates
 from hazardloop.database import local_zone, utcnow
 from hazardloop.errors import Conflict, NotFound
 from hazardloop.extensions import db
@@ -186,12 +186,20 @@ def mask(channel: str, address: str) -> str:
 
 # --- recording and sending --------------------------------------------------------------------------
 
-def record_pending(rows: list[dict[str, Any]]) -> None:
-    """Write a 待发送 row per (notification_id, channel, address, kind, title) queued; a row already there stays."""
+def record_pending(rows: list[dict[str, Any]], *, new_keys: bool = False) -> None:
+    """Write a 待发送 row per (notification_id, channel, address, kind, title) queued; a row already there stays.
+
+    ``new_keys``: the notifications are new (just inserted), so no row can be there yet: the rows go in the
+    fast way (COPY on PostgreSQL).
+    """
     now = utcnow()
-    if rows:
-        insert_ignoring_duplicates(Delivery, [{**r, "status": "pending", "created_at": now, "attempts": 0, "holds": 0}
-                                              for r in rows], ["notification_id", "channel", "address"], [Delivery.id])
+    if not rows:
+        return
+    rows = [{**r, "status": "pending", "created_at": now, "attempts": 0, "holds": 0} for r in rows]
+    if new_keys:
+        copy_rows(Delivery, rows)
+    else:
+        insert_ignoring_duplicates(Delivery, rows, ["notification_id", "channel", "address"], [Delivery.id])
 
 
 def for_notice(notification: Notification, channel: str, address: str) -> Delivery:

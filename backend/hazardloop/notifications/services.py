@@ -170,7 +170,8 @@ def notify_many(notices: list[Notice], *, new_keys: bool = False) -> list[int]:
     """``notify`` for many notices in a few statements; returns the new notifications' ids.
 
     ``new_keys``: the caller guarantees the dedupe keys are new (the sweep, under its lock, for rungs it
-    has just inserted), so the rows go in the fast way and a duplicate raises instead of being skipped.
+    has just inserted), so the rows — and their deliveries and outbox messages, whose keys name the new
+    notifications — go in the fast way (COPY on PostgreSQL) and a duplicate raises instead of being skipped.
     """
     now = utcnow()
     rows = [{"user_id": uid, "kind": n.kind, "title": n.title, "body": n.body, "hazard_id": n.hazard_id,
@@ -191,19 +192,21 @@ def notify_many(notices: list[Notice], *, new_keys: bool = False) -> list[int]:
         ChannelPreference.user_id.in_({c.user_id for c in created}))))
     preferences = [p for p in preferences if p.enabled] + role_default_preferences(
         {c.user_id for c in created} - {p.user_id for p in preferences})
+    by_user: dict[int, list[Any]] = {}
+    for p in preferences:
+        by_user.setdefault(p.user_id, []).append(p)
     # Keyed by the dedupe key: two preferences covering one kind still make one delivery per address.
     deliveries = list({f"deliver:{c.id}:{p.channel}:{p.address}"[:200]: (
         "notification.deliver", {"notification_id": c.id, "channel": p.channel, "address": p.address},
         f"deliver:{c.id}:{p.channel}:{p.address}"[:200])
-        for c in created for p in preferences
-        if p.user_id == c.user_id and kind_matches(p.event_kind, c.kind)}.values())
+        for c in created for p in by_user.get(c.user_id, ()) if kind_matches(p.event_kind, c.kind)}.values())
     if deliveries:
-        enqueue_many_after_commit(deliveries)
+        enqueue_many_after_commit(deliveries, new_keys=new_keys)
         titles = {c.id: c.title for c in created}
         kinds = {c.id: c.kind for c in created}
         record_pending([{"notification_id": p["notification_id"], "channel": p["channel"], "address": p["address"],
                          "kind": kinds[p["notification_id"]], "title": titles[p["notification_id"]][:200]}
-                        for _, p, _ in deliveries])  # 待发送 in the delivery list from now on
+                        for _, p, _ in deliveries], new_keys=new_keys)  # 待发送 in the delivery list from now on
     queue_push(created)
     return [c.id for c in created]
 

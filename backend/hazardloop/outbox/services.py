@@ -22,10 +22,11 @@ import redis
 from flask import current_app, has_app_context
 from rq import Retry
 from rq.job import Job, JobStatus
+from rq.registry import StartedJobRegistry
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
-from hazardloop.bulk import insert_ignoring_duplicates
+from hazardloop.bulk import insert_ignoring_duplicates, insert_rows
 from hazardloop.database import utcnow
 from hazardloop.extensions import db, rq
 from hazardloop.outbox.models import OutboxMessage
@@ -88,15 +89,23 @@ def enqueue_after_commit(kind: str, payload: dict[str, Any], dedupe_key: str, *,
     return message
 
 
-def enqueue_many_after_commit(items: list[tuple[str, dict[str, Any], str]]) -> int:
-    """``enqueue_after_commit`` for many (kind, payload, dedupe_key) at once; returns how many were new."""
+def enqueue_many_after_commit(items: list[tuple[str, dict[str, Any], str]], *, new_keys: bool = False) -> int:
+    """``enqueue_after_commit`` for many (kind, payload, dedupe_key) at once; returns how many were new.
+
+    ``new_keys``: the caller guarantees the keys are new (derived from rows it has just inserted), so the
+    rows go in the fast way (COPY on PostgreSQL) and a duplicate raises instead of being skipped.
+    """
     unknown = {kind for kind, _, _ in items} - set(HANDLERS)
     if unknown:
         raise KeyError(f"unknown outbox message kinds: {sorted(unknown)}")
+    now = utcnow()
     rows = [{"kind": kind, "payload": payload, "dedupe_key": key, "status": "pending", "attempts": 0,
-             "created_at": utcnow()} for kind, payload, key in items]
-    inserted = insert_ignoring_duplicates(OutboxMessage, rows, ["dedupe_key"], [OutboxMessage.id,
-                                                                              OutboxMessage.kind]) if rows else []
+             "created_at": now} for kind, payload, key in items]
+    if new_keys:
+        inserted = [(i, row["kind"]) for i, row in zip(insert_rows(OutboxMessage, rows), rows, strict=True)]
+    else:
+        inserted = insert_ignoring_duplicates(OutboxMessage, rows, ["dedupe_key"], [OutboxMessage.id,
+                                                                                  OutboxMessage.kind]) if rows else []
     for message_id, kind in inserted:
         _remember_for_hand_over(db.session(), message_id, kind)
     return len(inserted)
@@ -123,7 +132,9 @@ def _hand_over(session: Session) -> None:
         return
     try:
         for message_id, kind, delay_s in ids:
-            _enqueue(message_id, kind, delay_s)
+            if delay_s > 0:
+                _enqueue(message_id, kind, delay_s)
+        _enqueue_many([(message_id, kind) for message_id, kind, delay_s in ids if delay_s <= 0])
     except (redis.RedisError, OSError) as exc:
         log.warning("outbox: Redis unavailable, %d message(s) left for the relay: %s", len(ids), exc)
 
@@ -148,6 +159,22 @@ def _enqueue(message_id: int, kind: str, delay_s: float = 0) -> Job:
     return run_outbox_message.enqueue(message_id, **options)
 
 
+def _enqueue_many(messages: list[tuple[int, str]], chunk: int = 1000) -> None:
+    """``_enqueue`` for many (message id, kind) without delay: one Redis round trip per ``chunk`` (a sweep hands
+    over thousands, and a round trip each cost more than the sweep's database work)."""
+    from rq import Queue
+
+    from hazardloop.outbox.jobs import run_outbox_message
+
+    queue, retry = rq.queues[run_outbox_message.queue], retry_policy()
+    for start in range(0, len(messages), chunk):
+        queue.enqueue_many([Queue.prepare_data(
+            run_outbox_message.func, args=(message_id,), job_id=f"outbox-{message_id}", retry=retry,
+            failure_ttl=30 * 24 * 3600, timeout=JOB_TIMEOUTS.get(kind),
+            meta={"kind": kind, "in_process": kind in IN_PROCESS_KINDS}) for message_id, kind in
+            messages[start:start + chunk]])
+
+
 def relay_pending(limit: int = 1000) -> int:
     """Enqueue pending messages whose RQ job is missing or dead; return how many were enqueued.
 
@@ -158,6 +185,10 @@ def relay_pending(limit: int = 1000) -> int:
     if not rows:
         return 0
     connection = rq.queue.connection
+    # A job whose worker died with it (SIGKILL, a lost node) stays "started" until RQ's own maintenance, every
+    # 10 minutes. Abandon it as soon as its execution's heartbeat has lapsed (at most 90 s): RQ then retries it
+    # or fails it, and a failed one is queued again below (the cluster test, scripts/cluster.py, kills one).
+    StartedJobRegistry(queue=rq.queue).cleanup()
     statuses = Job.fetch_many([row.job_id for row in rows], connection=connection)
     count = 0
     for row, job in zip(rows, statuses, strict=True):
