@@ -16,7 +16,9 @@ and drives each with wrk (Debian's package; installed with apt-get when missing 
   ref-list   GET /ref/hazards?after=…  (50 rows by the (status, deadline_at) index)
 
 Targets run interleaved (ref, app, ref, app …) for --rounds rounds, each run printed with the
-1-minute load average before it; the summary gives the median req/s, p50 and p99 of the rounds and
+1-minute load average before it and the CPU per request of the serving processes and of the
+database's PostgreSQL backends (from /proc: on a shared machine req/s follow the other work, CPU per
+request much less); the summary gives the median req/s, p50, p99 and CPU per request of the rounds and
 the ratios detail/ref-one and list/ref-list against the goals (≥ 50 %, detail p99 < 100 ms).
 With --profile, py-spy (PyPI) samples one server worker during an extra detail and list run
 and prints the functions with the most samples.
@@ -163,6 +165,40 @@ def run_wrk(wrk: str, base: str, script: Path, duration: int, connections: int) 
     return result
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds of each live process (from /proc)."""
+    out = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / _TICK
+    return out
+
+
+def process_tree(pid: int) -> list[int]:
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    return [pid, *(p for c in children for p in process_tree(int(c)))]
+
+
+def backends_of(database: str) -> list[int]:
+    """The PostgreSQL server processes serving ``database`` (their titles name it), when on this machine."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                title = (entry / "cmdline").read_text()
+            except OSError:
+                continue
+            if title.startswith("postgres") and f" {database} " in title:
+                pids.append(int(entry.name))
+    return pids
+
+
 def profile(pid: int, seconds: int, tmp: Path, name: str) -> None:
     """py-spy samples of one worker while wrk runs; prints the 15 functions seen most (own + children)."""
     spy = BIN / "py-spy"
@@ -198,6 +234,7 @@ def measure(args: argparse.Namespace, wrk: str, url: str, tmp: Path, config: tup
             mobile: str, ids: dict[str, list[Any]]) -> dict[str, dict[str, float]]:
     """Both apps under one gunicorn setting (None: `hazardloop run`'s own default); the rounds' medians."""
     env = server_env(url, tmp)
+    database = url.rsplit("/", 1)[1]
     app_port, ref_port = free_port(), free_port()
     sizing = ["--workers", str(config[0]), "--threads", str(config[1])] if config else []
     server = start([str(BIN / "hazardloop"), "run", "--port", str(app_port), *sizing], env, tmp / "server.log")
@@ -230,18 +267,34 @@ def measure(args: argparse.Namespace, wrk: str, url: str, tmp: Path, config: tup
         for r in range(args.rounds):
             for name, (base, script) in scripts.items():
                 load = os.getloadavg()[0]
+                # CPU per request of the server's processes and of the database's backends: on a shared
+                # machine req/s follow the other work too, CPU per request much less.
+                serving = process_tree((server if name in ("detail", "list") else reference).pid)
+                app_before, pg_before = cpu_seconds(serving), cpu_seconds(backends_of(database))
                 res = run_wrk(wrk, base, script, args.duration, args.connections)
+                done = max(res["rps"] * args.duration, 1.0)
+                res["cpu_app"] = 1000 * (sum(cpu_seconds(serving).values()) - sum(app_before.values())) / done
+                res["cpu_pg"] = 1000 * sum(t - pg_before.get(pid, 0.0)
+                                           for pid, t in cpu_seconds(backends_of(database)).items()) / done
                 res["load"] = load
                 results[name].append(res)
                 print(f"  round {r + 1} {name:9s} {res['rps']:8.0f} req/s  p50 {res.get('p50', 0):7.1f} ms  "
-                      f"p99 {res.get('p99', 0):7.1f} ms  non-2xx {res['non2xx']:.0f}  (load {load:.2f})")
-        summary = {name: {k: statistics.median(x.get(k, 0) for x in runs) for k in ("rps", "p50", "p99")}
+                      f"p99 {res.get('p99', 0):7.1f} ms  non-2xx {res['non2xx']:.0f}  CPU/request: server "
+                      f"{res['cpu_app']:5.2f} ms + PostgreSQL {res['cpu_pg']:5.2f} ms  (load {load:.2f})")
+        summary = {name: {k: statistics.median(x.get(k, 0) for x in runs)
+                          for k in ("rps", "p50", "p99", "cpu_app", "cpu_pg")}
                    for name, runs in results.items()}
         print("median of the rounds (spread of req/s in brackets):")
         for name, s in summary.items():
             spread = [x["rps"] for x in results[name]]
             print(f"  {name:9s} {s['rps']:8.0f} req/s [{min(spread):.0f}–{max(spread):.0f}]  "
-                  f"p50 {s['p50']:7.1f} ms  p99 {s['p99']:7.1f} ms")
+                  f"p50 {s['p50']:7.1f} ms  p99 {s['p99']:7.1f} ms  CPU/request {s['cpu_app']:5.2f} + "
+                  f"{s['cpu_pg']:5.2f} ms")
+        for app_name, ref_name in (("detail", "ref-one"), ("list", "ref-list")):
+            ours = summary[app_name]["cpu_app"] + summary[app_name]["cpu_pg"]
+            theirs = summary[ref_name]["cpu_app"] + summary[ref_name]["cpu_pg"]
+            print(f"CPU per request {app_name} / {ref_name}: {ours:.2f} / {theirs:.2f} ms "
+                  f"(the reference's CPU is {100 * theirs / max(ours, 1e-9):.0f} % of ours)")
         detail_ratio = summary["detail"]["rps"] / summary["ref-one"]["rps"]
         list_ratio = summary["list"]["rps"] / summary["ref-list"]["rps"]
         p99 = summary["detail"]["p99"]

@@ -116,8 +116,10 @@ def create_user_command(mobile: str, display_name: str, role: str, region_id: in
               help="gunicorn worker processes (README: Design choices, measured)")
 @click.option("--threads", default=8, show_default=True, type=int,
               help="threads per worker (overlap the database waits; README: Design choices)")
+@click.option("--access-log/--no-access-log", default=False, show_default=True,
+              help="one line per request on stdout (off by default: the reverse proxy keeps the access log)")
 @with_appcontext
-def run_command(host: str, port: int, workers: int, threads: int) -> None:
+def run_command(host: str, port: int, workers: int, threads: int, access_log: bool) -> None:
     """Serve the web app and API with gunicorn."""
     require_current_schema()
     warn_node_local_settings()
@@ -129,7 +131,8 @@ def run_command(host: str, port: int, workers: int, threads: int) -> None:
             self.cfg.set("workers", workers)
             self.cfg.set("threads", threads)
             self.cfg.set("worker_class", "gthread")
-            self.cfg.set("accesslog", "-")
+            if access_log:
+                self.cfg.set("accesslog", "-")
 
         def load(self) -> Any:
             from hazardloop import create_app

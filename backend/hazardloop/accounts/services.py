@@ -260,13 +260,15 @@ def _session_query() -> Select[tuple[UserSession]]:
     """One round trip for the session, its user and the grants every request's policy checks read.
 
     Built once (every request runs it; its loader options cost more to build than the query to run). A
-    grant's region is read without its boundary and a grant's site without its registering user: the
-    policy reads paths and ids (either loads if ever touched).
+    grant's region is read without its boundary and a grant's site (an enterprise user's) with only what
+    the policy and the session answer read, its id, grid and name: every request pays for each column
+    read (the driver describes it, the ORM maps it); anything else loads if ever touched.
     """
     grants = joinedload(UserSession.user).joinedload(User.grants)
     return (select(UserSession).where(UserSession.token_hash == bindparam("token_hash"))
             .options(grants.joinedload(RoleGrant.region).defer(Region.boundary),
-                     grants.joinedload(RoleGrant.site).lazyload(Site.registered_by)))
+                     grants.joinedload(RoleGrant.site).load_only(Site.id, Site.grid_id, Site.name)
+                     .lazyload(Site.registered_by)))
 
 
 def resolve_session(token: str) -> UserSession | None:

@@ -107,20 +107,37 @@ def _judge_publication(user: User, hazard: Hazard, action: str) -> Verdict:
     return OfferedAction(action, LABELS[action]), role
 
 
-def judge(user: User, hazard: Hazard, action: str) -> Verdict:
-    """The verdict on one action for this user and hazard now, with the role the user would act in."""
-    if not policy.can(user, Action.HAZARD_VIEW, hazard):
-        return Refusal(action, 404, "not_found", "隐患不存在。"), None
+def _judge_seen(user: User, hazard: Hazard, action: str) -> Verdict:
+    """The verdict on one action on a hazard ``user`` may see (the view check is the caller's)."""
     if action in PUBLICATION_LABELS:
         return _judge_publication(user, hazard, action)
     return _judge_transition(user, hazard, action)
 
 
+def judge(user: User, hazard: Hazard, action: str) -> Verdict:
+    """The verdict on one action for this user and hazard now, with the role the user would act in."""
+    if not policy.can(user, Action.HAZARD_VIEW, hazard):
+        return Refusal(action, 404, "not_found", "隐患不存在。"), None
+    return _judge_seen(user, hazard, action)
+
+
 def available_actions(user: User, hazard: Hazard) -> list[OfferedAction]:
     """Every action offered to ``user`` on ``hazard`` now; those with ``blocked_reason`` await a prerequisite."""
+    # The view check once for the page, not once per action (the same answer ``judge`` gives each); a
+    # transition whose sources lack the current state is refused whatever the role (invalid_transition),
+    # so only the others are judged.
     if not policy.can(user, Action.HAZARD_VIEW, hazard):
         return []
-    return [verdict for a in ACTIONS if isinstance(verdict := judge(user, hazard, a)[0], OfferedAction)]
+    possible = _POSSIBLE_NOW.get(hazard.status, ACTIONS)
+    return [verdict for a in possible if isinstance(verdict := _judge_seen(user, hazard, a)[0], OfferedAction)]
+
+
+# Per state, the actions that may be offered in it at all (the page's order kept): the transitions leaving
+# the state and the 曝光台 steps, which do not depend on it here.
+_POSSIBLE_NOW: dict[str, list[str]] = {
+    state.value: [a for a in ACTIONS if a not in TRANSITIONS or state in TRANSITIONS[a].sources]
+    for state in HazardStatus
+}
 
 
 def allowed_names(offered: list[OfferedAction]) -> list[str]:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -47,6 +48,10 @@ class Hazard(db.Model):  # type: ignore[name-defined]
         Index("ix_hazards_site_item_status", "site_id", "item_code", "status"),
         Index("ix_hazards_status_deadline", "status", "deadline_at"),
         Index("ix_hazards_site_status_deadline", "site_id", "status", "deadline_at"),  # scoped lists (0006)
+        # A scope's running deadlines in order (the overdue list, due before): a few rows per site (0026).
+        Index("ix_hazards_running_site_deadline", "site_id", "deadline_at", postgresql_include=["status"],
+              postgresql_where=text("status IN ('assigned', 'rectifying')"),
+              sqlite_where=text("status IN ('assigned', 'rectifying')")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -153,7 +158,12 @@ class AuditEvent(db.Model):  # type: ignore[name-defined]
     """
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_hazard", "hazard_id", "id"),)
+    __table_args__ = (
+        Index("ix_audit_events_hazard", "hazard_id", "id"),
+        # An inspection's events (its arrival record, the hazards it found) without reading the whole log (0028).
+        Index("ix_audit_events_inspection", "inspection_id", "id", postgresql_where=text("inspection_id IS NOT NULL"),
+              sqlite_where=text("inspection_id IS NOT NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))

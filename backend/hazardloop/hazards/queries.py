@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, func, literal, literal_column, or_, select
 
 from hazardloop import cursors, policy
 from hazardloop.accounts.models import User
@@ -19,6 +19,11 @@ from hazardloop.sites.models import Site
 
 FAR_FUTURE = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
 RUNNING = [HazardStatus.ASSIGNED.value, HazardStatus.RECTIFYING.value]
+# The running statuses as SQL literals, not parameters: psycopg prepares a statement run often, and
+# PostgreSQL's generic plan for it may use the partial indexes on running hazards (ix_hazards_running_*,
+# whose WHERE names these values) only if the query names them too; with parameters it reads every
+# hazard of every site in scope.
+IS_RUNNING: ColumnElement[bool] = Hazard.status.in_([literal_column(f"'{s}'") for s in RUNNING])
 
 
 def filters(user: User, args: dict[str, Any]) -> list[ColumnElement[bool]]:
@@ -39,11 +44,11 @@ def filters(user: User, args: dict[str, Any]) -> list[ColumnElement[bool]]:
         else:
             where.append(Hazard.site_id.in_(select(Site.id).where(Site.grid_id.in_(grid_ids_under(region.path)))))
     if args.get("overdue") is True:
-        where += [Hazard.status.in_(RUNNING), Hazard.deadline_at < now]
+        where += [IS_RUNNING, Hazard.deadline_at < now]
     elif args.get("overdue") is False:
         where.append(or_(Hazard.status.not_in(RUNNING), Hazard.deadline_at.is_(None), Hazard.deadline_at >= now))
     if due := args.get("due_before"):
-        where += [Hazard.status.in_(RUNNING), Hazard.deadline_at < due]
+        where += [IS_RUNNING, Hazard.deadline_at < due]
     if args.get("found_from"):
         where.append(Hazard.found_at >= args["found_from"])
     if args.get("found_to"):
@@ -89,9 +94,8 @@ LIST_COLUMNS: list[Any] = [
 ]
 
 
-def page(user: User, args: dict[str, Any]) -> dict[str, Any]:
-    """One page of hazards (as rows named like HazardSchema), the next cursor, and counts by status (first page)."""
-    where = filters(user, args)
+def page_query(where: list[ColumnElement[bool]], args: dict[str, Any]) -> Select[Any]:
+    """The statement of one page: ``limit + 1`` rows after the cursor in the sort's order."""
     column, descending = _sort_column(args["sort"], args.get("overdue") is True or bool(args.get("due_before")))
     query: Select[Any] = select(*LIST_COLUMNS).join(Site, Site.id == Hazard.site_id).where(*where)
     if cursor := args.get("cursor"):
@@ -101,8 +105,14 @@ def page(user: User, args: dict[str, Any]) -> dict[str, Any]:
         else:
             query = query.where(or_(column > value, (column == value) & (Hazard.id > after_id)))
     order = [column.desc(), Hazard.id.desc()] if descending else [column.asc(), Hazard.id.asc()]
+    return query.order_by(*order).limit(args["limit"] + 1)
+
+
+def page(user: User, args: dict[str, Any]) -> dict[str, Any]:
+    """One page of hazards (as rows named like HazardSchema), the next cursor, and counts by status (first page)."""
+    where = filters(user, args)
     limit = args["limit"]
-    rows = [dict(r) for r in db.session.execute(query.order_by(*order).limit(limit + 1)).mappings()]
+    rows = [dict(r) for r in db.session.execute(page_query(where, args)).mappings()]
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
