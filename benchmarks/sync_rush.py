@@ -15,7 +15,8 @@ the worker needed to finish. Goals: inspection p95 < 800 ms, photo p95 < 600 ms,
 ≤ 60 s behind at every moment.
 
 Run:  .venv/bin/python benchmarks/sync_rush.py [--phones 32] [--duration 60] [--photos 3] [--full-share 0.1]
-      [--sites 8] [--drain-timeout 600] [--worker-args=--no-fork] [--pg-server postgresql://postgres@127.0.0.1:5432/]
+      [--sites 8] [--drain-timeout 600] [--worker-args=--no-fork] [--server-args='--workers 4 --threads 4']
+      [--pg-server postgresql://postgres@127.0.0.1:5432/]
 """
 
 from __future__ import annotations
@@ -198,6 +199,8 @@ def main() -> None:
     parser.add_argument("--full-share", type=float, default=0.1, help="share of full-size 4000×3000 photos")
     parser.add_argument("--drain-timeout", type=int, default=600, help="seconds to wait for the worker after")
     parser.add_argument("--worker-args", default="", help="extra `hazardloop worker` options, e.g. --no-fork")
+    parser.add_argument("--server-args", default="",
+                        help="extra `hazardloop run` options, e.g. '--workers 4 --threads 4'")
     parser.add_argument("--pg-server", default=DEFAULT_PG_SERVER)
     args = parser.parse_args()
     print(f"machine: {machine()}; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
@@ -215,10 +218,12 @@ def main() -> None:
                "SESSION_COOKIE_SECURE": "false", "PASSWORD_HASH_MEMORY_KIB": "1024", "PASSWORD_HASH_TIME_COST": "1",
                "LOGIN_LIMIT_PER_ADDRESS": "10000 per minute", "PYTHONUNBUFFERED": "1"}
         port = free_port()
-        server = start([str(BIN / "hazardloop"), "run", "--port", str(port)], env, tmp / "server.log")
+        server = start([str(BIN / "hazardloop"), "run", "--port", str(port), *args.server_args.split()], env,
+                       tmp / "server.log")
         worker = start([str(BIN / "hazardloop"), "worker", "--no-cron", *args.worker_args.split()], env,
                        tmp / "worker.log")
-        print(f"server: hazardloop run (defaults); worker: hazardloop worker --no-cron {args.worker_args}".rstrip())
+        print(f"server: hazardloop run {args.server_args or '(defaults)'}; "
+              f"worker: hazardloop worker --no-cron {args.worker_args}".rstrip())
         base = f"http://127.0.0.1:{port}"
         try:
             wait_until_up(f"{base}/api/v1/auth/session", server)
@@ -285,6 +290,18 @@ def main() -> None:
         worker_cpu = cpu_end.get("worker", 0) - cpu_before.get("worker", 0)
         if photos_ok:
             print(f"  worker CPU per photo: {1000 * worker_cpu / photos_ok:.0f} ms")
+        rounds = len(by_kind["inspection"])
+        if rounds:
+            # The phones are a closed loop (each sends its next request when the last is answered), so by Little's
+            # law a round takes phones ÷ rounds per second; the CPU a round costs bounds the rounds per second.
+            per_round = sum(cpu_end.get(g, 0) - cpu_before.get(g, 0) for g in ("server", "worker", "postgres"))
+            per_round /= rounds
+            cores = os.cpu_count() or 1
+            print(f"  CPU per round ({args.photos} photos + 1 inspection; server + worker + PostgreSQL until drained):"
+                  f" {1000 * per_round:.0f} ms → sustained at most {cores / per_round:.1f} rounds/s on {cores} idle"
+                  f" cores, so a round takes ≥ {args.phones * per_round / cores:.1f} s per phone at"
+                  f" {args.phones} phones once the worker must keep up"
+                  f" (measured {args.phones * burst / max(rounds, 1):.1f} s in this burst)")
         max_lag = max((lag for _, _, lag in timeline), default=0.0)
         print(f"derivative backlog: max {max(n for _, n, _ in timeline)} photos, at most {max_lag:.0f} s behind "
               f"(goal ≤ {GOAL_LAG_S:.0f} s: {'met' if max_lag <= GOAL_LAG_S else 'NOT met'}); "

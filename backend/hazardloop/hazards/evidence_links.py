@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from sqlalchemy import select
+from sqlalchemy.orm.util import identity_key
 
 from hazardloop.accounts.models import User
 from hazardloop.evidence.models import Photo
@@ -40,7 +41,12 @@ def attach_photos(
     ids = list(dict.fromkeys(photo_ids))
     if not ids:
         return []
-    photos = {p.id: p for p in db.session.scalars(select(Photo).where(Photo.id.in_(ids)))}
+    # The caller usually holds the photos already (an inspection loads those it cites once): no query for them.
+    held = {i: db.session.identity_map.get(identity_key(Photo, i)) for i in ids}
+    photos = {i: p for i, p in held.items() if p is not None}
+    if len(photos) < len(ids):
+        missing = held.keys() - photos.keys()
+        photos.update({p.id: p for p in db.session.scalars(select(Photo).where(Photo.id.in_(missing)))})
     answered = db.session.get(Photo, answers) if answers else None
     linked = []
     for photo_id in ids:

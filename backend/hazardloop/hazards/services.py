@@ -5,21 +5,26 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import secrets
 from collections.abc import Callable
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Select, bindparam, event, select, update
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, SessionTransaction, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from hazardloop import policy
 from hazardloop.accounts.models import User
-from hazardloop.bulk import insert_ignoring_duplicates
 from hazardloop.canonical import jsonable
 from hazardloop.checklists.format import Item
 from hazardloop.checklists.models import ChecklistVersion
 from hazardloop.database import get_or_404, local_zone, utcnow
 from hazardloop.errors import Conflict, NotFound, RuleViolation, ValidationFailed
+from hazardloop.evidence.services import photos_stamped_with, set_hazard_numbers
 from hazardloop.extensions import db
 from hazardloop.hazards import actions, deadlines
 from hazardloop.hazards.events import append_event
@@ -44,18 +49,81 @@ from hazardloop.taxonomy import Role
 
 # --- numbers -------------------------------------------------------------------------------------
 
+def take_numbers(kind: str, year: int, count: int = 1) -> list[int]:
+    """Take the next ``count`` numbers of a per-year series in one statement (创建或递增计数行).
+
+    The counter row stays locked until commit, so concurrent issuers line up and a rolled-back
+    transaction leaves no gap: take numbers as late in the transaction as the caller can.
+    """
+    insert = {"postgresql": pg_insert, "sqlite": sqlite_insert}[db.session.get_bind().dialect.name]
+    table = DocumentCounter.__table__
+    statement = insert(table).values(kind=kind, year=year, last=count)
+    last = db.session.execute(statement.on_conflict_do_update(
+        index_elements=[table.c.kind, table.c.year], set_={"last": table.c.last + count})
+        .returning(table.c.last)).scalar_one()
+    return list(range(last - count + 1, last + 1))
+
+
 def next_number(kind: str, year: int) -> int:
     """Take the next number of a per-year series; the counter row is locked until commit, so
     concurrent issuers line up and a rolled-back transaction leaves no gap."""
-    # Create the year's row if missing without racing another issuer, then lock it.
-    insert_ignoring_duplicates(DocumentCounter, [{"kind": kind, "year": year, "last": 0}], ["kind", "year"],
-                               [DocumentCounter.kind])
-    counter = db.session.scalar(select(DocumentCounter).where(
-        DocumentCounter.kind == kind, DocumentCounter.year == year).with_for_update())
-    assert counter is not None
-    counter.last += 1
-    db.session.flush()
-    return counter.last
+    return take_numbers(kind, year)[0]
+
+
+# A hazard created by an inspection carries a stand-in until its transaction commits; the gapless number is
+# taken in the commit itself (``_number_hazards``), so the counter row is locked for milliseconds, not for the
+# whole inspection: under the sync rush the phones queued for it (issue 22). The stand-in never leaves the
+# transaction: no other transaction sees the row before the commit gives it its number.
+_STAND_IN = "待编号-"
+_AT_COMMIT = "hazard_numbers_at_commit"
+
+
+def _number_at_commit(hazard: Hazard, year: int) -> None:
+    """Give ``hazard`` a unique stand-in number, replaced by the series' next number when the session commits."""
+    session = db.session()
+    pending = session.info.get(_AT_COMMIT)
+    if pending is None:
+        pending = session.info[_AT_COMMIT] = []
+        event.listen(session, "before_commit", _number_hazards)
+        event.listen(session, "after_transaction_end", _forget_stand_ins)
+    hazard.number = f"{_STAND_IN}{secrets.token_hex(6)}"
+    pending.append((year, hazard))
+
+
+def is_stand_in(number: str | None) -> bool:
+    """Is this hazard number the stand-in of a hazard whose transaction has not committed yet?"""
+    return number is not None and number.startswith(_STAND_IN)
+
+
+def _number_hazards(session: Session) -> None:
+    """Before the commit: give the session's new hazards their numbers, in the order they were created."""
+    pending = session.info.get(_AT_COMMIT)
+    if not pending or session.in_nested_transaction():
+        return  # a savepoint's release: the numbers wait for the real commit
+    # A hazard of a rolled-back savepoint is no longer persistent; it takes no number.
+    hazards = [(year, h) for year, h in pending if sa_inspect(h).persistent and is_stand_in(h.number)]
+    pending.clear()
+    if not hazards:
+        return
+    # Everything that can be read before the counter is locked is read first.
+    photos = photos_stamped_with({h.number for _, h in hazards}, [h.id for _, h in hazards])
+    renamed: dict[str, str] = {}
+    for year in sorted({year for year, _ in hazards}):
+        group = sorted((h for y, h in hazards if y == year), key=lambda h: h.id)
+        for hazard, sequence in zip(group, take_numbers("hazard", year, len(group)), strict=True):
+            renamed[hazard.number] = f"YH{year}{sequence:06d}"
+    table = Hazard.__table__
+    # Without the ORM's version bump: giving the number is not an edit anyone could have raced.
+    session.execute(update(table).where(table.c.id == bindparam("hazard_id")).values(number=bindparam("real")),
+                    [{"hazard_id": h.id, "real": renamed[h.number]} for _, h in hazards])
+    for _, hazard in hazards:
+        set_committed_value(hazard, "number", renamed[hazard.number])
+    set_hazard_numbers(photos, renamed)
+
+
+def _forget_stand_ins(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.get(_AT_COMMIT, []).clear()
 
 
 def _local_year() -> int:
@@ -70,9 +138,10 @@ def _hazard_page_query() -> Select[tuple[Hazard]]:
     documents' numbers (their content is read only by the document itself).
 
     Built once: the loader options cost more to build and key for the cache than the query costs to run.
-    Neither the grid's boundary nor the site's registering user is read here (both load if ever touched).
+    Neither the grid's boundary nor the site's registering user is read here, and of the site only what the
+    scope check and the page read (every column costs each request; the others load if ever touched).
     """
-    site = joinedload(Hazard.site)
+    site = joinedload(Hazard.site).load_only(Site.id, Site.name, Site.grid_id, Site.lat, Site.lng)
     return (select(Hazard).where(Hazard.id == bindparam("hazard_id"))
             .options(site.joinedload(Site.grid).defer(Region.boundary), site.joinedload(Site.domain_rows),
                      site.lazyload(Site.registered_by), joinedload(Hazard.checklist_version),
@@ -122,23 +191,32 @@ def create_hazard(
     lng: float | None = None,
     client_uuid: str | None = None,
     merged_from_site_id: int | None = None,
+    number_at_commit: bool = False,
+    recompute_site_level: bool = True,
 ) -> Hazard:
     """Record a 隐患 as found (event ``found``), linking it to earlier closed occurrences.
 
     ``merged_from_site_id``: the phone named that site, merged into ``site`` meanwhile (the event records it).
+    ``number_at_commit``: the gapless 隐患编号 is taken by the commit (until then ``number`` is a stand-in, see
+    ``is_stand_in``), so concurrent inspections do not queue for the counter; only for callers that commit
+    before anything reads the number. ``recompute_site_level=False``: the caller recomputes the site's
+    风险等级 itself before committing (once for many hazards, see ``inspections.services``).
 
     A recurrence (same site and item, found again after closing) counts up; at the configured
     number of recurrences a 一般 hazard is raised to 重大 (隐患升级) with its own event.
     """
     year = _local_year()
     hazard = Hazard(
-        number=f"YH{year}{next_number('hazard', year):06d}", site=site, source=source.value,
-        covert=covert, description=description.strip(), level=level.value, domain=domain,
-        found_at=found_at, found_by_id=actor.id, inspection_id=inspection_id, client_uuid=client_uuid,
+        site=site, source=source.value, covert=covert, description=description.strip(), level=level.value,
+        domain=domain, found_at=found_at, found_by_id=actor.id, inspection_id=inspection_id, client_uuid=client_uuid,
         item_code=item.code if item else None, checklist_version=checklist_version,
         photo_ids=sorted(set(photo_ids or [])), lat=lat if lat is not None else site.lat,
         lng=lng if lng is not None else site.lng, status=HazardStatus.FOUND.value,
     )
+    if number_at_commit:
+        _number_at_commit(hazard, year)
+    else:
+        hazard.number = f"YH{year}{next_number('hazard', year):06d}"
     previous = _last_closed(site, item.code) if item else None
     if previous is not None:
         hazard.recurrence_of_id = previous.id
@@ -160,7 +238,8 @@ def create_hazard(
         append_event(kind="level_raised", hazard=hazard, actor=None, actor_role="system",
                      note=f"同一隐患第 {hazard.recurrence_count + 1} 次出现，升级为重大隐患。",
                      payload={"from": "general", "to": "major", "recurrences": hazard.recurrence_count})
-    risk_levels.hazard_changed(hazard)  # the site's 风险等级 follows in the same transaction
+    if recompute_site_level:
+        risk_levels.hazard_changed(hazard)  # the site's 风险等级 follows in the same transaction
     if source == HazardSource.SELF_CHECK and hazard.level == HazardLevel.MAJOR.value:
         # 自报: a 重大 hazard the enterprise found itself goes to the supervisors, who take it into the loop.
         enqueue_after_commit("hazard.self_reported", {"hazard_id": hazard.id}, dedupe_key=f"self-reported:{hazard.id}")

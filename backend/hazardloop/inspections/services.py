@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from hazardloop import policy
@@ -28,6 +29,7 @@ from hazardloop.hazards.models import AuditEvent, Hazard
 from hazardloop.hazards.states import HazardLevel, HazardSource
 from hazardloop.inspections.models import Inspection, InspectionMode
 from hazardloop.policy import Action
+from hazardloop.risk import levels as risk_levels
 from hazardloop.sites.models import Site
 from hazardloop.sites.services import site_for_record
 from hazardloop.taxonomy import Role
@@ -120,6 +122,8 @@ def submit_inspection(data: dict[str, Any], *, actor: User) -> tuple[Inspection,
     nothing; with different content it is a Conflict. Each 不符合 answer becomes a hazard, or a
     repeat observation of the site's open hazard for that item; 当场整改 closes it at once. An inspection
     naming a site merged meanwhile (合并重复场所) is recorded on the surviving site, and its event says so.
+    New hazards carry a stand-in number until the caller commits: the commit gives them their 隐患编号
+    (``hazards.services.create_hazard(number_at_commit=True)``), so commit before reading them.
     """
     digest = canonical_hash(data)
     existing = _stored(str(data["client_uuid"]), digest, actor)
@@ -139,6 +143,8 @@ def submit_inspection(data: dict[str, Any], *, actor: User) -> tuple[Inspection,
     referenced = {p for a in answers for f in ("photo_ids", "after_photo_ids") for p in a.get(f) or []}
     if data.get("signature_photo_id"):
         referenced.add(data["signature_photo_id"])
+    # Held for the whole submission: linking and stamping them below reads them from the session, not again.
+    cited = {p.id: p for p in db.session.scalars(select(Photo).where(Photo.id.in_(referenced)))} if referenced else {}
     known = policy.citable_photos(actor, referenced)  # out of sight is answered like never uploaded
     if data.get("signature_photo_id") and data["signature_photo_id"] not in known:
         raise ValidationFailed.field("signature_photo_id", "签名图片不存在或尚未上传。", "photo_missing")
@@ -184,14 +190,10 @@ def submit_inspection(data: dict[str, Any], *, actor: User) -> tuple[Inspection,
     if data.get("signature_photo_id"):
         attach_photos([data["signature_photo_id"]], subject_type="inspection", subject_id=inspection.id,
                       role="signature", actor=actor)
-    if any(compliant is False for _, _, compliant in judged):
-        # One inspection of a site at a time turns findings into hazards: two phones at the same site
-        # must not both open a hazard for one item, nor count the same repeat observation against each
-        # other (a 409). Other sites' inspections go on (the row lock leaves inserts citing the site free).
-        db.session.execute(select(Site.id).where(Site.id == site.id).with_for_update(key_share=True))
-    for answer, item, compliant in judged:
-        if compliant is not False:
-            continue
+    findings = [(answer, item) for answer, item, compliant in judged if compliant is False]
+    _lock_items(site, [item.code for _, item in findings])
+    created = False
+    for answer, item in findings:
         photos = answer.get("photo_ids") or []
         note = (answer.get("finding") or "").strip() or item.hazard.get("description") or item.text
         open_hazard = hazards.find_open_hazard(site, item.code)
@@ -199,6 +201,8 @@ def submit_inspection(data: dict[str, Any], *, actor: User) -> tuple[Inspection,
             hazards.record_repeat_observation(open_hazard, actor=actor, actor_role=role,
                                               inspection_id=inspection.id, note=note, photo_ids=photos)
             continue
+        # The number is taken by the commit and the site's level recomputed once below: neither the
+        # counter nor the site is held while the rest of the inspection is written.
         hazard = hazards.create_hazard(
             site=site, source=SOURCE_BY_MODE[mode], description=note,
             level=HazardLevel.MAJOR if answer.get("level") == "重大" else HazardLevel.GENERAL,
@@ -206,20 +210,47 @@ def submit_inspection(data: dict[str, Any], *, actor: User) -> tuple[Inspection,
             photo_ids=photos, item=item, checklist_version=version, inspection_id=inspection.id,
             merged_from_site_id=merged_from,
             covert=mode == M.COVERT, lat=position["lat"] if position else None,
-            lng=position["lng"] if position else None,
+            lng=position["lng"] if position else None, number_at_commit=True, recompute_site_level=False,
         )
+        created = True
         if answer.get("fixed_on_site"):
+            _lock_site(site)  # the step recomputes the site's level now: the site first, as below
             hazards.transition(hazard, "close_on_site", actor=actor, payload={
                 "before_photo_ids": photos, "after_photo_ids": answer["after_photo_ids"],
                 "note": "当场整改"})
     # Photos no hazard stamped (符合 items, the signature) carry the inspection's own record, so their
     # evidence copy never falls back to the phone's EXIF time and place (the first record wins).
-    for photo in db.session.scalars(select(Photo).where(Photo.id.in_(referenced))):
+    for photo in cited.values():
         if not has_capture_record(photo):
             apply_capture_record(photo, CaptureRecord(
                 captured_at=data["finished_at"], lat=position["lat"] if position else None,
                 lng=position["lng"] if position else None, site=site, inspector=actor))
+    if created:
+        # Last before the commit: the site's 风险等级 from its hazards, under the site's row lock so that two
+        # inspections of the site each count the other's hazards (the second computes after the first commits).
+        _lock_site(site)
+        risk_levels.recompute_site(site)
     return inspection, True
+
+
+def _lock_site(site: Site) -> None:
+    """Lock the site's row until commit before its 风险等级 row is written (always in this order: no deadlock)."""
+    db.session.execute(select(Site.id).where(Site.id == site.id).with_for_update(key_share=True))
+
+
+def _lock_items(site: Site, item_codes: list[str]) -> None:
+    """Take this transaction's lock on each (site, checklist item) it records findings for (PostgreSQL).
+
+    Two phones at the same site must not both open a hazard for one item, nor count the same repeat
+    observation against each other (a 409): the second waits for the first to commit, then finds its hazard.
+    Inspections of other items or sites go on. Taken in key order, so two inspections cannot deadlock.
+    """
+    if not item_codes or db.session.get_bind().dialect.name != "postgresql":
+        return  # SQLite has one writer at a time
+    keys = sorted({int.from_bytes(hashlib.sha256(code.encode()).digest()[:4], "big", signed=True)
+                   for code in item_codes})
+    db.session.execute(text("SELECT count(pg_advisory_xact_lock(:site, key)) FROM unnest(CAST(:keys AS integer[])) "
+                            "AS k(key)"), {"site": site.id, "keys": keys})
 
 
 def _stored(client_uuid: str, digest: str, actor: User) -> Inspection | None:
