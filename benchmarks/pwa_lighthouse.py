@@ -4,8 +4,11 @@ All in Debian's Chromium (/usr/bin/chromium, never a downloaded browser) against
 (`hazardloop run`, gunicorn) on a fresh, seeded SQLite database, serving the built pwa/dist:
 
 1. Lighthouse (the npm package; installed once into ~/.cache/hazardloop/lighthouse with npm) on the
-   first screen, with its default mobile emulation: simulated Slow 4G and 4× CPU slowdown.
-   Prints the performance score, LCP and TBT against the targets (≥ 90, ≤ 2.5 s, ≤ 200 ms).
+   first screen, with its default mobile emulation: simulated Slow 4G and 4× CPU slowdown, several runs
+   (median, min, max). Prints the performance score, LCP and TBT against the targets (≥ 90, ≤ 2.5 s, ≤ 200 ms).
+   The same on /console (the supervisor console's overview) in a profile where the district's 区安委办 has
+   logged in, each run with its HTTP cache, compiled code and service worker deleted first (cold; Lighthouse's
+   own storage reset is off so the session stays): LCP against ≤ 2.5 s, and which element it was.
 2. Installability: `Page.getInstallabilityErrors` through the DevTools protocol once the service
    worker controls the page (a persistent, non-incognito profile, as a phone would have).
 3. A 100-item checklist (synthetic, stored in the app's offline cache with a draft) opened with the
@@ -13,7 +16,8 @@ All in Debian's Chromium (/usr/bin/chromium, never a downloaded browser) against
    form (all ten sections in place, every card in the viewport rendered), median of several runs; and
    the time until all 100 item cards exist (the off-screen sections render while the phone is idle).
 
-Run:  .venv/bin/python benchmarks/pwa_lighthouse.py [--build] [--runs 5] [--render-only]
+Run:  .venv/bin/python benchmarks/pwa_lighthouse.py [--build] [--runs 5] [--lighthouse-runs 3]
+      [--render-only | --console-only]
 Needs Redis on 127.0.0.1:6379 (a free database 1–15 is claimed, as the tests do) and npm.
 """
 
@@ -40,6 +44,8 @@ CHROMIUM = "/usr/bin/chromium"
 LIGHTHOUSE_VERSION = "12.8.2"
 LIGHTHOUSE_DIR = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "hazardloop" / "lighthouse"
 GRID_WORKER = ("13800001001", "Demo@2026")
+DISTRICT_SUPERVISOR = ("13800000002", "Demo@2026")  # 区安委办: the console's district overview
+LCP_GOAL_MS = 2500
 CHROME_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-quic"]
 
 
@@ -101,10 +107,12 @@ def lighthouse_bin() -> Path:
     return binary
 
 
-def run_lighthouse(url: str, out: Path) -> dict[str, Any]:
+def run_lighthouse(url: str, out: Path, flags: list[str] | None = None,
+                   chrome_flags: list[str] | None = None) -> dict[str, Any]:
     """Default Lighthouse config = mobile, simulated throttling (Slow 4G, 4× CPU)."""
+    chrome = " ".join([*CHROME_FLAGS, *(chrome_flags or [])])
     subprocess.run([str(lighthouse_bin()), url, "--only-categories=performance", "--output=json",
-                    f"--output-path={out}", "--quiet", f"--chrome-flags={' '.join(CHROME_FLAGS)}"],
+                    f"--output-path={out}", "--quiet", f"--chrome-flags={chrome}", *(flags or [])],
                    env={**os.environ, "CHROME_PATH": CHROMIUM}, check=True)
     report = json.loads(out.read_text())
     audits = report["audits"]
@@ -114,7 +122,65 @@ def run_lighthouse(url: str, out: Path) -> dict[str, Any]:
             "fcp_ms": audits["first-contentful-paint"]["numericValue"],
             "form_factor": report["configSettings"]["formFactor"],
             "throttling": report["configSettings"]["throttlingMethod"],
-            "cpu_slowdown": report["configSettings"]["throttling"]["cpuSlowdownMultiplier"]}
+            "cpu_slowdown": report["configSettings"]["throttling"]["cpuSlowdownMultiplier"],
+            "lcp_element": _lcp_element(audits)}
+
+
+def _lcp_element(audits: dict[str, Any]) -> str | None:
+    """The LCP element's selector and text, as Lighthouse names it."""
+    items = (audits.get("largest-contentful-paint-element", {}).get("details") or {}).get("items") or []
+    for item in items:
+        for row in (item.get("items") or [item]):
+            node = row.get("node") if isinstance(row, dict) else None
+            if node:
+                return f"{node.get('selector', '')} «{(node.get('nodeLabel') or '')[:30]}»"
+    return None
+
+
+def console_profile(url: str, profile: Path) -> None:
+    """A phone's browser profile in which the district's supervisor has logged in on the field app: the session
+    in its cookie and in the app's IndexedDB, as after any earlier visit (a cookie alone opens the login page)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile), executable_path=CHROMIUM, headless=True, args=CHROME_FLAGS[1:], locale="zh-CN")
+        page = context.pages[0] if context.pages else context.new_page()
+        page.set_default_timeout(120_000)
+        page.goto(url + "/login")
+        page.fill("#mobile", DISTRICT_SUPERVISOR[0])
+        page.fill("#password", DISTRICT_SUPERVISOR[1])
+        page.get_by_role("button", name="登录").click()
+        page.get_by_role("link", name="监管").first.wait_for()
+        context.close()
+
+
+def console_lighthouse(url: str, tmp: Path, runs: int) -> list[dict[str, Any]]:
+    """Lighthouse's mobile simulation on /console (the overview) as the district's supervisor, ``runs`` times.
+
+    Each run starts cold: the profile keeps the session (cookie, IndexedDB) but its HTTP cache, compiled code
+    and service worker are deleted first, so every script, the console's chunks included, is fetched.
+    """
+    profile = tmp / "console-profile"
+    console_profile(url, profile)
+    out = []
+    for i in range(runs):
+        for cached in ("Cache", "Code Cache", "Service Worker"):
+            shutil.rmtree(profile / "Default" / cached, ignore_errors=True)
+        before = os.getloadavg()[0]
+        try:
+            result = run_lighthouse(url + "/console", tmp / f"console-{i}.json",
+                                    flags=["--disable-storage-reset"], chrome_flags=[f"--user-data-dir={profile}"])
+        except subprocess.CalledProcessError:
+            # On a loaded machine Lighthouse may give up waiting for the browser; the run is reported, not hidden.
+            print(f"  /console run {i + 1}: Lighthouse failed (load {os.getloadavg()[0]:.1f}); not counted", flush=True)
+            continue
+        result["load"] = (before + os.getloadavg()[0]) / 2
+        out.append(result)
+        print(f"  /console run {i + 1}: performance {result['performance']}, LCP {result['lcp_ms'] / 1000:.2f} s, "
+              f"FCP {result['fcp_ms'] / 1000:.2f} s, TBT {result['tbt_ms']:.0f} ms, LCP element "
+              f"{result['lcp_element']}, load {result['load']:.1f}", flush=True)
+    return out
 
 
 def synthetic_checklist(items: int = 100) -> dict[str, Any]:
@@ -228,6 +294,10 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5, help="checklist render runs (median reported)")
     parser.add_argument("--render-only", action="store_true",
                         help="skip Lighthouse: only installability and the checklist render (for profiling)")
+    parser.add_argument("--lighthouse-runs", type=int, default=3, help="Lighthouse runs of the field app's first "
+                        "screen and of /console each (median and spread)")
+    parser.add_argument("--console-only", action="store_true",
+                        help="only Lighthouse on /console (the supervisor console's overview)")
     args = parser.parse_args()
     if args.build:
         subprocess.run(["npm", "run", "build"], cwd=ROOT / "pwa", check=True)
@@ -241,18 +311,49 @@ def main() -> int:
         tmp = Path(tmp_name)
         process, url = start_server(tmp, redis_url)
         try:
-            lh = None if args.render_only else run_lighthouse(url + "/", tmp / "lighthouse.json")
-            installability, timings = browser_checks(url + "/", tmp / "profile", args.runs)
+            field: list[dict[str, Any]] = []
+            console: list[dict[str, Any]] = []
+            if not args.render_only:
+                console = console_lighthouse(url, tmp, args.lighthouse_runs)
+            if not (args.render_only or args.console_only):
+                for i in range(args.lighthouse_runs):
+                    field.append(run_lighthouse(url + "/", tmp / f"lighthouse-{i}.json"))
+                    field[-1]["load"] = os.getloadavg()[0]
+            installability, timings = ([], []) if args.console_only else browser_checks(
+                url + "/", tmp / "profile", args.runs)
         finally:
             process.terminate()
-            process.wait(timeout=10)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
             conn.flushdb()  # releases the claim too
-    ok_perf = lh is None or (lh["performance"] >= 90 and lh["lcp_ms"] <= 2500 and lh["tbt_ms"] <= 200)
-    if lh is not None:
-        print(f"Lighthouse ({lh['form_factor']}, {lh['throttling']} throttling, {lh['cpu_slowdown']}× CPU, "
-              f"Slow 4G): performance {lh['performance']}, LCP {lh['lcp_ms'] / 1000:.2f} s, "
-              f"TBT {lh['tbt_ms']:.0f} ms, FCP {lh['fcp_ms'] / 1000:.2f} s  "
-              f"({'meets' if ok_perf else 'MISSES'} ≥ 90 / ≤ 2.5 s / ≤ 200 ms)")
+    ok = True
+    for name, runs in (("field app first screen (/)", field), ("console overview (/console)", console)):
+        if not runs:
+            continue
+        lh = runs[0]
+        lcp = statistics.median(r["lcp_ms"] for r in runs)
+        tbt = statistics.median(r["tbt_ms"] for r in runs)
+        perf = statistics.median(r["performance"] for r in runs)
+        met = lcp <= LCP_GOAL_MS and (name.startswith("console") or (perf >= 90 and tbt <= 200))
+        ok = ok and met
+
+        def spread(key: str, scale: float = 1.0, unit: str = "", runs: list[dict[str, Any]] = runs) -> str:
+            values = [r[key] / scale for r in runs]
+            return (f"{statistics.median(values):.2f}{unit} (min {min(values):.2f}, max {max(values):.2f}; "
+                    f"runs {', '.join(f'{v:.2f}' for v in values)})")
+
+        print(f"Lighthouse, {name} ({lh['form_factor']}, {lh['throttling']} throttling, {lh['cpu_slowdown']}× CPU, "
+              f"Slow 4G), {len(runs)} runs, load average {statistics.mean(r['load'] for r in runs):.1f}:")
+        print(f"  performance {spread('performance')}")
+        print(f"  LCP {spread('lcp_ms', 1000, ' s')} — goal ≤ 2.5 s: {'met' if lcp <= LCP_GOAL_MS else 'NOT met'}")
+        print(f"  FCP {spread('fcp_ms', 1000, ' s')}; TBT {spread('tbt_ms', 1, ' ms')}")
+        print(f"  LCP elements: {sorted({str(r['lcp_element']) for r in runs})}")
+        if not name.startswith("console"):
+            print(f"  ({'meets' if met else 'MISSES'} ≥ 90 / ≤ 2.5 s / ≤ 200 ms, medians)")
+    if args.console_only:
+        return 0 if ok else 1
     print(f"installability (Page.getInstallabilityErrors): "
           f"{'none — installable' if not installability else json.dumps(installability, ensure_ascii=False)}")
     whole = [t["allPainted"] for t in timings]
@@ -262,7 +363,7 @@ def main() -> int:
           f"{'met' if median < 200 else 'NOT met'})")
     print(f"  the first screen (every section in place, no placeholder in view) painted: median "
           f"{statistics.median(t['first'] for t in timings):.0f} ms")
-    return 0 if ok_perf and not installability and median < 200 else 1
+    return 0 if ok and not installability and median < 200 else 1
 
 
 if __name__ == "__main__":

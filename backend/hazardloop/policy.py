@@ -455,14 +455,18 @@ SCOPE_CLAUSE: dict[type, Callable[[RoleGrant], ColumnElement[bool]]] = {
 
 # --- the questions -------------------------------------------------------------------------
 
-def can(user: User, action: Action, obj: Any) -> bool:
-    """May ``user`` perform ``action`` on ``obj``?"""
+def can(user: User, action: Action, obj: Any, *, kind: type | None = None) -> bool:
+    """May ``user`` perform ``action`` on ``obj``?
+
+    ``kind``: the model ``obj`` stands for when it is a plain record carrying the attributes that
+    model's scope rule reads (a row read as columns, e.g. the console's overdue tracker).
+    """
     if not user.active:
         return False
     if action == Action.USER_VIEW and obj is user:
         return True  # everyone may see themselves
     rule = RULES[action]
-    in_scope = ACTION_SCOPE.get(action) or IN_SCOPE[type(obj)]
+    in_scope = ACTION_SCOPE.get(action) or IN_SCOPE[kind or type(obj)]
     for grant in user.grants:
         reach = rule.get(Role(grant.role))
         if reach is Reach.ANYWHERE or (reach is Reach.IN_SCOPE and in_scope(grant, obj)):

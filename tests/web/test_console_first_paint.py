@@ -127,6 +127,10 @@ def test_figures_are_fetched_beside_the_console_chunk_and_once(phone: Any, artif
             console_tab(page).click()
         # The console's code has not arrived, and its figures are already on their way.
         expect(page.get_by_test_id("console-loading")).to_be_visible()
+        # ... and its frame is already drawn: the header a person recognises, with the way back.
+        frame = page.get_by_test_id("console-frame-loading")
+        expect(frame.get_by_role("banner")).to_contain_text("隐患排查治理 · 监管台")
+        expect(frame.get_by_role("link", name="返回现场端")).to_be_visible()
         assert held, "监管台代码块应已请求"
         page.screenshot(path=str(artifacts / "console-first-paint-0-opening.png"))
         for route in held:

@@ -29,7 +29,6 @@ import { ReportPage, ReportsBadge, ReportsPage } from './ReportsPage';
 import { SupervisedPage } from './SupervisedPage';
 import { SelfCheckFiguresPage } from './SelfCheckFiguresPage';
 import './console.css';
-import { Bell } from '../inbox/Bell';
 
 type MapPage = typeof import('./RiskMapPage').RiskMapPage;
 let riskMapPage: MapPage | null = null;
@@ -139,28 +138,21 @@ export function ConsoleApp(props: { path: string; query: URLSearchParams }) {
   const expired = useStore(authExpiredStore);
   const active = props.path === '/console' || props.path === '/console/' ? NAV[0]
     : NAV.slice(1).find((n) => props.path === n.prefix || props.path.startsWith(`${n.prefix}/`));
+  // Inside ConsoleRoute's frame: its header is drawn before this chunk arrives, and stays.
   return (
-    <div class="console" data-testid="console">
-      <header class="console-top">
-        <b class="console-brand">隐患排查治理 · 监管台</b>
-        <span class="console-user">{session?.user.display_name}</span>
-        <Bell path={props.path} />
-        <a href="/" class="console-exit">返回现场端</a>
-      </header>
-      <div class="console-body">
-        <nav class="console-nav" aria-label="监管台导航">
-          <div class="console-nav-links">
-            {NAV.filter((n) => holdsRole(session?.user.grants, n.roles)).map((n) => (
-              <a key={n.href} href={n.href} aria-current={n === active ? 'page' : undefined}>{n.label}
-                {n.href === '/console/reports' && <ReportsBadge path={props.path} />}</a>
-            ))}
-          </div>
-        </nav>
-        <main class="console-main">
-          {expired && <Banner kind="error">登录已过期。<a href={`/login?next=${encodeURIComponent(props.path)}`}>重新登录</a></Banner>}
-          {screen(props.path, props.query)}
-        </main>
-      </div>
+    <div class="console-body">
+      <nav class="console-nav" aria-label="监管台导航">
+        <div class="console-nav-links">
+          {NAV.filter((n) => holdsRole(session?.user.grants, n.roles)).map((n) => (
+            <a key={n.href} href={n.href} aria-current={n === active ? 'page' : undefined}>{n.label}
+              {n.href === '/console/reports' && <ReportsBadge path={props.path} />}</a>
+          ))}
+        </div>
+      </nav>
+      <main class="console-main">
+        {expired && <Banner kind="error">登录已过期。<a href={`/login?next=${encodeURIComponent(props.path)}`}>重新登录</a></Banner>}
+        {screen(props.path, props.query)}
+      </main>
     </div>
   );
 }
