@@ -4,11 +4,12 @@
 import { defineConfig } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 
-// The console's lazy code: its feature folder (but not the three tiny files the field app links through: who may
-// open it, its route, and the overview's first requests started beside the chunk) and ECharts.
+// The console's lazy code: its feature folder (but not the tiny files the field app links through: who may open it,
+// its route, its frame drawn while the chunk loads, and the overview's first requests started beside it) and ECharts.
 const isConsoleModule = (id: string): boolean =>
   /[\\/](features[\\/]console|node_modules[\\/](echarts|zrender|tslib))[\\/]/.test(id)
-  && !/[\\/]features[\\/]console[\\/](access|ConsoleRoute|early)\.tsx?$/.test(id);
+  && !/[\\/]features[\\/]console[\\/](access|ConsoleRoute|ConsoleFrame|early)\.tsx?$/.test(id)
+  && !/[\\/]features[\\/]console[\\/]frame\.css$/.test(id);
 
 export default defineConfig({
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },

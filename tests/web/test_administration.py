@@ -136,6 +136,7 @@ def test_a_grid_boundary_outside_its_parent_is_refused_in_chinese_then_a_valid_o
     (tmp_path / "网格.geojson").write_text(json.dumps(_polygon(ring)), encoding="utf-8")
 
     page.goto("/console")
+    expect(page.get_by_role("heading", name="总览", level=1)).to_be_visible()  # the console is there, then the menu
     page.get_by_role("navigation", name="监管台导航").get_by_role("link", name="区域网格").click()
     expect(page.get_by_role("heading", name="区域与网格")).to_be_visible()
     page.get_by_test_id("region-filter").fill(grid["name"])

@@ -94,6 +94,7 @@ def test_an_offline_patrol_with_not_applicable_sections_and_a_deleted_photo_sync
     expect(card.get_by_test_id("photo")).to_have_count(1)
 
     sections = page.get_by_test_id("section")
+    expect(sections.first).to_be_visible()  # drawn: counted only once there
     for index in range(sections.count()):
         sections.nth(index).get_by_test_id("section-na").click()
     expect(page.get_by_test_id("saved-at")).to_contain_text("已保存")

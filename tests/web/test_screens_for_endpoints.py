@@ -155,6 +155,7 @@ def test_an_inspection_record_opens_from_the_site_the_hazard_and_the_console(
         chooser.value.set_files(str(_jpeg(tmp_path, "aisle.jpg", (180, 40, 40))))
         expect(card.get_by_test_id("photo")).to_have_count(1)
         sections = page.get_by_test_id("section")
+        expect(sections.first).to_be_visible()  # drawn: counted only once there
         for index in range(sections.count()):
             sections.nth(index).get_by_test_id("section-na").click()
         expect(page.get_by_test_id("saved-at")).to_contain_text("已保存")

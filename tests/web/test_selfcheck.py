@@ -117,6 +117,7 @@ def test_self_inspection_self_rectification_spot_check_monthly_reports_and_the_c
     _pick_photo(page, found.get_by_test_id("camera"), _jpeg(tmp_path, "found.jpg", (30, 30, 160)))
     expect(found.get_by_test_id("photo")).to_have_count(1)
     sections = page.get_by_test_id("section")
+    expect(sections.first).to_be_visible()  # drawn: counted only once there
     for index in range(sections.count()):
         sections.nth(index).get_by_test_id("section-na").click()
     fixed.scroll_into_view_if_needed()

@@ -173,6 +173,7 @@ def test_a_grid_worker_registers_a_new_shop_offline_inspects_it_and_a_supervisor
         expect(page).to_have_url(re.compile(r"/drafts/[0-9a-f-]{36}$"))
         inspection_uuid = page.url.rsplit("/", 1)[-1]
         sections = page.get_by_test_id("section")
+        expect(sections.first).to_be_visible()  # drawn: counted only once there
         for index in range(sections.count()):
             sections.nth(index).get_by_test_id("section-na").click()
         expect(page.get_by_test_id("saved-at")).to_contain_text("已保存")
@@ -396,6 +397,7 @@ def test_an_offline_inspection_of_a_field_site_merged_meanwhile_lands_on_the_sur
         expect(page).to_have_url(re.compile(r"/drafts/[0-9a-f-]{36}$"))
         inspection_uuid = page.url.rsplit("/", 1)[-1]
         sections = page.get_by_test_id("section")
+        expect(sections.first).to_be_visible()  # drawn: counted only once there
         for index in range(sections.count()):
             sections.nth(index).get_by_test_id("section-na").click()
         expect(page.get_by_test_id("saved-at")).to_contain_text("已保存")
