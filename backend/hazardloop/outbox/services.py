@@ -148,12 +148,17 @@ def max_attempts() -> int:
     return len(current_app.config["OUTBOX_RETRY_INTERVALS"]) + 1
 
 
+def _job_options(message_id: int, kind: str, retry: Retry) -> dict[str, Any]:
+    """What every outbox job carries, queued one by one or many at once (RQ's ``prepare_data`` names)."""
+    return {"job_id": f"outbox-{message_id}", "retry": retry, "failure_ttl": 30 * 24 * 3600,
+            "timeout": JOB_TIMEOUTS.get(kind), "meta": {"kind": kind, "in_process": kind in IN_PROCESS_KINDS}}
+
+
 def _enqueue(message_id: int, kind: str, delay_s: float = 0) -> Job:
     from hazardloop.outbox.jobs import run_outbox_message
 
-    options: dict[str, Any] = {"job_id": f"outbox-{message_id}", "retry": retry_policy(), "failure_ttl": 30 * 24 * 3600,
-                               "job_timeout": JOB_TIMEOUTS.get(kind),
-                               "meta": {"kind": kind, "in_process": kind in IN_PROCESS_KINDS}}
+    options = _job_options(message_id, kind, retry_policy())
+    options["job_timeout"] = options.pop("timeout")  # enqueue's name for it
     if delay_s > 0:  # RQ's scheduler (in every worker) queues it then; the relay leaves a scheduled job alone
         return run_outbox_message.enqueue_in(delay_s, message_id, **options)
     return run_outbox_message.enqueue(message_id, **options)
@@ -168,11 +173,9 @@ def _enqueue_many(messages: list[tuple[int, str]], chunk: int = 1000) -> None:
 
     queue, retry = rq.queues[run_outbox_message.queue], retry_policy()
     for start in range(0, len(messages), chunk):
-        queue.enqueue_many([Queue.prepare_data(
-            run_outbox_message.func, args=(message_id,), job_id=f"outbox-{message_id}", retry=retry,
-            failure_ttl=30 * 24 * 3600, timeout=JOB_TIMEOUTS.get(kind),
-            meta={"kind": kind, "in_process": kind in IN_PROCESS_KINDS}) for message_id, kind in
-            messages[start:start + chunk]])
+        queue.enqueue_many([Queue.prepare_data(run_outbox_message.func, args=(message_id,),
+                                               **_job_options(message_id, kind, retry))
+                            for message_id, kind in messages[start:start + chunk]])
 
 
 def relay_pending(limit: int = 1000) -> int:
