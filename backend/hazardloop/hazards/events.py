@@ -51,7 +51,7 @@ def _iso(value: dt.datetime | None) -> str | None:
 
 def event_digest(event: AuditEvent) -> str:
     """SHA-256 over the event's content and both predecessor hashes (canonical JSON)."""
-    return row_digest({c: getattr(event, c) for c in _EVENT_COLUMNS})
+    return row_digest({c: getattr(event, c) for c in _DIGESTED_COLUMNS})
 
 
 def row_digest(row: Mapping[str, Any]) -> str:
@@ -201,9 +201,10 @@ def append_events(batch: list[BatchEvent]) -> list[int]:
     return ids
 
 
-_EVENT_COLUMNS = ("kind", "hazard_id", "inspection_id", "from_status", "to_status", "actor_id", "actor_role",
-                  "occurred_at", "client_time", "client_event_id", "note", "payload", "photo_hashes", "prev_hash",
-                  "prev_global_hash", "hash", "chain")
+# What the digest covers (``hash`` and ``chain`` are not part of it).
+_DIGESTED_COLUMNS = ("kind", "hazard_id", "inspection_id", "from_status", "to_status", "actor_id", "actor_role",
+                     "occurred_at", "client_time", "client_event_id", "note", "payload", "photo_hashes", "prev_hash",
+                     "prev_global_hash")
 
 
 @dataclass(frozen=True)
