@@ -23,13 +23,8 @@ def _system_event(note: str) -> AuditEvent:
     return append_event(kind="note", actor=None, actor_role="system", note=note)
 
 
-def _postgresql(app) -> bool:
-    return app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
-
-
+@pytest.mark.postgresql_only  # SQLite has one writer at a time
 def test_a_transaction_that_holds_a_chain_does_not_stop_another_from_writing(app, db):
-    if not _postgresql(app):
-        pytest.skip("SQLite has one writer at a time")
     holding, release, results = threading.Event(), threading.Event(), {}
 
     def first() -> None:
