@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import re
 import shutil
@@ -71,13 +72,28 @@ def pwa_dist() -> Path:
     return dist
 
 
+_SERVERS_STARTED = itertools.count(1)
+
+
+def _own_redis_database(redis_url: str) -> str:
+    """The test process's Redis with a database of the server's own (1–15; 0 is the in-process tests'), so that
+    one server's worker never runs another's queued jobs against its own database, and a test's FLUSHDB never
+    empties a server's queues."""
+    if not re.fullmatch(r"redis://[^/]+/\d+", redis_url):
+        return redis_url  # e.g. a Sentinel URL named by TEST_REDIS_URL: shared as before
+    number = next(_SERVERS_STARTED)
+    if number > 15:
+        pytest.fail("一个测试进程最多启动 15 个演示服务器（Redis 只有 16 个库）。")
+    return f"{redis_url.rsplit('/', 1)[0]}/{number}"
+
+
 def serve_seeded(tmp: Path, redis_url: str, extra_env: dict[str, str] | None = None) -> Iterator[LiveServer]:
-    """`hazardloop run` (gunicorn) on a migrated, seeded SQLite database of its own in ``tmp``; ``extra_env`` for a
-    module that needs its own settings (e.g. every 自查自改 drawn for a spot check)."""
+    """`hazardloop run` (gunicorn) on a migrated, seeded SQLite database of its own in ``tmp`` and a Redis database
+    of its own; ``extra_env`` for a module that needs its own settings (e.g. every 自查自改 drawn for a spot check)."""
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp / 'live.db'}",
-        "REDIS_URL": redis_url,
+        "REDIS_URL": _own_redis_database(redis_url),
         "HAZARDLOOP_INSTANCE_PATH": str(tmp / "instance"),
         "STORAGE_DIR": str(tmp / "storage"),
         "RATELIMIT_KEY_PREFIX": f"e2e{uuid.uuid4().hex[:8]}",
