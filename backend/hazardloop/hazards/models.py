@@ -52,6 +52,8 @@ class Hazard(db.Model):  # type: ignore[name-defined]
         Index("ix_hazards_running_site_deadline", "site_id", "deadline_at", postgresql_include=["status"],
               postgresql_where=text("status IN ('assigned', 'rectifying')"),
               sqlite_where=text("status IN ('assigned', 'rectifying')")),
+        # Hazards found on a site in a window, by whom (patrol coverage of a street or grid) (0029).
+        Index("ix_hazards_site_found", "site_id", "found_at", postgresql_include=["found_by_id"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
