@@ -245,6 +245,38 @@ def test_copies_sent_at_the_same_instant_store_one_report(db, shop, login):
     assert db.session.scalar(select(func.count()).select_from(SelfCheckReport)) == 1
 
 
+def test_a_copy_that_finds_its_twin_stored_for_the_month_gets_it_back_not_a_conflict(db, app, shop):
+    """The race behind the test above, made certain: the other copy is stored between this one's look for its
+    client UUID (none yet) and its look for the month's report (there now)."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from hazardloop.accounts.models import User
+    from hazardloop.selfchecks.schemas import SelfCheckReportCreateSchema
+    from hazardloop.selfchecks.services import submit_report
+
+    data = SelfCheckReportCreateSchema().load({"client_uuid": str(uuid.uuid4()), "site_id": shop["site"].id,
+                                               "period": shop["period"], "zero_report": True})
+    owner_id, twin = shop["owner"].id, {}
+
+    def the_other_copy_arrives(state: Any) -> None:
+        if twin or not state.is_select or "self_check_reports.period =" not in str(state.statement):
+            return
+        twin["id"] = None
+        with app.app_context():  # the other request: its own session and transaction
+            stored, created = submit_report(dict(data), actor=db.session.get(User, owner_id))
+            db.session.commit()
+            twin["id"], twin["created"] = stored.id, created
+
+    event.listen(Session, "do_orm_execute", the_other_copy_arrives)
+    try:
+        mine, created = submit_report(dict(data), actor=shop["owner"])
+    finally:
+        event.remove(Session, "do_orm_execute", the_other_copy_arrives)
+    assert twin == {"id": mine.id, "created": True}
+    assert created is False
+
+
 def test_a_zero_report_and_the_periods_that_may_be_reported(db, shop):
     created = report(shop, zero=True)
     assert created.status_code == 201 and created.get_json()["zero_report"] is True
