@@ -12,6 +12,7 @@ Screenshots: tests/web/artifacts/console-first-paint-*.png.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -131,6 +132,11 @@ def test_figures_are_fetched_beside_the_console_chunk_and_once(phone: Any, artif
         frame = page.get_by_test_id("console-frame-loading")
         expect(frame.get_by_role("banner")).to_contain_text("隐患排查治理 · 监管台")
         expect(frame.get_by_role("link", name="返回现场端")).to_be_visible()
+        # The chunk's request reaches the route once Playwright hands it over (after the figures' on a loaded
+        # machine): wait for it, letting Playwright dispatch.
+        deadline = time.monotonic() + 15
+        while not held and time.monotonic() < deadline:
+            page.wait_for_timeout(50)
         assert held, "监管台代码块应已请求"
         page.screenshot(path=str(artifacts / "console-first-paint-0-opening.png"))
         for route in held:
