@@ -118,8 +118,10 @@ def create_user_command(mobile: str, display_name: str, role: str, region_id: in
               help="threads per worker (overlap the database waits; README: Design choices)")
 @click.option("--access-log/--no-access-log", default=False, show_default=True,
               help="one line per request on stdout (off by default: the reverse proxy keeps the access log)")
+@click.option("--keep-alive", default=75, show_default=True, type=int,
+              help="seconds an idle client connection is kept (longer than nginx's upstream keepalive_timeout, 60 s)")
 @with_appcontext
-def run_command(host: str, port: int, workers: int, threads: int, access_log: bool) -> None:
+def run_command(host: str, port: int, workers: int, threads: int, access_log: bool, keep_alive: int) -> None:
     """Serve the web app and API with gunicorn."""
     require_current_schema()
     warn_node_local_settings()
@@ -131,6 +133,10 @@ def run_command(host: str, port: int, workers: int, threads: int, access_log: bo
             self.cfg.set("workers", workers)
             self.cfg.set("threads", threads)
             self.cfg.set("worker_class", "gthread")
+            # The server must not close an idle connection before its client does: a request sent on a
+            # connection the server closes at that instant fails (nginx answers 502 and never repeats a POST;
+            # clients read ECONNRESET). gunicorn's default is 2 s; the proxy keeps idle upstream ones 60 s.
+            self.cfg.set("keepalive", keep_alive)
             if access_log:
                 self.cfg.set("accesslog", "-")
 
