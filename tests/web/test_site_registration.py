@@ -78,9 +78,7 @@ def reader(browser: Any, live_server: LiveServer) -> Iterator[Any]:
     from playwright.sync_api import expect
 
     expect.set_options(timeout=TIMEOUT_MS)
-    # A fresh connection per read: a kept-alive one that gunicorn closes after its 2 s keep-alive just as a read
-    # goes out fails the read with ECONNRESET (seen on a loaded machine).
-    context = browser.new_context(base_url=live_server.url, extra_http_headers={"Connection": "close"})
+    context = browser.new_context(base_url=live_server.url)
     response = context.request.post("/api/v1/auth/login", data={"mobile": SUPERVISOR[0], "password": SUPERVISOR[1]})
     assert response.status == 200, response.text()
     yield context.request
@@ -101,7 +99,7 @@ def desk(browser: Any, live_server: LiveServer) -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def worker_reader(browser: Any, live_server: LiveServer) -> Iterator[Any]:
     """The grid worker's API session, for reading his grid's sites."""
-    context = browser.new_context(base_url=live_server.url, extra_http_headers={"Connection": "close"})
+    context = browser.new_context(base_url=live_server.url)
     response = context.request.post("/api/v1/auth/login", data={"mobile": GRID_WORKER[0], "password": GRID_WORKER[1]})
     assert response.status == 200, response.text()
     yield context.request
