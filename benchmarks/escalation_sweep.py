@@ -184,6 +184,12 @@ def one_run(mode: str, now: dt.datetime, warm: int, profile: str | None) -> dict
     app = create_app({"SCHEMA_CHECK": False})
     out: dict[str, Any] = {"mode": mode, "imports_s": time.perf_counter() - started_process}
     with app.app_context():
+        try:  # as the worker runs every job (older checkouts planned every statement so engine-wide)
+            from hazardloop.database import plan_with_values
+        except ImportError:
+            pass
+        else:
+            plan_with_values()
         if mode == "cold":
             marks: list[float] = []
             event.listen(db.session(), "after_commit", lambda _: marks.append(time.perf_counter()))

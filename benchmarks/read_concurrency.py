@@ -10,7 +10,8 @@ then in the same run starts
 and drives each with wrk (Debian's package; installed with apt-get when missing and we are root) at
 16 connections for a fixed time per target, rotating over 200 ids:
 
-  detail     GET /api/v1/hazards/{id}  as a logged-in street supervisor (an id in the street)
+  detail     GET /api/v1/hazards/{id}  as a logged-in street supervisor (an id in the street,
+             found against a checklist item, with a 5-step timeline)
   list       GET /api/v1/hazards?overdue=true&sort=deadline_at   (the street's overdue list, 50 rows)
   ref-one    GET /ref/hazards/{id}     (one row by primary key)
   ref-list   GET /ref/hazards?after=…  (50 rows by the (status, deadline_at) index)
@@ -105,6 +106,24 @@ def add_timelines(url: str, hazard_ids: list[int], actors: list[int]) -> None:
                 copy.write_row((kind, hazard_id, before, after, actors[i % len(actors)], "grid_worker",
                                 f"2026-11-0{i + 1}T08:00:00+00:00", "基准记录", '{"measures": "已整改"}', "[]",
                                 uuid.uuid4().hex + uuid.uuid4().hex))
+
+
+def add_checklist_items(app: Any, url: str, hazard_ids: list[int]) -> str:
+    """Found against a 三标 checklist item, as inspections find most hazards: the page shows its item."""
+    from hazardloop.checklists.services import current_versions, document, sync_checklists
+    from hazardloop.extensions import db
+
+    with app.app_context():
+        sync_checklists()
+        db.session.commit()
+        version = max(current_versions(), key=lambda v: len(document(v).items))
+        codes = list(document(version).items)
+        version_id, label = version.id, f"{version.checklist_id}@{version.version}"
+    with psycopg.connect(url) as conn:
+        for i, hazard_id in enumerate(hazard_ids):
+            conn.execute("UPDATE hazards SET checklist_version_id = %s, item_code = %s WHERE id = %s",
+                         (version_id, codes[i % len(codes)], hazard_id))
+    return f"{label} ({len(codes)} items)"
 
 
 def server_env(url: str, tmp: Path) -> dict[str, str]:
@@ -367,8 +386,9 @@ def main() -> None:
                 "SELECT deadline_at FROM hazards WHERE status = 'rectifying' ORDER BY random() LIMIT 200")]
         detail_ids = random.Random(7).sample(in_street, min(200, len(in_street)))
         add_timelines(url, detail_ids, actors)
-        print(f"street supervisor scope: {len(in_street):,} hazards; detail ids with a 5-event timeline: "
-              f"{len(detail_ids)}")
+        checklist = add_checklist_items(app, url, detail_ids)
+        print(f"street supervisor scope: {len(in_street):,} hazards; detail ids with a 5-event timeline and an "
+              f"item of {checklist}: {len(detail_ids)}")
         ids = {"all": all_ids, "detail": detail_ids, "deadlines": deadlines}
         table = []
         for config in configs:

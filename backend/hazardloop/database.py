@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import DateTime, MetaData, String, TypeDecorator, select
-from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import DateTime, MetaData, String, TypeDecorator, event, select
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.orm import DeclarativeBase, Session
 
 M = TypeVar("M")
 
@@ -121,3 +121,44 @@ def add_first_write(row: object) -> None:
     except IntegrityError:
         db.session.rollback()
         raise
+
+
+
+PLANS_WITH_VALUES = "hazardloop.plans_with_values"  # session.info: each transaction asks for value plans
+
+
+def plan_with_values() -> None:
+    """Have every statement of this app context planned for its own values (PostgreSQL), not by a generic plan.
+
+    For reports, aggregates and jobs: a generic plan cannot use a partial index or a prefix range whose value
+    is a parameter and guesses selectivity without the values — orders of magnitude slower for a scoped count
+    over a district. Each connection a transaction of the session uses from now on (after a commit too)
+    starts with ``SET LOCAL plan_cache_mode = force_custom_plan``; lookups by key elsewhere keep their
+    generic plans (config.engine_options). Call it before the first statement; a transaction already begun
+    gets it on its primary connection. Nothing on SQLite, nor behind PgBouncer in transaction mode (nothing
+    is prepared there, so every statement is planned for its values anyway).
+    """
+    from hazardloop.extensions import db
+
+    session = db.session()
+    if session.info.get(PLANS_WITH_VALUES):
+        return
+    session.info[PLANS_WITH_VALUES] = True
+    if session.in_transaction():
+        _ask_for_value_plans(session, None, session.connection())
+
+
+def stop_planning_with_values() -> None:
+    """End plan_with_values for this app context's session (the test client may reuse one across requests)."""
+    from hazardloop.extensions import db
+
+    db.session().info.pop(PLANS_WITH_VALUES, None)
+
+
+@event.listens_for(Session, "after_begin")
+def _ask_for_value_plans(session: Session, transaction: Any, connection: Connection) -> None:
+    if not session.info.get(PLANS_WITH_VALUES) or connection.dialect.name != "postgresql":
+        return
+    if current_app.config.get("DATABASE_POOL_MODE", "session") == "transaction":
+        return
+    connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")

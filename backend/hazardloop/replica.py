@@ -31,6 +31,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql import CompoundSelect, Select
 
+from hazardloop.database import plan_with_values, stop_planning_with_values
+
 log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -63,6 +65,8 @@ def reads_replica(view: F) -> F:
 
     Put it under the route's other decorators (like ``@public``), on a view that must not see its own
     client's writes of the last seconds any sooner than the standby has them (the cookie rule covers that).
+    The marked views are the reports and aggregates, so their statements are also planned for their own
+    values, with or without a standby (``database.plan_with_values``).
     """
     setattr(view, _MARK, True)
     return view
@@ -194,9 +198,21 @@ def _end_routing(exc: BaseException | None) -> None:
     db.session().info.pop(REPLICA_ENGINE, None)
 
 
+def _plan_marked_reads_with_values() -> None:
+    if _marked(current_app.view_functions.get(request.endpoint or "")):
+        plan_with_values()
+
+
+def _end_value_plans(exc: BaseException | None) -> None:
+    stop_planning_with_values()
+
+
 def init_app(app: Flask) -> None:
     """Build the standby's engine (when configured) and route marked requests; before the auth hooks."""
     from hazardloop.config import engine_options
+
+    app.before_request(_plan_marked_reads_with_values)  # before the session lookup's transaction begins
+    app.teardown_request(_end_value_plans)
 
     url = app.config.get("DATABASE_REPLICA_URL")
     if url:

@@ -72,3 +72,17 @@ def test_reads_do_not_write_the_session(checklists, shop, people, make_photo, db
     writes = [s for s in statements if re.match(r"^\s*(UPDATE|INSERT|DELETE)", s, re.IGNORECASE)]
     assert [s for s in writes if "user_sessions" in s] == []
     assert writes == []
+
+
+def test_the_hazard_page_takes_the_checklist_item_from_the_processs_documents_not_the_stored_content(
+        checklists, shop, people, make_photo, db):
+    """A version's content is ~55 kB: read once per process (checklists.services.document), not per page."""
+    hazard_id = a_hazard_with_history(people, shop, make_photo)
+    client = people["supervisor"]
+    assert client.get(f"/api/v1/hazards/{hazard_id}").status_code == 200
+
+    with recorded_statements(db) as statements:
+        body = client.get(f"/api/v1/hazards/{hazard_id}").get_json()
+    assert body["item"]["code"] and body["item"]["enforcement"]  # the 三标 are there
+    content = re.compile(r"checklist_versions(_\d+)?\.content\b")
+    assert [s for s in statements if content.search(s)] == []

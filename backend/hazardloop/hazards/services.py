@@ -22,6 +22,7 @@ from hazardloop.accounts.models import User
 from hazardloop.canonical import jsonable
 from hazardloop.checklists.format import Item
 from hazardloop.checklists.models import ChecklistVersion
+from hazardloop.checklists.services import document as checklist_document
 from hazardloop.database import get_or_404, local_zone, utcnow
 from hazardloop.errors import Conflict, NotFound, RuleViolation, ValidationFailed
 from hazardloop.evidence.services import photos_stamped_with, set_hazard_numbers
@@ -144,7 +145,11 @@ def _hazard_page_query() -> Select[tuple[Hazard]]:
     site = joinedload(Hazard.site).load_only(Site.id, Site.name, Site.grid_id, Site.lat, Site.lng)
     return (select(Hazard).where(Hazard.id == bindparam("hazard_id"))
             .options(site.joinedload(Site.grid).defer(Region.boundary), site.joinedload(Site.domain_rows),
-                     site.lazyload(Site.registered_by), joinedload(Hazard.checklist_version),
+                     site.lazyload(Site.registered_by),
+                     # The version's content (~55 kB) comes from checklists.document's cache.
+                     joinedload(Hazard.checklist_version).load_only(
+                         ChecklistVersion.id, ChecklistVersion.checklist_id, ChecklistVersion.version,
+                         ChecklistVersion.content_hash),
                      joinedload(Hazard.documents).load_only(RectificationOrder.id, RectificationOrder.kind,
                                                             RectificationOrder.number, RectificationOrder.issued_at)))
 
@@ -313,11 +318,8 @@ def hazard_item(hazard: Hazard) -> dict[str, Any] | None:
     """The checklist item the hazard was found against, with its 三标; None for 随手拍 and reports."""
     if hazard.checklist_version is None or hazard.item_code is None:
         return None
-    for section in hazard.checklist_version.content["sections"]:
-        for item in section["items"]:
-            if item["code"] == hazard.item_code:
-                return item
-    return None
+    item = checklist_document(hazard.checklist_version).items.get(hazard.item_code)
+    return dict(item.data) if item is not None else None
 
 
 def _item_rule(hazard: Hazard) -> dict[str, Any] | None:

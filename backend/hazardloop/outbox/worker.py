@@ -28,6 +28,7 @@ from rq.utils import now as rq_now
 from rq.worker import WorkerStatus
 
 import hazardloop
+from hazardloop.database import plan_with_values
 from hazardloop.extensions import db
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ class AppContextJobs:
 
     def perform_job(self, job: Job, queue: Queue, execution: Execution) -> bool:
         with self.app.app_context():
+            plan_with_values()  # jobs are the sweeps, figures and exports: no generic plans (config.py)
             return super().perform_job(job, queue, execution)  # type: ignore[misc, no-any-return]
 
 
