@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -25,8 +26,13 @@ class Deadline:
     estimated: bool  # True when the holiday calendar had no data for a year involved
 
 
+@functools.lru_cache(maxsize=8192)
 def is_workday(day: dt.date) -> tuple[bool, bool]:
-    """(is it a working day, is that only estimated) — the calendar covers published years only."""
+    """(is it a working day, is that only estimated) — the calendar covers published years only.
+
+    Kept per process: the library's calendar is fixed once imported, and each of its answers scans its
+    whole table for the range it covers (~20 µs; a hazard page asks for 5–10 days, the sweep thousands).
+    """
     try:
         return chinese_calendar.is_workday(day), False
     except NotImplementedError:
