@@ -152,7 +152,8 @@ def stop_planning_with_values() -> None:
     """End plan_with_values for this app context's session (the test client may reuse one across requests)."""
     from hazardloop.extensions import db
 
-    db.session().info.pop(PLANS_WITH_VALUES, None)
+    if db.session.registry.has():  # a request that never touched the database has no session to end it in
+        db.session().info.pop(PLANS_WITH_VALUES, None)
 
 
 @event.listens_for(Session, "after_begin")
