@@ -123,7 +123,6 @@ def add_first_write(row: object) -> None:
         raise
 
 
-
 PLANS_WITH_VALUES = "hazardloop.plans_with_values"  # session.info: each transaction asks for value plans
 
 
