@@ -40,17 +40,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "advisory locks); its SQLite variant is not collected")
 
 
-# Tests that start servers, browsers or whole clusters: seconds to minutes each. They run first, so that the
-# parallel run ends on short tests filling the processes evenly instead of one process finishing a long journey
-# alone (`./dev test` hands out whole files: --dist loadfile).
-_LONG_RUNNING = ("web", "cluster")
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Drop the SQLite variant of tests marked postgresql_only (reported as deselected, not skipped); long-running
-    tests first."""
-    long_running = [Path(__file__).parent / name for name in _LONG_RUNNING]
-    items.sort(key=lambda item: not any(item.path.is_relative_to(d) for d in long_running))
+    """Drop the SQLite variant of tests marked postgresql_only (reported as deselected, not skipped)."""
     keep, drop = [], []
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
