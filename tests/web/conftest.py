@@ -87,11 +87,13 @@ def _own_redis_database(redis_url: str) -> str:
     return f"{redis_url.rsplit('/', 1)[0]}/{number}"
 
 
-def _server_env(tmp: Path, redis_url: str, extra_env: dict[str, str] | None = None) -> dict[str, str]:
-    return {
+def serve_seeded(tmp: Path, redis_url: str, extra_env: dict[str, str] | None = None) -> Iterator[LiveServer]:
+    """`hazardloop run` (gunicorn) on a migrated, seeded SQLite database of its own in ``tmp`` and a Redis database
+    of its own; ``extra_env`` for a module that needs its own settings (e.g. every 自查自改 drawn for a spot check)."""
+    env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp / 'live.db'}",
-        "REDIS_URL": redis_url,
+        "REDIS_URL": _own_redis_database(redis_url),
         "HAZARDLOOP_INSTANCE_PATH": str(tmp / "instance"),
         "STORAGE_DIR": str(tmp / "storage"),
         "RATELIMIT_KEY_PREFIX": f"e2e{uuid.uuid4().hex[:8]}",
@@ -102,64 +104,8 @@ def _server_env(tmp: Path, redis_url: str, extra_env: dict[str, str] | None = No
         "SESSION_COOKIE_SECURE": "false",
         **(extra_env or {}),
     }
-
-
-# What a seeded server copies from the run's seeded demo (besides the Redis keys).
-_SEEDED_COPIES = ("live.db", "live.db-wal", "live.db-shm", "instance", "storage")
-
-
-def _seeded_demo(tmp: Path, redis_url: str) -> Path:
-    """The demo, migrated and seeded once per test run and shared by every test process: its SQLite database,
-    instance and storage directories, and what the seed queued in Redis (the outbox's jobs), kept as DUMPs.
-
-    Seeding costs ~17 s of CPU (migrations, checklist sync, seed-demo); each seeded server copies the result
-    instead. The run's directory is shared by pytest-xdist's processes; a lock makes the first one seed it."""
-    import fcntl
-    import pickle
-
-    import redis
-
-    run_dir = tmp.parent.parent if os.environ.get("PYTEST_XDIST_WORKER") else tmp.parent
-    seeded = run_dir / "seeded-demo"
-    with (run_dir / "seeded-demo.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (seeded / "redis.pickle").is_file():
-            shutil.rmtree(seeded, ignore_errors=True)
-            seeded.mkdir()
-            seed_redis = _own_redis_database(redis_url)
-            env = _server_env(seeded, seed_redis)
-            for command in (["db", "upgrade"], ["checklists", "sync"], ["seed-demo"]):
-                subprocess.run([*_cli(), *command], env=env, check=True, capture_output=True, cwd=seeded)
-            client = redis.Redis.from_url(seed_redis)
-            keys = {key: (client.pttl(key), client.dump(key)) for key in client.scan_iter()}
-            client.flushdb()
-            (seeded / "redis.pickle").write_bytes(pickle.dumps(keys))
-    return seeded
-
-
-def _copy_seeded_demo(seeded: Path, tmp: Path, redis_url: str) -> None:
-    import pickle
-
-    import redis
-
-    for name in _SEEDED_COPIES:
-        source = seeded / name
-        if source.is_dir():
-            shutil.copytree(source, tmp / name)
-        elif source.is_file():
-            shutil.copy2(source, tmp / name)
-    client = redis.Redis.from_url(redis_url)
-    for key, (ttl_ms, value) in pickle.loads((seeded / "redis.pickle").read_bytes()).items():
-        client.restore(key, max(ttl_ms, 0), value, replace=True)
-
-
-def serve_seeded(tmp: Path, redis_url: str, extra_env: dict[str, str] | None = None) -> Iterator[LiveServer]:
-    """`hazardloop run` (gunicorn) on a copy of the run's seeded demo (SQLite database, storage, queued jobs) in
-    ``tmp`` with a Redis database of its own; ``extra_env`` for a module whose server needs its own settings (e.g.
-    every 自查自改 drawn for a spot check). The settings are the server's: the demo is seeded with the defaults."""
-    server_redis = _own_redis_database(redis_url)
-    _copy_seeded_demo(_seeded_demo(tmp, redis_url), tmp, server_redis)
-    env = _server_env(tmp, server_redis, extra_env)
+    for command in (["db", "upgrade"], ["checklists", "sync"], ["seed-demo"]):
+        subprocess.run([*_cli(), *command], env=env, check=True, capture_output=True, cwd=tmp)
     port = _free_port()
     log = tmp / "server.log"
     with log.open("wb") as out:
@@ -211,59 +157,11 @@ def browser() -> Iterator[Any]:
         def new_watched_context(*args: Any, **kwargs: Any) -> Any:
             context = new_context(*args, **kwargs)
             _watch_csp(context)
-            _show_on_failure(context)
             return context
 
         browser.new_context = new_watched_context  # every context records CSP violations (see csp_violations)
         yield browser
         browser.close()
-
-
-# --- What the screens showed when a test failed -------------------------------------------------------
-
-_OPEN_CONTEXTS: list[Any] = []
-
-
-def _dump_pages(context: Any) -> str:
-    """Screenshot every page of the context into artifacts/; returns each page's address and visible text (a
-    failure in CI is read from its output alone)."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    shown = []
-    for page in list(context.pages):
-        name = ARTIFACTS / f"failed-{time.strftime('%H%M%S')}-{uuid.uuid4().hex[:6]}.png"
-        try:
-            page.screenshot(path=str(name), full_page=True, timeout=5000)
-            text = page.inner_text("body", timeout=2000)
-        except Exception as error:  # a closed or hung page must not hide the test's own failure
-            text = f"(无法读取页面：{type(error).__name__})"
-        shown.append(f"{page.url} → {name.name}\n{' '.join(text.split())[:600]}")
-    return "\n".join(shown)
-
-
-def _show_on_failure(context: Any) -> None:
-    """A context closed while an exception propagates (a test's `finally:`) shows its pages first."""
-    close = context.close
-    _OPEN_CONTEXTS.append(context)
-
-    def close_showing_failure(*args: Any, **kwargs: Any) -> Any:
-        if context in _OPEN_CONTEXTS:
-            _OPEN_CONTEXTS.remove(context)
-            if sys.exc_info()[0] is not None:
-                print(f"\n测试失败时的页面：\n{_dump_pages(context)}", file=sys.stderr)
-        return close(*args, **kwargs)
-
-    context.close = close_showing_failure
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    """A failed test whose contexts are still open (closed later by a fixture) shows their pages too."""
-    outcome = yield
-    report = outcome.get_result()
-    if report.when == "call" and report.failed:
-        shown = "\n".join(_dump_pages(context) for context in list(_OPEN_CONTEXTS))
-        if shown:
-            report.sections.append(("测试失败时的页面", shown))
 
 
 # --- Content-Security-Policy violations ------------------------------------------------------------
