@@ -25,7 +25,8 @@ With --profile, py-spy (PyPI) samples one server worker during an extra detail a
 and prints the functions with the most samples.
 
 Run:  .venv/bin/python benchmarks/read_concurrency.py [--hazards 200000] [--duration 10] [--rounds 3]
-      [--connections 16] [--configs default,2x4,3x2] [--profile] [--pg-server postgresql://postgres@127.0.0.1:5432/]
+      [--connections 16] [--configs default,2x4,3x2] [--profile] [--compare SESSION_CACHE_TTL_S=0]
+      [--pg-server postgresql://postgres@127.0.0.1:5432/]
 """
 
 from __future__ import annotations
@@ -257,6 +258,10 @@ def measure(args: argparse.Namespace, wrk: str, url: str, tmp: Path, config: tup
     app_port, ref_port = free_port(), free_port()
     sizing = ["--workers", str(config[0]), "--threads", str(config[1])] if config else []
     server = start([str(BIN / "hazardloop"), "run", "--port", str(app_port), *sizing], env, tmp / "server.log")
+    # --compare KEY=VALUE: the same server with one setting changed, measured in the same rounds.
+    variant_port = free_port()
+    variant = start([str(BIN / "hazardloop"), "run", "--port", str(variant_port), *sizing],
+                    {**env, **dict([args.compare.split("=", 1)])}, tmp / "variant.log") if args.compare else None
     workers, threads = config or default_sizing()
     print(f"\n== gunicorn (both apps): {workers} workers × {threads} threads (gthread)"
           f"{' — hazardloop run default' if config is None else ''}; wrk -t2 -c{args.connections} "
@@ -269,6 +274,8 @@ def measure(args: argparse.Namespace, wrk: str, url: str, tmp: Path, config: tup
     try:
         app_base, ref_base = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{ref_port}"
         wait_until_up(f"{app_base}/api/v1/auth/session", server)
+        if variant is not None:
+            wait_until_up(f"http://127.0.0.1:{variant_port}/api/v1/auth/session", variant)
         wait_until_up(f"{ref_base}/ref/hazards/1", reference)
         cookie = login_cookie(app_base, mobile)
         scripts = {
@@ -280,6 +287,13 @@ def measure(args: argparse.Namespace, wrk: str, url: str, tmp: Path, config: tup
             "list": (app_base, lua_rotating(["/api/v1/hazards?overdue=true&sort=deadline_at&limit=50"],
                                             cookie, tmp, "list")),
         }
+        if variant is not None:  # its own login: a session the variant's process resolves itself
+            variant_base = f"http://127.0.0.1:{variant_port}"
+            variant_cookie = login_cookie(variant_base, mobile)
+            scripts["detail*"] = (variant_base, lua_rotating([f"/api/v1/hazards/{i}" for i in ids["detail"]],
+                                                             variant_cookie, tmp, "detail-variant"))
+            scripts["list*"] = (variant_base, lua_rotating(["/api/v1/hazards?overdue=true&sort=deadline_at&limit=50"],
+                                                           variant_cookie, tmp, "list-variant"))
         for base, script in scripts.values():  # warm both apps (imports, pools, caches)
             run_wrk(wrk, base, script, 2, 4)
         results: dict[str, list[dict[str, float]]] = {name: [] for name in scripts}
@@ -288,7 +302,8 @@ def measure(args: argparse.Namespace, wrk: str, url: str, tmp: Path, config: tup
                 load = os.getloadavg()[0]
                 # CPU per request of the server's processes and of the database's backends: on a shared
                 # machine req/s follow the other work too, CPU per request much less.
-                serving = process_tree((server if name in ("detail", "list") else reference).pid)
+                serving = process_tree((server if name in ("detail", "list") else variant if name.endswith("*")
+                                        else reference).pid)  # type: ignore[union-attr]
                 app_before, pg_before = cpu_seconds(serving), cpu_seconds(backends_of(database))
                 res = run_wrk(wrk, base, script, args.duration, args.connections)
                 done = max(res["rps"] * args.duration, 1.0)
@@ -309,6 +324,12 @@ def measure(args: argparse.Namespace, wrk: str, url: str, tmp: Path, config: tup
             print(f"  {name:9s} {s['rps']:8.0f} req/s [{min(spread):.0f}–{max(spread):.0f}]  "
                   f"p50 {s['p50']:7.1f} ms  p99 {s['p99']:7.1f} ms  CPU/request {s['cpu_app']:5.2f} + "
                   f"{s['cpu_pg']:5.2f} ms")
+        if variant is not None:
+            print(f"* = the server with {args.compare}")
+            for name in ("detail", "list"):
+                ours, theirs = summary[name], summary[name + "*"]
+                print(f"{name}* / {name}: {100 * theirs['rps'] / ours['rps']:.0f} % of the req/s, CPU per request "
+                      f"{theirs['cpu_app'] + theirs['cpu_pg']:.2f} against {ours['cpu_app'] + ours['cpu_pg']:.2f} ms")
         for app_name, ref_name in (("detail", "ref-one"), ("list", "ref-list")):
             ours = summary[app_name]["cpu_app"] + summary[app_name]["cpu_pg"]
             theirs = summary[ref_name]["cpu_app"] + summary[ref_name]["cpu_pg"]
@@ -340,6 +361,8 @@ def measure(args: argparse.Namespace, wrk: str, url: str, tmp: Path, config: tup
     finally:
         stop(server)
         stop(reference)
+        if variant is not None:
+            stop(variant)
 
 
 def default_sizing() -> tuple[int, int]:
@@ -361,6 +384,9 @@ def main() -> None:
     parser.add_argument("--configs", default="default",
                         help="gunicorn settings to compare, e.g. default,2x4,3x2,4x4 (workers x threads)")
     parser.add_argument("--profile", action="store_true", help="py-spy one server worker under load")
+    parser.add_argument("--compare", metavar="KEY=VALUE",
+                        help="also measure the server started with this environment setting (detail*, list*), "
+                             "e.g. SESSION_CACHE_TTL_S=0")
     parser.add_argument("--pg-server", default=DEFAULT_PG_SERVER)
     args = parser.parse_args()
 

@@ -32,12 +32,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     rq.init_app(app)
 
     from hazardloop import errors, inputs, replica, security
-    from hazardloop.accounts import auth, ratelimit
+    from hazardloop.accounts import auth, ratelimit, session_cache
 
     security.init_app(app)
     errors.register_error_handlers(app)
     replica.init_app(app)  # before auth: the session lookup of a marked read may be served by the standby
     auth.init_app(app)
+    session_cache.init_app(app)
     ratelimit.init_app(app)
     inputs.init_app(app)  # before the blueprints: it installs the bounded <int:…> converter
     _import_models()

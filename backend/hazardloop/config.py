@@ -137,6 +137,9 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "PHOTO_SIGNED_URL_TTL_S": int(os.environ.get("PHOTO_SIGNED_URL_TTL_S") or 0),
         # Sessions: offline phones keep working for 30 days; each use slides the expiry.
         "SESSION_LIFETIME_DAYS": int(os.environ.get("SESSION_LIFETIME_DAYS") or 30),
+        # Longest a resolved login session is kept per process (accounts/session_cache.py) when a change
+        # made outside the application cannot say so; 0: read it from the database on every request.
+        "SESSION_CACHE_TTL_S": float(os.environ.get("SESSION_CACHE_TTL_S") or 30),
         # Secure unless the server is explicitly run on plain http for local use (`./dev up`, the browser tests).
         "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", True),
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none, answer directly).
