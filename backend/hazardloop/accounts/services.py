@@ -17,7 +17,6 @@ from flask import current_app
 from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import joinedload
 
-from hazardloop import replica
 from hazardloop.accounts import session_cache
 from hazardloop.accounts.models import RoleGrant, User, UserSession
 from hazardloop.database import utcnow
@@ -276,14 +275,8 @@ def _session_query() -> Select[tuple[UserSession]]:
 def resolve_session(token: str) -> UserSession | None:
     """The live session for a cookie token, sliding its expiry; None if unknown, expired or revoked."""
     token_hash = _token_hash(token)
-    kept = session_cache.cache()
-    epoch = kept.current_epoch() if kept is not None else None
-    session = kept.take(token_hash, epoch, db.session) if kept is not None else None
-    if session is None:
-        session = db.session.scalars(_session_query(), {"token_hash": token_hash}).unique().one_or_none()
-        # Not what the hot standby answered: it may not have replayed the change the epoch stands for.
-        if session is not None and kept is not None and replica.REPLICA_ENGINE not in db.session.info:
-            kept.keep(token_hash, epoch, session)
+    session = session_cache.resolve(token_hash, db.session(), lambda: db.session.scalars(
+        _session_query(), {"token_hash": token_hash}).unique().one_or_none())
     now = utcnow()
     if session is None or session.revoked_at is not None or session.expires_at <= now:
         return None

@@ -29,14 +29,17 @@ import re
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 from redis.exceptions import RedisError
 from sqlalchemy import event
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
 from sqlalchemy.sql.elements import TextClause
+
+from hazardloop import replica
 
 log = logging.getLogger(__name__)
 
@@ -141,20 +144,25 @@ class SessionCache:
                 self.entries, self.epoch = {}, epoch
         return epoch
 
-    def take(self, token_hash: str, epoch: bytes | None, session: Session) -> Any | None:
-        if epoch is None or epoch != self.epoch:
-            return None
-        entry = self.entries.get(token_hash)
-        if entry is None or time.monotonic() - entry[0] > self.ttl_s:
-            return None
-        return materialize(entry[1], session)
+    def resolve(self, token_hash: str, session: Session, load: Callable[[], Any | None]) -> Any | None:
+        """The kept session for ``token_hash`` rebuilt in ``session``, else ``load()``'s answer (kept when it
+        came from the primary: the hot standby may not have replayed the change the epoch stands for)."""
+        epoch = self.current_epoch()
+        if epoch is not None:
+            entry = self.entries.get(token_hash)
+            if entry is not None and time.monotonic() - entry[0] <= self.ttl_s:
+                found = materialize(entry[1], session)
+                if found is not None:
+                    return found
+        loaded = load()
+        if loaded is not None and epoch is not None and replica.REPLICA_ENGINE not in session.info:
+            self._keep(token_hash, epoch, loaded)
+        return loaded
 
-    def keep(self, token_hash: str, epoch: bytes | None, loaded: Any) -> None:
-        if epoch is None or epoch != self.epoch:
-            return
+    def _keep(self, token_hash: str, epoch: bytes, loaded: Any) -> None:
         entry = (time.monotonic(), snapshot(loaded))
         with self._lock:
-            if epoch != self.epoch:
+            if epoch != self.epoch:  # outdated while it loaded
                 return
             if len(self.entries) >= MAX_ENTRIES:
                 self.entries = {}
@@ -179,8 +187,10 @@ class SessionCache:
                   "其他进程已缓存的会话最多 %.0f 秒后失效", what, exc.__class__.__name__, self.ttl_s)
 
 
-def cache() -> SessionCache | None:
-    return current_app.extensions.get(EXTENSION)
+def resolve(token_hash: str, session: Session, load: Callable[[], Any | None]) -> Any | None:
+    """``SessionCache.resolve`` of the current app."""
+    kept: SessionCache = current_app.extensions[EXTENSION]
+    return kept.resolve(token_hash, session, load)
 
 
 # --- noticing changes -----------------------------------------------------------------------------
@@ -220,16 +230,10 @@ def _statement_changes(orm_execute_state: Any) -> None:
 
 
 def _after_commit(session: Session) -> None:
-    if session.info.pop(CHANGED, False):
-        kept = current_app.extensions.get(EXTENSION) if _has_app() else None
+    if session.info.pop(CHANGED, False) and has_app_context():
+        kept = current_app.extensions.get(EXTENSION)
         if kept is not None:
             kept.changed()
-
-
-def _has_app() -> bool:
-    from flask import has_app_context
-
-    return has_app_context()
 
 
 _listening = False
