@@ -64,7 +64,11 @@ def test_the_enterprise_bell_counts_unread_notices_and_a_tap_opens_the_hazard(
     page.screenshot(path=str(artifacts / "inbox-list.png"), full_page=True)
 
     target = next(n for n in listed if n["read_at"] is None and n["hazard_id"] is not None)
-    items.filter(has_text=target["title"]).first.click()
+    # The app shows a notice read at once and tells the server in the background: the API is read after that.
+    with page.expect_response(lambda r: r.request.method == "POST"
+                              and r.url.endswith(f"/notifications/{target['id']}/read")) as marked:
+        items.filter(has_text=target["title"]).first.click()
+    assert marked.value.ok
     expect(page).to_have_url(re.compile(rf"/hazards/{target['hazard_id']}$"))
     expect(page.get_by_test_id("bell-count")).to_have_text(str(unread - 1))
     assert _unread(phone) == unread - 1
@@ -72,7 +76,10 @@ def test_the_enterprise_bell_counts_unread_notices_and_a_tap_opens_the_hazard(
 
     page.get_by_test_id("bell").click()
     expect(items.filter(has_text=target["title"]).first).to_have_attribute("data-read", "true")
-    page.get_by_test_id("inbox-read-all").click()
+    with page.expect_response(lambda r: r.request.method == "POST"
+                              and r.url.endswith("/notifications/read-all")) as marked:
+        page.get_by_test_id("inbox-read-all").click()
+    assert marked.value.ok
     expect(page.get_by_test_id("inbox-unread")).to_have_text("没有未读消息")
     expect(page.get_by_test_id("bell-count")).to_have_count(0)
     assert _unread(phone) == 0
