@@ -21,7 +21,7 @@ Targets run interleaved (ref, app, ref, app …) for --rounds rounds, each run p
 database's PostgreSQL backends (from /proc: on a shared machine req/s follow the other work, CPU per
 request much less); the summary gives the median req/s, p50, p99 and CPU per request of the rounds and
 the ratios detail/ref-one and list/ref-list against the goals (≥ 50 %, detail p99 < 100 ms).
-With --profile, py-spy (PyPI) samples one server worker during an extra detail and list run
+With --profile, py-spy (PyPI) samples every server worker during an extra detail and list run
 and prints the functions with the most samples.
 
 Run:  .venv/bin/python benchmarks/read_concurrency.py [--hazards 200000] [--duration 10] [--rounds 3]
@@ -219,34 +219,49 @@ def backends_of(database: str) -> list[int]:
     return pids
 
 
-def profile(pid: int, seconds: int, tmp: Path, name: str) -> None:
-    """py-spy samples of one worker while wrk runs; prints the 15 functions seen most (own + children)."""
+def profile(pids: list[int], seconds: int, tmp: Path, name: str) -> None:
+    """py-spy samples of every server worker while wrk runs (one py-spy each, at once; the load is spread
+    over the workers, so sampling one shows only its share). Only the thread holding the GIL is sampled
+    (--gil): a thread waiting for PostgreSQL or for the GIL costs no CPU, and without --gil py-spy counts
+    those waits as work. Prints the frames seen most (own + children) and the functions with most own time."""
     spy = BIN / "py-spy"
     if not spy.exists():
         print("    (py-spy missing: .venv/bin/pip install py-spy)")
         return
-    raw = tmp / f"{name}.txt"
-    subprocess.run([str(spy), "record", "--pid", str(pid), "--duration", str(seconds), "--format", "raw",
-                    "--rate", "200", "--nonblocking", "-o", str(raw)], capture_output=True, check=False)
-    if not raw.exists():
+    raws = [tmp / f"{name}-{pid}.txt" for pid in pids]
+    spies = [subprocess.Popen([str(spy), "record", "--pid", str(pid), "--duration", str(seconds), "--format",
+                               "raw", "--rate", "200", "--nonblocking", "--gil", "-o", str(raw)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             for pid, raw in zip(pids, raws, strict=True)]
+    for spy_run in spies:
+        spy_run.wait()
+    lines = [line for raw in raws if raw.exists() for line in raw.read_text().splitlines()]
+    if not lines:
         print("    (py-spy recorded nothing)")
         return
     inclusive: Counter[str] = Counter()
+    own: Counter[str] = Counter()
     total = 0
-    for line in raw.read_text().splitlines():
+    for line in lines:
         stack, _, count = line.rpartition(" ")
         n = int(count)
         total += n
         seen = set()
-        for frame in stack.split(";"):
+        frames = stack.split(";")
+        for depth, frame in enumerate(frames):
             m = re.match(r"(\S+) \((\S+?):\d+\)", frame)
             key = f"{m.group(1)} ({Path(m.group(2)).name})" if m else frame
+            if depth == len(frames) - 1:
+                own[key] += n
             if key not in seen and ("hazardloop" in frame or "sqlalchemy" in frame or "marshmallow" in frame
                                     or "flask" in frame or "psycopg" in frame or "werkzeug" in frame):
                 seen.add(key)
                 inclusive[key] += n
     print(f"    py-spy {name}: {total} samples; inclusive share of the top frames:")
     for key, n in inclusive.most_common(25):
+        print(f"      {100 * n / max(total, 1):5.1f} %  {key}")
+    print(f"    py-spy {name}: own time (the sampled frame itself):")
+    for key, n in own.most_common(15):
         print(f"      {100 * n / max(total, 1):5.1f} %  {key}")
 
 
@@ -347,15 +362,15 @@ def measure(args: argparse.Namespace, wrk: str, url: str, tmp: Path, config: tup
         loads = [x["load"] for runs in results.values() for x in runs]
         print(f"load average (1 min) during the runs: {min(loads):.2f}–{max(loads):.2f} on {os.cpu_count()} CPUs")
         if args.profile:
-            children = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout
-            worker_pid = int(children.split()[0])
+            workers = [int(p) for p in subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True,
+                                                      text=True).stdout.split()]
             for name in ("detail", "list"):
                 base, script = scripts[name]
                 wrk_run = subprocess.Popen([wrk, "-t", "2", "-c", str(args.connections), "-d",
                                             f"{args.duration + 2}s", "-s", str(script), base],
                                            stdout=subprocess.DEVNULL)
                 time.sleep(1)
-                profile(worker_pid, args.duration, tmp, name)
+                profile(workers, args.duration, tmp, name)
                 wrk_run.wait()
         return summary
     finally:
@@ -383,7 +398,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--configs", default="default",
                         help="gunicorn settings to compare, e.g. default,2x4,3x2,4x4 (workers x threads)")
-    parser.add_argument("--profile", action="store_true", help="py-spy one server worker under load")
+    parser.add_argument("--profile", action="store_true", help="py-spy every server worker under load")
     parser.add_argument("--compare", metavar="KEY=VALUE",
                         help="also measure the server started with this environment setting (detail*, list*), "
                              "e.g. SESSION_CACHE_TTL_S=0")
