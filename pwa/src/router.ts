@@ -1,5 +1,5 @@
 /** A tiny history-API router: the current location as a store, navigate(), and path matching. */
-import { useEffect, useState } from 'preact/hooks';
+import { useLayoutEffect, useState } from 'preact/hooks';
 
 type Listener = () => void;
 const listeners = new Set<Listener>();
@@ -22,9 +22,14 @@ if (typeof window !== 'undefined') {
 
 export function useLocation(): { path: string; query: URLSearchParams } {
   const [, setTick] = useState(0);
-  useEffect(() => {
+  const rendered = location.pathname + location.search;
+  // Subscribe in the commit, not after paint: a plain effect waits for the next frame (up to 100 ms on a
+  // busy phone), and a tap on a link in that gap changed the address while the screen stayed put. A
+  // change between this render and the subscription is caught up at once.
+  useLayoutEffect(() => {
     const l = () => setTick((t) => t + 1);
     listeners.add(l);
+    if (location.pathname + location.search !== rendered) l();
     return () => listeners.delete(l);
   }, []);
   return { path: location.pathname, query: new URLSearchParams(location.search) };
