@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, Response, send_from_directory
 
 from hazardloop import config as config_module
+from hazardloop import json_provider
 from hazardloop.extensions import api, db, migrate, rq
 
 __all__ = ["create_app"]
@@ -22,8 +23,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("HAZARDLOOP_INSTANCE_PATH") or None)
     app.config.update(config_module.from_environment(Path(app.instance_path)))
     app.config.update(config or {})
-    from hazardloop import json_provider
-
     json_provider.init_app(app)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config_module.engine_options(
         app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS"),

@@ -2,9 +2,9 @@
 
 The same JSON as Flask's default provider — keys sorted, dates written by Flask's own rule, UUIDs and
 dataclasses as before — but encoded in C at about a seventh of the time (a 50-row hazard page: 0.05 ms
-against 0.38 ms) and with Chinese text as UTF-8 instead of \\uXXXX escapes (a third fewer bytes on a
-phone's link). Reading request bodies stays with the standard library: its errors and limits are the
-ones the input validation was built and fuzzed against.
+against 0.38 ms) and with Chinese text as UTF-8 instead of \\u escapes (up to a third fewer bytes on a
+phone's link: 103 → 68 kB for a 50-row page of Chinese descriptions). Reading request bodies stays with
+the standard library: its errors and limits are the ones the input validation was built and fuzzed against.
 """
 
 from __future__ import annotations

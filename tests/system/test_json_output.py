@@ -1,5 +1,5 @@
 """JSON answers: the same JSON Flask's own provider writes (keys sorted, dates by Flask's rule), with Chinese
-text as UTF-8 rather than \\uXXXX escapes (hazardloop/json_provider.py)."""
+text as UTF-8 rather than \\u escapes (hazardloop/json_provider.py)."""
 
 from __future__ import annotations
 
