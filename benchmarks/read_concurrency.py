@@ -1,7 +1,8 @@
 """Figure: reads under concurrent load through the real server, beside a plain-SQLAlchemy reference.
 
 Builds a throwaway PostgreSQL database with the app's migrations and hazard_list.py's generator
-(200,000 hazards over 2,000 sites by default; 200 of the street's hazards get a 5-step timeline),
+(200,000 hazards over 2,000 sites by default; 200 of the street's hazards get a timeline: half wait for
+their rectification, half reported it with two after-photos and were sent back at 复查),
 then in the same run starts
 
   * the real server: `hazardloop run` (gunicorn with its defaults, or each --configs W×T), and
@@ -11,7 +12,7 @@ and drives each with wrk (Debian's package; installed with apt-get when missing 
 16 connections for a fixed time per target, rotating over 200 ids:
 
   detail     GET /api/v1/hazards/{id}  as a logged-in street supervisor (an id in the street,
-             found against a checklist item, with a 5-step timeline)
+             found against a checklist item, with a 3- or 5-step timeline)
   list       GET /api/v1/hazards?overdue=true&sort=deadline_at   (the street's overdue list, 50 rows)
   ref-one    GET /ref/hazards/{id}     (one row by primary key)
   ref-list   GET /ref/hazards?after=…  (50 rows by the (status, deadline_at) index)
@@ -32,6 +33,7 @@ Run:  .venv/bin/python benchmarks/read_concurrency.py [--hazards 200000] [--dura
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import re
@@ -94,19 +96,39 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 6
 
 
 def add_timelines(url: str, hazard_ids: list[int], actors: list[int]) -> None:
-    """Give each hazard the 5-step history of a real one (events read by the detail's timeline)."""
-    steps = [("found", None, "found"), ("assign", "found", "assigned"), ("acknowledge", "assigned", "rectifying"),
-             ("submit_rectification", "rectifying", "awaiting_verification"),
-             ("verify_fail", "awaiting_verification", "rectifying")]
-    with psycopg.connect(url) as conn, conn.cursor().copy(
-        "COPY audit_events (kind, hazard_id, from_status, to_status, actor_id, actor_role, occurred_at, note, "
-        "payload, photo_hashes, hash) FROM STDIN"
-    ) as copy:
-        for hazard_id in hazard_ids:
-            for i, (kind, before, after) in enumerate(steps):
-                copy.write_row((kind, hazard_id, before, after, actors[i % len(actors)], "grid_worker",
-                                f"2026-11-0{i + 1}T08:00:00+00:00", "基准记录", '{"measures": "已整改"}', "[]",
-                                uuid.uuid4().hex + uuid.uuid4().hex))
+    """Give each hazard the history of a real one (the events the detail's timeline reads).
+
+    Every other hazard waits for its rectification (发现 → 交办 → 签收); the rest reported it with two
+    after-photos (整改后照片: photo rows, their links to the hazard and their hashes in the step's event, as
+    the workflow records them) and were sent back at 复查, so their page also reads the after-photos' flags.
+    """
+    waiting = [("found", None, "found"), ("assign", "found", "assigned"), ("acknowledge", "assigned", "rectifying")]
+    sent_back = [*waiting, ("submit_rectification", "rectifying", "awaiting_verification"),
+                 ("verify_fail", "awaiting_verification", "rectifying")]
+    events, photos = [], []
+    for n, hazard_id in enumerate(hazard_ids):
+        after = [uuid.uuid4().hex + uuid.uuid4().hex for _ in range(2)] if n % 2 else []
+        photos += [(photo_id, hazard_id) for photo_id in after]
+        for i, (kind, before, to) in enumerate(sent_back if after else waiting):
+            hashes = json.dumps(after if kind == "submit_rectification" else [])
+            events.append((kind, hazard_id, before, to, actors[i % len(actors)], "grid_worker",
+                           f"2026-11-0{i + 1}T08:00:00+00:00", "基准记录", '{"measures": "已整改"}', hashes,
+                           uuid.uuid4().hex + uuid.uuid4().hex))
+    with psycopg.connect(url) as conn:
+        with conn.cursor().copy("COPY photos (id, media_type, byte_size, width, height, orientation, created_at, "
+                                "recorded_at, exif_mismatch, derivatives_status) FROM STDIN") as copy:
+            for photo_id, _ in photos:
+                copy.write_row((photo_id, "jpeg", 350_000, 1600, 1200, 1, "2026-11-04T08:00:00+00:00",
+                                "2026-11-04T07:59:00+00:00", False, "ready"))
+        with conn.cursor().copy(
+                "COPY photo_links (photo_id, subject_type, subject_id, role, created_at) FROM STDIN") as copy:
+            for photo_id, hazard_id in photos:
+                copy.write_row((photo_id, "hazard", hazard_id, "after", "2026-11-04T08:00:00+00:00"))
+        with conn.cursor().copy(
+                "COPY audit_events (kind, hazard_id, from_status, to_status, actor_id, actor_role, occurred_at, note, "
+                "payload, photo_hashes, hash) FROM STDIN") as copy:
+            for row in events:
+                copy.write_row(row)
 
 
 def add_checklist_items(app: Any, url: str, hazard_ids: list[int]) -> str:
@@ -428,7 +450,8 @@ def main() -> None:
         detail_ids = random.Random(7).sample(in_street, min(200, len(in_street)))
         add_timelines(url, detail_ids, actors)
         checklist = add_checklist_items(app, url, detail_ids)
-        print(f"street supervisor scope: {len(in_street):,} hazards; detail ids with a 5-event timeline and an "
+        print(f"street supervisor scope: {len(in_street):,} hazards; detail ids (half waiting for their "
+              f"rectification, half sent back at 复查 with two after-photos) with an "
               f"item of {checklist}: {len(detail_ids)}")
         ids = {"all": all_ids, "detail": detail_ids, "deadlines": deadlines}
         table = []

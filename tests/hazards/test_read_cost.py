@@ -38,6 +38,30 @@ def test_the_hazard_detail_takes_at_most_four_statements(checklists, shop, peopl
     assert len(queries) <= DETAIL_QUERY_BUDGET, "\n\n".join(queries)
 
 
+def test_before_a_rectification_is_reported_the_page_reads_no_after_photos(checklists, shop, people, make_photo, db):
+    """Only a step that recorded photos after the finding can have linked after-photos (整改后照片), so a
+    hazard waiting for its rectification costs one statement less; once photos are reported they are read."""
+    (hazard_id,) = found_hazards(people, shop, make_photo, n=1)
+    ok(fire(people["worker"], hazard_id, "assign"))
+    ok(fire(people["owner"], hazard_id, "acknowledge"))
+    client = people["supervisor"]
+    assert client.get(f"/api/v1/hazards/{hazard_id}").status_code == 200  # warm the app's caches
+
+    with recorded_statements(db) as statements:
+        body = client.get(f"/api/v1/hazards/{hazard_id}").get_json()
+    assert body["presence"]["after_photos"] == []
+    queries = data_statements(statements)
+    assert len(queries) <= DETAIL_QUERY_BUDGET - 1, "\n\n".join(queries)
+    assert [q for q in queries if "photo_links" in q] == []
+
+    after = make_photo(people["users"]["owner"])
+    ok(fire(people["owner"], hazard_id, "submit_rectification", measures="已整改", photo_ids=[after.id]))
+    with recorded_statements(db) as statements:
+        body = client.get(f"/api/v1/hazards/{hazard_id}").get_json()
+    assert [p["photo_id"] for p in body["presence"]["after_photos"]] == [after.id]
+    assert [q for q in data_statements(statements) if "photo_links" in q] != []
+
+
 def test_reads_do_not_write_the_session(checklists, shop, people, make_photo, db):
     hazard_id = a_hazard_with_history(people, shop, make_photo)
     client = people["supervisor"]

@@ -132,6 +132,19 @@ def visit_record(hazard: Hazard, position: dict[str, Any] | None) -> dict[str, A
     }
 
 
+# The steps whose photos show the hazard as found (create_hazard, observed again). Every other step that
+# links photos to a hazard is a transition, which records the photos it links in its event's photo_hashes
+# (hazards.services.transition), so a timeline is also the list of steps that may have linked after-photos.
+FINDING_KINDS = frozenset({"found", "observed_again"})
+
+
+def may_have_after_photos(timeline: list[Any]) -> bool:
+    """Whether an after-photo (整改后照片) can be linked to the hazard whose ``timeline`` this is: only when a
+    step other than the finding recorded photos. Before a rectification is reported the page needs no
+    statement for after-photo flags."""
+    return any(event.photo_hashes for event in timeline if event.kind not in FINDING_KINDS)
+
+
 def page_presence(hazard: Hazard, timeline: list[Any], ordered_at: dt.datetime | None) -> dict[str, Any]:
     """The hazard page's 复查 block: the site's point and the allowance (the phone shows its own distance
     before 销号), each after-photo's flags, and the last 复查 visit as recorded (distance, flag sentence)."""
@@ -148,6 +161,7 @@ def page_presence(hazard: Hazard, timeline: list[Any], ordered_at: dt.datetime |
         "site_lat": site.lat if site is not None else None, "site_lng": site.lng if site is not None else None,
         "max_distance_m": float(current_app.config["PRESENCE_MAX_DISTANCE_M"]),
         "after_photos": [{"photo_id": c.photo_id, "taken_at": c.taken_at, "flags": c.flags}
-                         for c in after_photo_checks(hazard, ordered_at)],
+                         for c in (after_photo_checks(hazard, ordered_at) if may_have_after_photos(timeline)
+                                   else [])],
         "last_visit": last_visit,
     }
