@@ -21,7 +21,9 @@ Targets run interleaved (ref, app, ref, app …) for --rounds rounds, each run p
 1-minute load average before it and the CPU per request of the serving processes and of the
 database's PostgreSQL backends (from /proc: on a shared machine req/s follow the other work, CPU per
 request much less); the summary gives the median req/s, p50, p99 and CPU per request of the rounds and
-the ratios detail/ref-one and list/ref-list against the goals (≥ 50 %, detail p99 < 100 ms).
+the ratios detail/ref-one and list/ref-list against the goals (≥ 50 %, detail p99 < 100 ms), then the
+same ratios within each round (the app's run beside the reference's just before it), which cancel most of
+a shared machine's drift between rounds.
 With --profile, py-spy (PyPI) samples every server worker during an extra detail and list run
 and prints the functions with the most samples.
 
@@ -379,6 +381,14 @@ def measure(args: argparse.Namespace, wrk: str, url: str, tmp: Path, config: tup
               f"{'met' if detail_ratio >= GOAL_RATIO else 'NOT met'}")
         print(f"list / ref-list:  {100 * list_ratio:.0f} % (goal ≥ {100 * GOAL_RATIO:.0f} %) "
               f"{'met' if list_ratio >= GOAL_RATIO else 'NOT met'}")
+        # Each round's app run beside the reference run just before it: on a shared VM the machine's speed
+        # drifts between rounds (a factor of 2 has been seen), and a ratio within a round cancels most of it.
+        for app_name, ref_name in (("detail", "ref-one"), ("list", "ref-list"), ("detail*", "detail"),
+                                   ("list*", "list")):
+            if app_name in results:
+                paired = [100 * a["rps"] / max(b["rps"], 1e-9) for a, b in zip(results[app_name], results[ref_name],
+                                                                               strict=True)]
+                print(f"  {app_name} / {ref_name} per round: " + ", ".join(f"{x:.0f} %" for x in paired))
         print(f"detail p99: {p99:.0f} ms (goal < {GOAL_DETAIL_P99_MS:.0f} ms) "
               f"{'met' if p99 < GOAL_DETAIL_P99_MS else 'NOT met'}")
         loads = [x["load"] for runs in results.values() for x in runs]
