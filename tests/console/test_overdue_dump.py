@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from hazardloop import policy
 from hazardloop.accounts.models import User
-from hazardloop.console import services
+from hazardloop.console import services, tracker
 from hazardloop.console.schemas import OverdueItemSchema, OverduePageSchema, dump_overdue_page
 from hazardloop.database import local_zone, utcnow
 from hazardloop.escalation.ladder import load_ladder
@@ -53,7 +53,7 @@ def expected_row(user: User, hazard: Hazard, now: dt.datetime) -> dict[str, Any]
                     if policy.can_fire(user, TRANSITIONS[a], hazard)]
     first = hazard.description.strip().splitlines()[0]
     contact = " ".join(x for x in (site.contact_name, site.contact_mobile) if x) or None
-    masked = " ".join(x for x in (services.mask_name(site.contact_name), services.mask_mobile(site.contact_mobile))
+    masked = " ".join(x for x in (tracker.mask_name(site.contact_name), tracker.mask_mobile(site.contact_mobile))
                       if x) or None
     return {
         "hazard_id": hazard.id, "number": hazard.number, "title": first if len(first) <= 40 else first[:39] + "…",
@@ -65,7 +65,7 @@ def expected_row(user: User, hazard: Hazard, now: dt.datetime) -> dict[str, Any]
         "grid": {"id": site.grid.id, "name": site.grid.name}, "deadline_at": hazard.deadline_at,
         "days_overdue": deadlines.working_days_overdue(hazard.deadline_at, now, current_app.config["TIMEZONE"])
         if overdue else 0,
-        "overdue": overdue, "escalation_rung": services.RUNG_NAMES.get(rung[0], rung[0]) if rung[0] else None,
+        "overdue": overdue, "escalation_rung": tracker.RUNG_NAMES.get(rung[0], rung[0]) if rung[0] else None,
         "extension_requested": requested,
         "extension_requested_deadline": hazard.extension_requested_deadline if requested else None,
         "extension_after_deadline": requested and bool(hazard.extension_after_deadline),
@@ -104,7 +104,7 @@ def test_the_tracker_answers_the_schema_dump_of_what_the_objects_say(tracked, lo
     user = getattr(tracked.people, role)
     client = login(user)
     for window in WINDOWS:
-        for sort in services.SORTS:
+        for sort in tracker.SORTS:
             answer = client.get("/api/v1/console/overdue", query_string={"window": window, "sort": sort})
             assert answer.status_code == 200, answer.get_json()
             body = answer.get_json()
@@ -134,14 +134,14 @@ def test_dump_overdue_page_equals_the_schema_dump(tracked, db, role, app):
     user = db.session.get(User, getattr(tracked.people, role).id)
     scope = services.console_scope(user, None, None)
     for window in WINDOWS:
-        for sort in services.SORTS:
-            page = services.overdue_page(scope, {"window": window, "sort": sort, "limit": 2})
+        for sort in tracker.SORTS:
+            page = tracker.overdue_page(scope, {"window": window, "sort": sort, "limit": 2})
             assert dump_overdue_page(page, local_zone()) == OverduePageSchema().dump(page), (role, window, sort)
 
 
 def test_the_fast_dump_has_every_field_of_the_schema(tracked, db):
     user = db.session.get(User, tracked.people.office.id)
-    page = services.overdue_page(services.console_scope(user, None, None), {"window": "all_open"})
+    page = tracker.overdue_page(services.console_scope(user, None, None), {"window": "all_open"})
     dumped = dump_overdue_page(page, local_zone())
     assert set(dumped) == set(OverduePageSchema().dump_fields)
     schema = OverdueItemSchema()
@@ -159,5 +159,5 @@ def test_working_days_overdue_counts_as_the_deadline_rules_do(app):
     cases += [now - dt.timedelta(seconds=rng.randrange(-30 * 86400, 3 * 365 * 86400)) for _ in range(60)]
     for deadline in cases:
         for later in (now, now + dt.timedelta(days=40), dt.datetime(2027, 1, 4, 1, tzinfo=dt.UTC)):
-            assert services.working_days_overdue(deadline, later, zone) == deadlines.working_days_overdue(
+            assert tracker.working_days_overdue(deadline, later, zone) == deadlines.working_days_overdue(
                 deadline, later, tz), (deadline, later)

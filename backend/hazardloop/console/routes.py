@@ -8,7 +8,7 @@ from flask import Response, json, jsonify
 
 from hazardloop.accounts.auth import current_user
 from hazardloop.apitools import blueprint
-from hazardloop.console import bulk_actions, services
+from hazardloop.console import bulk_actions, services, tracker
 from hazardloop.console.exports import XLSX, Sheet, excel_time, rate_cell, xlsx_response
 from hazardloop.console.riskmap import risk_map
 from hazardloop.console.schemas import (
@@ -91,7 +91,7 @@ def overdue(args: dict[str, Any]) -> Any:
     """Overdue and due-soon hazards: filters, sorts, cursor pages, with the actions I may take on each."""
     # Built without marshmallow (read often, nested rows): OverduePageSchema documents it, and
     # tests/console/test_overdue_dump.py keeps dump_overdue_page equal to the schema's dump.
-    return jsonify(dump_overdue_page(services.overdue_page(_scope(args), args), local_zone()))
+    return jsonify(dump_overdue_page(tracker.overdue_page(_scope(args), args), local_zone()))
 
 
 OVERDUE_HEADERS = ["编号", "隐患", "等级", "状态", "领域", "单位名称", "统一社会信用代码", "网格", "责任部门",
@@ -109,7 +109,7 @@ def overdue_xlsx(args: dict[str, Any]) -> Any:
              r["enterprise"]["credit_code"] or "", r["grid"]["name"], (r["department"] or {}).get("name", ""),
              excel_time(r["deadline_at"]), r["days_overdue"], RUNG_LABELS.get(r["escalation_rung"] or "", ""),
              "是" if r["extension_requested"] else "否", "是" if r["supervised"] else "否"]
-            for r in services.overdue_all(_scope(args), args))
+            for r in tracker.overdue_all(_scope(args), args))
     sheet = Sheet("逾期隐患", OVERDUE_HEADERS, [18, 40, 6, 8, 10, 28, 22, 14, 18, 18, 10, 10, 8, 8], rows)
     return xlsx_response([sheet], "逾期隐患")
 
@@ -142,7 +142,7 @@ def riskmap(args: dict[str, Any]) -> Any:
 @reads_replica
 def supervised(args: dict[str, Any]) -> Any:
     """挂牌督办 hazards: supervising authority, when listed, 治理方案 status, deadline and lateness."""
-    items = services.supervised_list(_scope(args), include_closed=args["include_closed"])
+    items = tracker.supervised_list(_scope(args), include_closed=args["include_closed"])
     return {"items": items, "total": len(items)}
 
 
@@ -152,7 +152,7 @@ def supervised(args: dict[str, Any]) -> Any:
 @reads_replica
 def supervised_xlsx(args: dict[str, Any]) -> Any:
     """The 挂牌督办 list as XLSX."""
-    items = services.supervised_list(_scope(args), include_closed=args["include_closed"])
+    items = tracker.supervised_list(_scope(args), include_closed=args["include_closed"])
     rows = ([r["number"], r["title"], r["site"]["name"], r["grid"]["name"], r["supervising_authority"] or "",
              excel_time(r["supervised_at"]), "已提交" if r["plan_status"] == "submitted" else "未提交",
              excel_time(r["deadline_at"]), r["days_overdue"], STATUS_LABELS[HazardStatus(r["status"])]]

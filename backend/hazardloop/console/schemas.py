@@ -9,7 +9,7 @@ import marshmallow as ma
 
 from hazardloop.apitools import LocalDateTime, local_isoformat
 from hazardloop.console.bulk_actions import ACTIONS
-from hazardloop.console.services import SORTS
+from hazardloop.console.tracker import SORTS
 from hazardloop.hazards.states import HazardLevel
 from hazardloop.taxonomy import Domain
 
