@@ -22,7 +22,7 @@ from hazardloop.database import utcnow
 from hazardloop.extensions import db
 from hazardloop.hazards.models import AuditEvent, Hazard
 from hazardloop.hazards.queries import RUNNING, filters
-from hazardloop.hazards.states import LEVEL_LABELS, HazardLevel, HazardStatus
+from hazardloop.hazards.states import FINDING_KINDS, LEVEL_LABELS, HazardLevel, HazardStatus
 from hazardloop.inspections.models import Inspection
 from hazardloop.regions.models import Department, Region
 from hazardloop.sites.models import Site
@@ -221,7 +221,7 @@ def _repeat_offenders(in_scope: list[Any], *, start: dt.datetime, end: dt.dateti
         select(Inspection.site_id, Inspection.id, Inspection.started_at, AuditEvent.hazard_id)
         .join(AuditEvent, AuditEvent.inspection_id == Inspection.id)
         .join(Hazard, Hazard.id == AuditEvent.hazard_id)
-        .where(AuditEvent.kind.in_(["found", "observed_again"]), Inspection.started_at >= since,
+        .where(AuditEvent.kind.in_(sorted(FINDING_KINDS)), Inspection.started_at >= since,
                Inspection.started_at < end, *in_scope)).all()
     inspections: dict[int, set[int]] = defaultdict(set)
     hazards: dict[int, set[int]] = defaultdict(set)

@@ -13,7 +13,6 @@ import datetime as dt
 import itertools
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, or_, select
 
@@ -101,12 +100,8 @@ def scope_site_filter(scope: Scope) -> Any:
     return and_(*where)
 
 
-def _zone() -> ZoneInfo:
-    return local_zone()
-
-
 def local_midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=_zone()).astimezone(dt.UTC)
+    return dt.datetime.combine(day, dt.time(), tzinfo=local_zone()).astimezone(dt.UTC)
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -117,7 +112,7 @@ def _rate(part: int, whole: int) -> float | None:
 
 def period_window(period: str, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     """The local calendar week, month or year holding ``now``, as UTC instants [start, end)."""
-    today = now.astimezone(_zone()).date()
+    today = now.astimezone(local_zone()).date()
     if period == "week":
         first = today - dt.timedelta(days=today.weekday())
         last = first + dt.timedelta(days=7)
@@ -181,7 +176,7 @@ def current_counts(scope: Scope, now: dt.datetime) -> dict[str, Any]:
     the running-deadline and open-重大 indexes.
     """
     user, base = scope.user, scope.list_args
-    today = now.astimezone(_zone()).date()
+    today = now.astimezone(local_zone()).date()
     week_end = local_midnight(today + dt.timedelta(days=7 - today.weekday()))
     counted = _counts_by_status(scope)
     by_status = {s.value: int(counted.get(s.value, 0)) for s in HazardStatus}
@@ -314,7 +309,7 @@ def trend(scope: Scope, now: dt.datetime, periods: int = 12) -> dict[str, list[d
     the overdue count at its end. The current period ends at the latest snapshot. A period whose
     boundary has no snapshot within the week before reads null.
     """
-    today = now.astimezone(_zone()).date()
+    today = now.astimezone(local_zone()).date()
     monday = today - dt.timedelta(days=today.weekday())
     weeks = [monday - dt.timedelta(weeks=periods - 1 - i) for i in range(periods + 1)]
     first_of_month = today.replace(day=1)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased
 from hazardloop.evidence.models import LinkRole, Photo, PhotoLink, SubjectType
 from hazardloop.extensions import db
 from hazardloop.hazards.models import Hazard, RectificationOrder
+from hazardloop.hazards.states import FINDING_KINDS
 
 
 @dataclass(frozen=True)
@@ -132,16 +133,15 @@ def visit_record(hazard: Hazard, position: dict[str, Any] | None) -> dict[str, A
     }
 
 
-# The steps whose photos show the hazard as found (create_hazard, observed again). Every other step that
-# links photos to a hazard is a transition, which records the photos it links in its event's photo_hashes
-# (hazards.services.transition), so a timeline is also the list of steps that may have linked after-photos.
-FINDING_KINDS = frozenset({"found", "observed_again"})
-
-
 def may_have_after_photos(timeline: list[Any]) -> bool:
     """Whether an after-photo (整改后照片) can be linked to the hazard whose ``timeline`` this is: only when a
     step other than the finding recorded photos. Before a rectification is reported the page needs no
-    statement for after-photo flags."""
+    statement for after-photo flags.
+
+    Every step other than the finding (``FINDING_KINDS``) that links photos to a hazard is a transition, which
+    records the photos it links in its event's photo_hashes (hazards.services.transition), so a timeline is
+    also the list of steps that may have linked after-photos.
+    """
     return any(event.photo_hashes for event in timeline if event.kind not in FINDING_KINDS)
 
 

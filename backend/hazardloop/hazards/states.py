@@ -293,6 +293,9 @@ SYSTEM_EVENTS = {
     "publish_exposure": "发布到曝光台", "withdraw_exposure": "从曝光台撤下",
     "supervision_dismissed": "不予挂牌督办",  # a supervisor dismissed the ladder's 挂牌督办 proposal
 }
+# The steps that record a hazard as found by an inspection or a report (发现, 再次发现): their photos show
+# the hazard as found; every other step that links photos is a transition.
+FINDING_KINDS = frozenset({"found", "observed_again"})
 
 
 def allowed_from(status: HazardStatus | str) -> list[str]:

@@ -26,7 +26,7 @@ from hazardloop.hazards import services as hazards
 from hazardloop.hazards.events import append_event
 from hazardloop.hazards.evidence_links import attach_photos
 from hazardloop.hazards.models import AuditEvent, Hazard
-from hazardloop.hazards.states import HazardLevel, HazardSource
+from hazardloop.hazards.states import FINDING_KINDS, HazardLevel, HazardSource
 from hazardloop.inspections.models import Inspection, InspectionMode
 from hazardloop.policy import Action
 from hazardloop.risk import levels as risk_levels
@@ -302,7 +302,7 @@ def hazards_of(inspection: Inspection) -> list[tuple[Hazard, str]]:
     """The hazards this inspection created or saw again, with how ("found" / "observed_again")."""
     rows = db.session.execute(
         select(AuditEvent.hazard_id, AuditEvent.kind).where(
-            AuditEvent.inspection_id == inspection.id, AuditEvent.kind.in_(["found", "observed_again"]))
+            AuditEvent.inspection_id == inspection.id, AuditEvent.kind.in_(sorted(FINDING_KINDS)))
         .order_by(AuditEvent.id)).all()
     found = {h.id: h for h in db.session.scalars(select(Hazard).where(Hazard.id.in_([r[0] for r in rows])))}
     return [(found[hazard_id], kind) for hazard_id, kind in rows]
