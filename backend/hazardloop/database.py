@@ -75,6 +75,26 @@ def get_or_404(model: type[M], row_id: int, *, missing: str, lock: bool = False,
     return row
 
 
+def held_or_loaded(model: type[M], ids: Sequence[Any]) -> dict[Any, M]:
+    """The ``model`` rows with these primary keys by key: those the session holds as they are, the others in one
+    query (ids with no row are absent). A request that loaded rows already does not read them again."""
+    from sqlalchemy.orm.util import identity_key
+
+    from hazardloop.extensions import db
+
+    session = db.session()
+    found: dict[Any, M] = {}
+    for row_id in dict.fromkeys(ids):
+        held = session.identity_map.get(identity_key(model, row_id))
+        if held is not None:
+            found[row_id] = held
+    missing = [i for i in dict.fromkeys(ids) if i not in found]
+    if missing:
+        key = model.id  # type: ignore[attr-defined]
+        found.update({row.id: row for row in session.scalars(select(model).where(key.in_(missing)))})  # type: ignore[attr-defined]
+    return found
+
+
 class DomainTags:
     """监管领域 kept as child rows ``domain_rows`` of ``domain_row_class``, read and set as a sorted list."""
 

@@ -507,12 +507,13 @@ def citable_photos(user: User, photo_ids: Iterable[str]) -> set[str]:
     evidence copy, for staff the original with its GPS), so citing must not widen anyone's sight.
     Unknown ids, and ids out of sight, are simply absent: the caller answers both alike.
     """
-    from hazardloop.extensions import db
+    from hazardloop.database import held_or_loaded
 
     ids = {p for p in photo_ids if isinstance(p, str)}
     if not ids or not user.active:
         return set()
-    photos = db.session.scalars(select(Photo).where(Photo.id.in_(ids))).all()
+    # The photos a request holds already (an inspection loads those it cites) are not read again.
+    photos = held_or_loaded(Photo, sorted(ids)).values()
     return {photo.id for photo in photos
             if can(user, Action.PHOTO_VIEW, photo) and (photo.links or user.id in photo.uploader_ids)}
 

@@ -59,6 +59,24 @@ def test_one_transaction_writes_all_its_events_into_one_chain(app, db):
     assert verify_chains() == (5, None)
 
 
+def test_an_event_of_a_savepoint_rolled_back_leaves_the_held_chain_whole(app, db):
+    """The chain head is locked once per transaction and kept; an event written in a savepoint that is rolled
+    back takes its link with it, and the next event links to the last one that stayed."""
+    kept = _system_event("留下的")
+    try:
+        with db.session.begin_nested():
+            _system_event("撤销的")
+            raise RuntimeError("savepoint rolled back")
+    except RuntimeError:
+        pass
+    after = _system_event("之后的")
+    db.session.commit()
+    assert after.prev_global_hash == kept.hash and after.chain == kept.chain
+    head = db.session.get(AuditChainHead, kept.chain)
+    assert (head.last_event_id, head.last_hash) == (after.id, after.hash)
+    assert verify_chains() == (2, None)
+
+
 def test_every_chain_head_exists_and_names_its_last_event(app, db):
     _system_event("一")
     db.session.commit()

@@ -69,8 +69,9 @@ def test_the_overview_card_follows_the_region_and_a_street_shows_its_level_and_i
     assert name.startswith(f"风险分级管控清单_{STREET}_") and name.endswith(".xlsx")
     saved = tmp_path / download.suggested_filename
     download.save_as(saved)
-    sheet = load_workbook(saved, read_only=True).active
-    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    book = load_workbook(saved, read_only=True)  # read-only keeps the file open until closed
+    rows = [list(r) for r in book.active.iter_rows(values_only=True)]
+    book.close()
     assert rows[0] == HEADERS
 
     # Every risk point of the street's active sites, as the site's risk view lists them.

@@ -78,6 +78,11 @@ def _chain_head(hint: int) -> AuditChainHead:
     transaction = session.get_transaction()
     postgresql = session.get_bind().dialect.name == "postgresql"
     if held is not None and transaction is not None and held[0] is transaction:
+        if held[2] is not None and held[2] in session:
+            # Locked outside any savepoint: the lock is ours until the transaction ends and nobody else wrote
+            # the row meanwhile, so the object holds its values (reloaded if a later savepoint's rollback
+            # expired them). An inspection appends an event per finding: one lock, not one per event.
+            return held[2]
         # Our own lock does not make us skip the row; it is gone only if a savepoint that took it was
         # rolled back, and then another writer may hold the chain: take another instead of waiting.
         head = session.scalar(select(AuditChainHead).where(AuditChainHead.id == held[1])
@@ -99,7 +104,8 @@ def _chain_head(hint: int) -> AuditChainHead:
     if head is None:  # the head rows were deleted (tests empty every table): make them again
         _make_heads()
         return _chain_head(hint)
-    session.info["audit_chain"] = (session.get_transaction(), head.id)
+    session.info["audit_chain"] = (session.get_transaction(), head.id,
+                                   head if session.get_nested_transaction() is None else None)
     return head
 
 
@@ -142,11 +148,12 @@ def append_event(
     )
     event.hash = event_digest(event)
     db.session.add(event)
-    db.session.flush()
+    db.session.flush()  # the event's id, which the chain head records
+    # Written by the session's next flush (the next event's head lock, or the commit): under the head's row
+    # lock, so no other writer reads the head in between.
     head.last_event_id, head.last_hash = event.id, event.hash
     if hazard is not None:
         hazard.last_event_hash = event.hash
-    db.session.flush()
     return event
 
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import select
-from sqlalchemy.orm.util import identity_key
-
 from hazardloop.accounts.models import User
+from hazardloop.database import held_or_loaded
 from hazardloop.evidence.models import Photo
 from hazardloop.evidence.services import CaptureRecord, apply_capture_record, has_capture_record, link_photo
 from hazardloop.extensions import db
@@ -42,11 +40,7 @@ def attach_photos(
     if not ids:
         return []
     # The caller usually holds the photos already (an inspection loads those it cites once): no query for them.
-    held = {i: db.session.identity_map.get(identity_key(Photo, i)) for i in ids}
-    photos = {i: p for i, p in held.items() if p is not None}
-    if len(photos) < len(ids):
-        missing = held.keys() - photos.keys()
-        photos.update({p.id: p for p in db.session.scalars(select(Photo).where(Photo.id.in_(missing)))})
+    photos = held_or_loaded(Photo, ids)
     answered = db.session.get(Photo, answers) if answers else None
     linked = []
     for photo_id in ids:

@@ -14,7 +14,7 @@ from sqlalchemy import Select, bindparam, event, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, SessionTransaction, joinedload
+from sqlalchemy.orm import Session, SessionTransaction, joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from hazardloop import policy
@@ -163,16 +163,28 @@ def get_hazard(hazard_id: int, *, lock: bool = False) -> Hazard:
     return hazard
 
 
-def find_open_hazard(site: Site, item_code: str) -> Hazard | None:
-    return db.session.scalar(select(Hazard).where(
-        Hazard.site_id == site.id, Hazard.item_code == item_code,
-        Hazard.status.in_([s.value for s in OPEN_STATUSES])).order_by(Hazard.id.desc()).limit(1))
+def open_hazards_by_item(site: Site, item_codes: list[str]) -> dict[str, Hazard]:
+    """The site's open hazard for each of these checklist items that has one (the newest), in one query.
+
+    The site is the caller's: each hazard's ``site`` is that object, not a join with the site, its
+    registrant and its domains loaded again per hazard.
+    """
+    if not item_codes:
+        return {}
+    found: dict[str, Hazard] = {}
+    for hazard in db.session.scalars(
+            select(Hazard).where(Hazard.site_id == site.id, Hazard.item_code.in_(sorted(set(item_codes))),
+                                 Hazard.status.in_([s.value for s in OPEN_STATUSES]))
+            .options(lazyload(Hazard.site)).order_by(Hazard.id.desc())):
+        found.setdefault(hazard.item_code, hazard)  # type: ignore[arg-type]
+    return found
 
 
 def _last_closed(site: Site, item_code: str) -> Hazard | None:
     return db.session.scalar(select(Hazard).where(
         Hazard.site_id == site.id, Hazard.item_code == item_code,
-        Hazard.status == HazardStatus.CLOSED.value).order_by(Hazard.id.desc()).limit(1))
+        Hazard.status == HazardStatus.CLOSED.value).options(lazyload(Hazard.site))
+        .order_by(Hazard.id.desc()).limit(1))
 
 
 # --- creating ------------------------------------------------------------------------------------
@@ -254,13 +266,16 @@ def create_hazard(
 def record_repeat_observation(hazard: Hazard, *, actor: User, actor_role: Role, inspection_id: int | None,
                               note: str | None, photo_ids: list[str]) -> None:
     """The same open hazard seen again on a later patrol: an event, not a duplicate."""
-    hazard.repeat_count += 1
+    repeat_count = hazard.repeat_count + 1
+    # The event first and the hazard's columns after it: the hazard is then written once (its count, photos
+    # and chain end together), not once before the event and again for the event's hash.
+    append_event(kind="observed_again", hazard=hazard, actor=actor, actor_role=actor_role.value,
+                 inspection_id=inspection_id, note=note, photo_hashes=photo_ids,
+                 payload={"repeat_count": repeat_count})
+    hazard.repeat_count = repeat_count
     hazard.photo_ids = sorted(set(hazard.photo_ids) | set(photo_ids))
     attach_photos(photo_ids, subject_type="hazard", subject_id=hazard.id, role="finding", actor=actor,
                   site=hazard.site, hazard_number=hazard.number)
-    append_event(kind="observed_again", hazard=hazard, actor=actor, actor_role=actor_role.value,
-                 inspection_id=inspection_id, note=note, photo_hashes=photo_ids,
-                 payload={"repeat_count": hazard.repeat_count})
 
 
 SOURCE_BY_ROLE = {Role.GRID_WORKER: HazardSource.GRID_PATROL, Role.ENTERPRISE_USER: HazardSource.SELF_CHECK,

@@ -16,7 +16,7 @@ from hazardloop.canonical import canonical_hash, jsonable
 from hazardloop.checklists import services as checklists
 from hazardloop.checklists.format import ChecklistDocument, Item
 from hazardloop.checklists.scoring import ScoringError, is_compliant, score
-from hazardloop.database import add_first_write, utcnow
+from hazardloop.database import add_first_write, held_or_loaded, utcnow
 from hazardloop.errors import Conflict, ValidationFailed
 from hazardloop.evidence.models import Photo
 from hazardloop.evidence.services import CaptureRecord, apply_capture_record, has_capture_record
@@ -144,7 +144,7 @@ def submit_inspection(data: dict[str, Any], *, actor: User) -> tuple[Inspection,
     if data.get("signature_photo_id"):
         referenced.add(data["signature_photo_id"])
     # Held for the whole submission: linking and stamping them below reads them from the session, not again.
-    cited = {p.id: p for p in db.session.scalars(select(Photo).where(Photo.id.in_(referenced)))} if referenced else {}
+    cited = held_or_loaded(Photo, sorted(referenced))
     known = policy.citable_photos(actor, referenced)  # out of sight is answered like never uploaded
     if data.get("signature_photo_id") and data["signature_photo_id"] not in known:
         raise ValidationFailed.field("signature_photo_id", "签名图片不存在或尚未上传。", "photo_missing")
@@ -155,7 +155,7 @@ def submit_inspection(data: dict[str, Any], *, actor: User) -> tuple[Inspection,
     distance, far = presence(site, position)
     scan = data.get("qr_scan")
     inspection = Inspection(
-        client_uuid=str(data["client_uuid"]), content_hash=digest, site=site, checklist_version_id=version.id,
+        client_uuid=str(data["client_uuid"]), content_hash=digest, site=site, checklist_version=version,
         mode=mode.value, inspector_id=actor.id, inspector_role=role.value, started_at=data["started_at"],
         finished_at=data["finished_at"], saved_at=data.get("saved_at"), received_at=utcnow(),
         lat=position["lat"] if position else None, lng=position["lng"] if position else None,
@@ -192,11 +192,13 @@ def submit_inspection(data: dict[str, Any], *, actor: User) -> tuple[Inspection,
                       role="signature", actor=actor)
     findings = [(answer, item) for answer, item, compliant in judged if compliant is False]
     _lock_items(site, [item.code for _, item in findings])
+    # After the locks: a hazard another phone opened for one of these items meanwhile is committed and found.
+    open_hazards = hazards.open_hazards_by_item(site, [item.code for _, item in findings])
     created = False
     for answer, item in findings:
         photos = answer.get("photo_ids") or []
         note = (answer.get("finding") or "").strip() or item.hazard.get("description") or item.text
-        open_hazard = hazards.find_open_hazard(site, item.code)
+        open_hazard = open_hazards.get(item.code)
         if open_hazard is not None and not answer.get("fixed_on_site"):
             hazards.record_repeat_observation(open_hazard, actor=actor, actor_role=role,
                                               inspection_id=inspection.id, note=note, photo_ids=photos)
