@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import redis
 from rq.registry import ScheduledJobRegistry
@@ -71,3 +72,36 @@ def test_a_photo_asked_for_during_the_hold_is_made_in_that_request(app, db, insp
     response = inspector_client.get(body["thumbnail_url"])
     assert response.status_code == 200 and response.mimetype == "image/jpeg"
     assert len(derived_files(app, body["id"])) == 3
+
+
+def test_the_job_reads_the_photo_and_what_its_watermark_names_in_one_statement(
+        app, db, district, make_site, inspector, inspector_client):
+    """The job's imaging is most of its cost; the photo's uploads and links, the site's registrant and domains and
+    the users' grants are not read, and the strip still names the recorded site and the inspector."""
+    from tests.support.statements import data_statements, recorded_statements
+
+    shop = make_site(district.grid_a1, name="测试水印饭店")
+    photo_id = upload(inspector_client, f.jpeg(640, 480, color=(77, 141, 29))).get_json()["id"]
+    photo = db.session.get(Photo, photo_id)
+    services.apply_capture_record(photo, CaptureRecord(site=shop, inspector=inspector, hazard_number="YH2026000042"))
+    db.session.commit()
+    job = photo_jobs(db)[-1]
+    db.session.expire_all()
+
+    with recorded_statements(db) as statements:
+        assert run_message(job.id) == "done"
+    reads = [s for s in data_statements(statements) if s.lstrip().upper().startswith("SELECT")]
+    # The photo's record once (the lock and the re-read of its keys after it are the race guard), with the site
+    # and the people joined into it; nothing else the strip does not print.
+    record_reads = [s for s in reads if "photos.media_type" in s]
+    assert len(record_reads) == 1 and "JOIN sites" in record_reads[0] and "JOIN users" in record_reads[0], \
+        "\n\n".join(reads)
+    for table in ("sites", "users", "photo_uploads", "photo_links", "site_domains", "role_grants"):
+        assert not [s for s in reads if re.match(rf"\s*SELECT {table}\.", s)], "\n\n".join(reads)
+
+    db.session.expire_all()
+    photo = db.session.get(Photo, photo_id)
+    lines = services.watermark_lines(photo)
+    assert "测试水印饭店" in lines[1] and inspector.display_name in lines[2] and "YH2026000042" in lines[2]
+    assert photo.evidence_key == services._current_keys(photo)[0]  # the copy made carries these words
+    assert photo.derivatives_status == "ready" and len(derived_files(app, photo_id)) == 3
