@@ -24,7 +24,6 @@ import random
 import statistics
 import sys
 import time
-import uuid
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hazard_list import DEFAULT_PG_SERVER, PASSWORD, machine, make_app, throwaway_database
 from photo_derivatives import realistic_jpeg
 from photo_upload import BOUNDARY, multipart, variant
-from sync_rush import CHECKLIST, build, pwa_jpeg
+from sync_rush import CHECKLIST, build, inspection_body, pwa_jpeg
 
 
 def main() -> None:
@@ -86,14 +85,7 @@ def main() -> None:
                 response = client.post("/api/v1/photos", data=multipart(variant(photo, uploaded)),
                                        headers={**headers, "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"})
                 photo_ids.append(response.get_json()["id"])
-            now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
-            answers = [{"item_code": item["code"], "result": "不符合", "photo_ids": [photo_id],
-                        "finding": f"现场发现：{item['text'][:20]}"}
-                       for item, photo_id in zip(rng.sample(items, args.photos), photo_ids, strict=True)]
-            body = {"client_uuid": str(uuid.uuid4()), "site_id": sites[0], "checklist_id": CHECKLIST[0],
-                    "checklist_version": CHECKLIST[1], "mode": "routine", "started_at": now, "finished_at": now,
-                    "saved_at": now, "position": {"lat": 30.3001, "lng": 120.1501, "accuracy_m": 12},
-                    "answers": answers}
+            body = inspection_body(sites[0], rng.sample(items, args.photos), photo_ids)
             statements.clear()
             flushes, recording = 0, True
             started = time.process_time()

@@ -111,6 +111,16 @@ def group_cpu_seconds(groups: dict[str, set[int] | str]) -> dict[str, float]:
     return dict(out)
 
 
+def inspection_body(site_id: int, items: list[dict[str, Any]], photo_ids: list[str]) -> dict[str, Any]:
+    """What the PWA sends after its photos: each item answered 不符合 with one of the photos, finished now."""
+    now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+    answers = [{"item_code": item["code"], "result": "不符合", "photo_ids": [photo_id],
+                "finding": f"现场发现：{item['text'][:20]}"} for item, photo_id in zip(items, photo_ids, strict=True)]
+    return {"client_uuid": str(uuid.uuid4()), "site_id": site_id, "checklist_id": CHECKLIST[0],
+            "checklist_version": CHECKLIST[1], "mode": "routine", "started_at": now, "finished_at": now,
+            "saved_at": now, "position": {"lat": 30.3001, "lng": 120.1501, "accuracy_m": 12}, "answers": answers}
+
+
 class Phone(threading.Thread):
     """One phone: log in, then upload photos and an inspection citing them until ``end``."""
 
@@ -143,15 +153,7 @@ class Phone(threading.Thread):
                     photo_ids.append(photo_id)
             if not photo_ids:
                 continue
-            items = self.rng.sample(self.items, len(photo_ids))
-            answers = [{"item_code": item["code"], "result": "不符合", "photo_ids": [pid],
-                        "finding": f"现场发现：{item['text'][:20]}"}
-                       for item, pid in zip(items, photo_ids, strict=True)]
-            now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
-            inspection = {"client_uuid": str(uuid.uuid4()), "site_id": self.site_id, "checklist_id": CHECKLIST[0],
-                          "checklist_version": CHECKLIST[1], "mode": "routine", "started_at": now,
-                          "finished_at": now, "saved_at": now,
-                          "position": {"lat": 30.3001, "lng": 120.1501, "accuracy_m": 12}, "answers": answers}
+            inspection = inspection_body(self.site_id, self.rng.sample(self.items, len(photo_ids)), photo_ids)
             self._timed("inspection", http, "/api/v1/inspections", json=inspection)
 
     def _timed(self, kind: str, http: requests.Session, path: str, **kw: Any) -> str | None:

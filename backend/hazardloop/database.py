@@ -83,12 +83,10 @@ def held_or_loaded(model: type[M], ids: Sequence[Any]) -> dict[Any, M]:
     from hazardloop.extensions import db
 
     session = db.session()
-    found: dict[Any, M] = {}
-    for row_id in dict.fromkeys(ids):
-        held = session.identity_map.get(identity_key(model, row_id))
-        if held is not None:
-            found[row_id] = held
-    missing = [i for i in dict.fromkeys(ids) if i not in found]
+    wanted = list(dict.fromkeys(ids))
+    found: dict[Any, M] = {i: held for i in wanted
+                           if (held := session.identity_map.get(identity_key(model, i))) is not None}
+    missing = [i for i in wanted if i not in found]
     if missing:
         key = model.id  # type: ignore[attr-defined]
         found.update({row.id: row for row in session.scalars(select(model).where(key.in_(missing)))})  # type: ignore[attr-defined]
